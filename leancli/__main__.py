@@ -1,0 +1,3 @@
+from leancli.cli import main
+
+main()

@@ -1,0 +1,309 @@
+"""Auditing a passing snippet beyond Lean's messages (pure functions, no subprocess).
+
+A snippet that elaborates without errors may still cheat: declare an axiom, switch off
+the kernel check, trust compiled code, or drop the statement it was asked to prove.
+These helpers find declaration names to `#print axioms`, parse Lean's answers, judge
+the axioms, and spot cheats in the source text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+ALLOWED_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
+# `native_decide` (and `decide +kernel`'s cousins) trust the compiler via these.
+NATIVE_DECIDE_AXIOMS = frozenset({"Lean.ofReduceBool", "Lean.trustCompiler"})
+SORRY_AXIOM = "sorryAx"
+
+# --- Lean lexing ------------------------------------------------------------------------
+
+# Identifier characters as in Lean 4's `isLetterLike` / `isSubScriptAlnum`: ASCII letters,
+# Greek except λ Π Σ, Coptic, polytonic Greek, the letter-like block (ℕ ℝ), math letters.
+_ID_START = (
+    "A-Za-z_\u03b1-\u03ba\u03bc-\u03c9\u0391-\u039f\u03a1-\u03a2\u03a4-\u03a9"
+    "\u03ca-\u03fb\u1f00-\u1ffe\u2100-\u214f\U0001d49c-\U0001d59f"
+)
+_ID_REST = _ID_START + "0-9'!?\u2080-\u208c\u2090-\u209c\u1d62-\u1d6a"
+_ATOM = f"(?:«[^»]*»|[{_ID_START}][{_ID_REST}]*)"
+_IDENT = re.compile(f"{_ATOM}(?:\\.{_ATOM})*")
+_TOKEN = re.compile(f"{_IDENT.pattern}|@\\[|#[A-Za-z_]+|\\d+|\\S")
+_ID_CHAR = re.compile(f"[{_ID_REST}]")
+# A char literal: 'a', '\n', '\x41', '\u{3b1}', '\''. Only where an identifier cannot
+# end (h' is an identifier), else its quote would be mistaken for the literal's.
+_CHAR = re.compile(r"'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|.)|[^\\'\n])'")
+_RAW_STRING = re.compile(r'r(#*)"')
+
+
+def _lex(text: str) -> Iterator[tuple[str, str]]:
+    """Split Lean source into ("code" | "comment" | "string", text) pieces.
+
+    Comments are `--` to end of line and nested `/- -/` (doc comments included);
+    strings are `"..."` with escapes and raw `r#"..."#`. `«...»` names are code.
+    """
+    i, start, n = 0, 0, len(text)
+
+    def flush(end: int) -> Iterator[tuple[str, str]]:
+        if end > start:
+            yield "code", text[start:end]
+
+    while i < n:
+        ch = text[i]
+        if text.startswith("--", i):
+            yield from flush(i)
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            yield "comment", text[i:end]
+            i = start = end
+        elif text.startswith("/-", i):
+            yield from flush(i)
+            depth, j = 1, i + 2
+            while j < n and depth:
+                if text.startswith("/-", j):
+                    depth, j = depth + 1, j + 2
+                elif text.startswith("-/", j):
+                    depth, j = depth - 1, j + 2
+                else:
+                    j += 1
+            yield "comment", text[i:j]
+            i = start = j
+        elif ch == "«":
+            end = text.find("»", i)
+            i = n if end < 0 else end + 1
+        elif ch == "r" and (raw := _RAW_STRING.match(text, i)) and not _after_ident(text, i):
+            yield from flush(i)
+            end = text.find('"' + raw.group(1), raw.end())
+            end = n if end < 0 else end + 1 + len(raw.group(1))
+            yield "string", text[i:end]
+            i = start = end
+        elif ch == '"':
+            yield from flush(i)
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            end = min(j + 1, n)
+            yield "string", text[i:end]
+            i = start = end
+        elif ch == "'" and not _after_ident(text, i) and (char := _CHAR.match(text, i)):
+            yield from flush(i)
+            yield "string", char.group()
+            i = start = char.end()
+        else:
+            i += 1
+    yield from flush(n)
+
+
+def _after_ident(text: str, i: int) -> bool:
+    return i > 0 and (_ID_CHAR.match(text, i - 1) is not None or text[i - 1] == "»")
+
+
+def strip_comments(text: str, *, blank_strings: bool = False) -> str:
+    """`text` with each comment (and, if asked, each string) replaced by one space."""
+    pieces: list[str] = []
+    for kind, piece in _lex(text):
+        if kind == "comment":
+            pieces.append(" ")
+        elif kind == "string" and blank_strings:
+            pieces.append(' "" ')
+        else:
+            pieces.append(piece)
+    return "".join(pieces)
+
+
+def _tokens(body: str) -> list[str]:
+    return _TOKEN.findall(strip_comments(body, blank_strings=True))
+
+
+# --- declarations -----------------------------------------------------------------------
+
+# Declarations whose axioms can be printed (`example`s have no name).
+_NAMED_DECLS = frozenset({"theorem", "lemma", "def", "abbrev", "instance"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Decl:
+    keyword: str
+    name: str | None  # full name, with the enclosing namespaces
+    index: int  # of the keyword in the token list
+
+
+def _declarations(tokens: list[str]) -> Iterator[_Decl]:
+    """Declaration keywords with their full names, tracking `namespace`/`section`/`end`."""
+    # One entry per scope: a namespace component, or None for section / mutual.
+    scopes: list[str | None] = []
+    for index, token in enumerate(tokens):
+        after = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if token == "namespace" and _IDENT.fullmatch(after):
+            scopes.extend(after.split("."))
+        elif token in ("section", "mutual"):
+            scopes.append(None)
+        elif token == "end" and scopes:
+            # `end A.B` closes the scopes A and B; a bare `end` (or a section's) closes one.
+            parts = after.split(".") if _IDENT.fullmatch(after) else []
+            closes = len(parts) if parts and scopes[-len(parts) :] == parts else 1
+            del scopes[-closes:]
+        elif token in _NAMED_DECLS or token == "axiom":
+            # `deriving instance C for T` and `attribute [instance] f` declare nothing here.
+            before = tokens[index - 1] if index else ""
+            if before in ("deriving", "[", "@[", ","):
+                continue
+            name_at = index + 1
+            if token == "instance":
+                name_at = _skip_priority(tokens, name_at)
+            name = tokens[name_at] if name_at < len(tokens) else ""
+            yield _Decl(token, _full_name(scopes, name) if _IDENT.fullmatch(name) else None, index)
+
+
+def _skip_priority(tokens: list[str], at: int) -> int:
+    """Index past an `instance (priority := ...)` group starting at `at`, if any."""
+    if tokens[at : at + 2] != ["(", "priority"]:
+        return at
+    depth = 0
+    for index in range(at, len(tokens)):
+        depth += {"(": 1, ")": -1}.get(tokens[index], 0)
+        if depth == 0:
+            return index + 1
+    return len(tokens)
+
+
+def _full_name(scopes: list[str | None], name: str) -> str:
+    if name.startswith("_root_."):
+        return name.removeprefix("_root_.")
+    return ".".join([*(scope for scope in scopes if scope is not None), name])
+
+
+def declared_names(body: str) -> list[str]:
+    """Full names declared by `theorem`, `lemma`, `def`, `abbrev` and named `instance`s.
+
+    Names get the enclosing `namespace` prefixes (`_root_.x` is `x`); comments and
+    strings are ignored. Each name appears once, in source order.
+    """
+    names: dict[str, None] = {}
+    for decl in _declarations(_tokens(body)):
+        if decl.keyword != "axiom" and decl.name is not None:
+            names[decl.name] = None
+    return list(names)
+
+
+# --- cheats -----------------------------------------------------------------------------
+
+
+def find_cheats(body: str) -> list[str]:
+    """Reasons to refuse `body` whatever Lean says; empty if none. Ignores comments.
+
+    Flagged, each because it lets an unsound proof be accepted:
+    - `axiom` declarations: an axiom can state anything, `False` included.
+    - `debug.skipKernelTC` (set to anything but false): the kernel stops re-checking
+      declarations, so a metaprogram or elaborator bug can add ill-typed proofs.
+    - `addDeclWithoutChecking`: adds a declaration to the environment unchecked.
+    - `@[implemented_by]` / `@[extern]`: replace a definition's compiled code with
+      arbitrary code, which `native_decide` (`Lean.ofReduceBool`) then trusts, so a
+      decision procedure can be made to return `true` for a false proposition.
+    - `#exit`: Lean stops reading the file, so whatever follows (the theorem, or the
+      `#print axioms` added to audit it) is never checked.
+    Not flagged: `unsafe` and `partial` defs (safe declarations cannot use unsafe ones,
+    and partial ones are opaque to the kernel), `native_decide` itself (judged by its
+    axioms in `judge_axioms`), and `sorry` (seen in messages and as `sorryAx`).
+    """
+    tokens = _tokens(body)
+    reasons: dict[str, None] = {}
+    for decl in _declarations(tokens):
+        if decl.keyword == "axiom":
+            reasons[f"declares axiom `{decl.name or '?'}`"] = None
+    for index, token in enumerate(tokens):
+        before = tokens[index - 1] if index else ""
+        after = tokens[index + 1] if index + 1 < len(tokens) else ""
+        last = token.rsplit(".", 1)[-1]
+        if last == "skipKernelTC" and not (before == "set_option" and after == "false"):
+            reasons["`debug.skipKernelTC` turns off the kernel's type check"] = None
+        elif last == "addDeclWithoutChecking":
+            reasons["`addDeclWithoutChecking` adds a declaration without a kernel check"] = None
+        elif token in ("implemented_by", "extern") and before in ("[", "@[", ","):
+            reasons[f"`@[{token}]` swaps in compiled code that `native_decide` trusts"] = None
+        elif token == "#exit":
+            reasons["`#exit` stops Lean from checking the rest of the file"] = None
+    return list(reasons)
+
+
+# --- axioms -----------------------------------------------------------------------------
+
+_DEPENDS = re.compile(r"'(?P<name>.+?)' depends on axioms:\s*\[(?P<axioms>.*)\]", re.DOTALL)
+_INDEPENDENT = re.compile(r"'(?P<name>.+?)' does not depend on any axioms", re.DOTALL)
+_AXIOM_NAME = re.compile(r"(?:«[^»]*»|[^,\s«»])+")
+
+
+def parse_axioms_message(data: str) -> tuple[str, list[str]] | None:
+    """(name, axioms) from a `#print axioms NAME` message, or None for any other text.
+
+    Handles both `'NAME' depends on axioms: [a, b]` (the list possibly wrapped over
+    several indented lines) and `'NAME' does not depend on any axioms`.
+    """
+    data = data.strip()
+    if match := _DEPENDS.fullmatch(data):
+        return match["name"], _AXIOM_NAME.findall(match["axioms"])
+    if match := _INDEPENDENT.fullmatch(data):
+        return match["name"], []
+    return None
+
+
+def judge_axioms(
+    found: dict[str, list[str]], allowed: frozenset[str], allow_native_decide: bool
+) -> tuple[str, str | None]:
+    """("pass" | "fail" | "sorry", error) from each declaration's axioms.
+
+    A disallowed axiom fails (it outranks `sorryAx`, as an error outranks a sorry);
+    `sorryAx` alone gives "sorry". The error names every offending declaration/axiom.
+    """
+    if allow_native_decide:
+        allowed = allowed | NATIVE_DECIDE_AXIOMS
+    bad: list[str] = []
+    sorry: list[str] = []
+    for name, axioms in found.items():
+        for axiom in axioms:
+            if axiom == SORRY_AXIOM:
+                sorry.append(f"`{name}` depends on `{SORRY_AXIOM}`")
+            elif axiom not in allowed:
+                hint = " (native_decide is not allowed)" if axiom in NATIVE_DECIDE_AXIOMS else ""
+                bad.append(f"`{name}` depends on axiom `{axiom}`{hint}")
+    if bad:
+        return "fail", "; ".join(bad)
+    if sorry:
+        return "sorry", "; ".join(sorry)
+    return "pass", None
+
+
+# --- statement --------------------------------------------------------------------------
+
+
+def _normalise(text: str) -> str:
+    return " ".join(strip_comments(text).split())
+
+
+def statement_present(code: str, statement: str) -> bool:
+    """Whether `code` still contains `statement`, up to whitespace and comments.
+
+    Both are compared with comments removed (so a statement hidden in a comment does
+    not count, and an edited docstring does not matter) and whitespace runs collapsed.
+    The statement must appear as a substring whose ends fall on token boundaries, so a
+    trailing `:= by` may be followed by the proof, but `x = 1` does not match `x = 10`.
+    Raises ValueError on an empty statement, which would match anything.
+    """
+    needle = _normalise(statement)
+    if not needle:
+        raise ValueError("empty statement")
+    haystack = _normalise(code)
+    start = haystack.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        if not (_joins(haystack, start - 1, start) or _joins(haystack, end - 1, end)):
+            return True
+        start = haystack.find(needle, start + 1)
+    return False
+
+
+def _joins(text: str, left: int, right: int) -> bool:
+    """Whether text[left] and text[right] are both identifier characters (one token)."""
+    if left < 0 or right >= len(text):
+        return False
+    return bool(_ID_CHAR.match(text[left]) and _ID_CHAR.match(text[right]))

@@ -1,0 +1,121 @@
+"""The `leancli` command line: a thin Typer layer over the Python API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(
+    name="leancli",
+    help="Check Lean 4 snippets in bulk over a pool of REPL workers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+# --- check -------------------------------------------------------------------------------
+
+
+@app.command()
+def check(
+    input_path: str = typer.Argument(
+        ..., metavar="INPUT", help="JSONL file of snippets, or - for standard input."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write results here (JSONL) instead of stdout."
+    ),
+    repl: str | None = typer.Option(
+        None, "--repl", envvar="LEANCLI_REPL", help="Command line that starts one REPL."
+    ),
+    project: Path | None = typer.Option(
+        None, "--project", help="Lake project to run the REPL in (`lake env <repl>`)."
+    ),
+    workers: int = typer.Option(0, "--workers", "-w", help="REPL workers [default: cores]."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Seconds per snippet (wall clock)."),
+    import_timeout: float = typer.Option(
+        600.0, "--import-timeout", help="Seconds to import one header (e.g. Mathlib)."
+    ),
+    max_tasks: int = typer.Option(
+        0, "--max-tasks", help="Replace a worker after this many snippets (0: never)."
+    ),
+    memory_limit: int = typer.Option(
+        8192, "--memory-limit", help="MiB of resident memory per REPL before it is recycled."
+    ),
+    hard_memory_limit: int | None = typer.Option(
+        None,
+        "--hard-memory-limit",
+        help="MiB of address space per REPL (RLIMIT_AS) [default: 2 x --memory-limit; 0: none].",
+    ),
+    code_field: str | None = typer.Option(None, "--code-field", help="Field with the snippet."),
+    template: str | None = typer.Option(
+        None, "--template", help="Build the snippet from fields, e.g. '{header}{statement}'."
+    ),
+    id_field: str | None = typer.Option(None, "--id-field", help="Field with the id."),
+    heartbeats: int | None = typer.Option(
+        None, "--heartbeats", help="Lean's maxHeartbeats for every snippet (in thousands)."
+    ),
+    dedup: bool = typer.Option(
+        True, "--dedup/--no-dedup", help="Check identical snippets once."
+    ),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+) -> None:
+    """Check every snippet of a JSONL file and write one JSON result per snippet."""
+    from leancli import _check_command as command
+    from leancli.items import InputSpec
+    from leancli.options import CheckOptions, LeanOptions, MemoryLimits, WorkerConfig
+
+    try:
+        spec = command.input_spec(code_field, template, id_field)
+        repl_spec = command.resolve_repl(repl, project)
+    except command.UsageError as exc:
+        command.fail_usage(str(exc))
+    hard = 2 * memory_limit if hard_memory_limit is None else hard_memory_limit
+    options = CheckOptions(
+        worker=WorkerConfig(
+            repl=repl_spec,
+            timeout=timeout,
+            import_timeout=import_timeout,
+            memory=MemoryLimits(rss_mb=memory_limit, address_space_mb=hard),
+            lean=LeanOptions(heartbeats=heartbeats),
+        ),
+        workers=workers,
+        max_tasks=max_tasks,
+        dedup=dedup,
+    )
+    assert isinstance(spec, InputSpec)
+    raise typer.Exit(command.run(input_path, output, spec, options, progress=progress))
+
+
+# --- stats -------------------------------------------------------------------------------
+
+
+@app.command()
+def stats(
+    results: str = typer.Argument(..., help="Results JSONL written by `check`, or - for stdin."),
+    by: str = typer.Option("id", "--by", help="Field grouping the samples of one problem."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
+) -> None:
+    """Status counts, time percentiles and pass@k of a results file."""
+    # Imported here: leancli.stats pulls in rich, which `leancli --help` need not pay for.
+    import orjson
+
+    from leancli.stats import StatsError, collect_path, render
+
+    try:
+        summary = collect_path(results, by).summary()
+    except (StatsError, OSError) as exc:
+        typer.echo(f"error: {results}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(orjson.dumps(summary).decode())
+    else:
+        render(summary)
+
+
+# --- doctor / setup ----------------------------------------------------------------------
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Executors run workers somewhere: a local process pool, or Ray actors."""

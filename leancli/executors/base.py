@@ -1,0 +1,53 @@
+"""The small interface every executor implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from leancli.worker import Outcome, Task
+
+
+@dataclass(frozen=True)
+class IdleWorker:
+    """A worker ready for a task, with the headers its REPL has loaded."""
+
+    worker_id: int
+    headers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Finished:
+    task: Task
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Lost:
+    """The worker holding `task` died (killed, out of memory, node lost)."""
+
+    task: Task
+    reason: str
+
+
+Event = Finished | Lost
+
+
+class Executor(Protocol):
+    """Hands tasks to workers and reports what became of them.
+
+    The run loop alone decides what to submit where; an executor only keeps its
+    workers alive (replacing dead or retired ones) and never loses a task silently:
+    every submitted task comes back exactly once, as Finished or Lost.
+    """
+
+    @property
+    def size(self) -> int: ...
+
+    def idle_workers(self) -> list[IdleWorker]: ...
+
+    def submit(self, worker_id: int, task: Task) -> None: ...
+
+    def wait(self, timeout: float) -> list[Event]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,137 @@
+"""Read input items from a JSONL stream, one at a time."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+DEFAULT_CODE_FIELDS = ("code", "cmd", "proof", "full_proof")
+DEFAULT_ID_FIELDS = ("id", "name", "custom_id")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A snippet to check, from 1-based input line `line`."""
+
+    line: int
+    id: str | None
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidLine:
+    """An input line that cannot be checked, and why."""
+
+    line: int
+    id: str | None
+    error: str
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """Where the snippet and the id of each line come from."""
+
+    code_field: str | None = None
+    template: str | None = None
+    id_field: str | None = None
+
+    def template_fields(self) -> list[str]:
+        if self.template is None:
+            return []
+        return [name for _, name, _, _ in string.Formatter().parse(self.template) if name]
+
+
+class TemplateError(ValueError):
+    """The --template string is not valid Python format syntax."""
+
+
+def validate_template(template: str) -> None:
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template)]
+    except ValueError as exc:
+        raise TemplateError(f"--template {template!r} is not valid: {exc}") from exc
+    if not any(fields):
+        raise TemplateError(f"--template {template!r} names no field, e.g. '{{header}}{{proof}}'")
+
+
+def read_items(lines: Iterable[bytes], spec: InputSpec) -> Iterator[Item | InvalidLine]:
+    """Yield one Item or InvalidLine per non-blank line, lazily."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        yield parse_line(number, raw, spec)
+
+
+def parse_line(number: int, raw: bytes, spec: InputSpec) -> Item | InvalidLine:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return InvalidLine(number, None, f"line is not valid UTF-8 (byte {exc.start + 1})")
+    try:
+        obj = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return InvalidLine(number, None, f"line is not valid JSON: {exc}")
+    if not isinstance(obj, dict):
+        return InvalidLine(number, None, f"line is a JSON {_kind(obj)}, not an object")
+    item_id = _find_id(obj, spec)
+    code = _find_code(obj, spec)
+    if isinstance(code, _Missing):
+        return InvalidLine(number, item_id, code.reason)
+    if "\x00" in code:
+        return InvalidLine(number, item_id, "snippet contains a NUL character")
+    return Item(number, item_id, code)
+
+
+@dataclass(frozen=True, slots=True)
+class _Missing:
+    reason: str
+
+
+def _find_code(obj: dict[str, Any], spec: InputSpec) -> str | _Missing:
+    if spec.template is not None:
+        missing = [name for name in spec.template_fields() if name not in obj]
+        if missing:
+            return _Missing(f"template field {missing[0]!r} is missing")
+        try:
+            return spec.template.format_map({k: _as_text(v) for k, v in obj.items()})
+        except (KeyError, IndexError, ValueError, AttributeError) as exc:
+            return _Missing(f"template cannot be filled: {exc!r}")
+    fields = (spec.code_field,) if spec.code_field else DEFAULT_CODE_FIELDS
+    for name in fields:
+        if name in obj:
+            value = obj[name]
+            if not isinstance(value, str):
+                return _Missing(f"field {name!r} is a JSON {_kind(value)}, not a string")
+            return value
+    return _Missing(f"no snippet field: expected one of {', '.join(repr(f) for f in fields)}")
+
+
+def _find_id(obj: dict[str, Any], spec: InputSpec) -> str | None:
+    fields = (spec.id_field,) if spec.id_field else DEFAULT_ID_FIELDS
+    for name in fields:
+        value = obj.get(name)
+        if value is not None:
+            return value if isinstance(value, str) else orjson.dumps(value).decode()
+    return None
+
+
+def _as_text(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if value is None:
+        return "null"
+    return "object"

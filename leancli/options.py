@@ -1,0 +1,85 @@
+"""Typed options of a check run."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ReplSpec:
+    """How to start one REPL: `argv` run in `cwd` (a Lake project, via `lake env`)."""
+
+    argv: tuple[str, ...]
+    cwd: Path | None = None
+    source: str = "--repl"
+
+    @classmethod
+    def from_command(
+        cls, command: str, project: Path | None = None, source: str = "--repl"
+    ) -> ReplSpec:
+        argv = tuple(shlex.split(command))
+        if not argv:
+            raise ValueError("the REPL command is empty")
+        if project is not None:
+            argv = ("lake", "env", *argv)
+        return cls(argv=argv, cwd=project, source=source)
+
+    def describe(self) -> str:
+        where = f" (in {self.cwd})" if self.cwd else ""
+        return shlex.join(self.argv) + where
+
+
+@dataclass(frozen=True)
+class MemoryLimits:
+    """`rss_mb`: the watched resident size; `address_space_mb`: RLIMIT_AS (0: none)."""
+
+    rss_mb: int = 8192
+    address_space_mb: int = 0
+
+    def hard_limit_bytes(self) -> int | None:
+        mb = self.address_space_mb
+        return mb * 1024 * 1024 if mb > 0 else None
+
+
+@dataclass(frozen=True)
+class LeanOptions:
+    """Options sent with every command (`heartbeats`: Lean's maxHeartbeats, in thousands)."""
+
+    heartbeats: int | None = None
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """Everything a worker needs to own a REPL; picklable for spawn and Ray."""
+
+    repl: ReplSpec
+    timeout: float = 60.0
+    import_timeout: float = 600.0
+    memory: MemoryLimits = field(default_factory=MemoryLimits)
+    max_headers: int = 4
+    lean: LeanOptions = field(default_factory=LeanOptions)
+    environment: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Options of `leancli check` beyond how to read the input."""
+
+    worker: WorkerConfig
+    workers: int = 0
+    max_tasks: int = 0
+    dedup: bool = True
+
+    @property
+    def pool_size(self) -> int:
+        return self.workers if self.workers > 0 else usable_cores()
+
+
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)

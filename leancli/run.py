@@ -1,0 +1,168 @@
+"""The run loop: read items, schedule them on an executor, yield results as they finish."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+from leancli.executors.base import Executor, Finished, Lost
+from leancli.items import InvalidLine, Item
+from leancli.options import CheckOptions
+from leancli.results import Result, Status
+from leancli.schedule import Scheduler
+from leancli.snippet import split_snippet
+from leancli.worker import Outcome, Task
+
+MAX_ATTEMPTS = 2  # a task whose worker died is retried once on a fresh worker
+HEADER_TIMEOUTS_BEFORE_GIVING_UP = 2
+FINISHED_DEDUP_MEMORY = 10_000
+WAIT_SECONDS = 0.5
+
+
+@dataclass
+class _Pending:
+    """A task in the scheduler or on a worker, and every input item it answers."""
+
+    item: Item
+    dedup_key: bytes | None
+    header: str
+    duplicates: list[Item] = field(default_factory=list)
+
+
+def check(
+    items: Iterable[Item | InvalidLine],
+    options: CheckOptions,
+    executor: Executor | None = None,
+) -> Iterator[Result]:
+    """Check every item, yielding one Result per item as soon as it is known.
+
+    With no `executor`, a local process pool of `options.pool_size` workers is started
+    and torn down when the iterator finishes or is closed.
+    """
+    if executor is not None:
+        yield from _Run(items, options, executor).results()
+        return
+    from leancli.executors.local import LocalExecutor
+
+    with LocalExecutor(options.worker, options.pool_size, options.max_tasks) as pool:
+        yield from _Run(items, options, pool).results()
+
+
+class _Run:
+    def __init__(
+        self, items: Iterable[Item | InvalidLine], options: CheckOptions, executor: Executor
+    ) -> None:
+        self._source = iter(items)
+        self._exhausted = False
+        self._options = options
+        self._executor = executor
+        self._scheduler = Scheduler()
+        self._pending: dict[int, _Pending] = {}
+        self._by_dedup_key: dict[bytes, int] = {}
+        self._finished: OrderedDict[bytes, Result] = OrderedDict()
+        self._header_timeouts: dict[str, int] = {}
+        self._next_key = 0
+        self._window = max(64, executor.size * 32)
+
+    def results(self) -> Iterator[Result]:
+        while True:
+            yield from self._fill()
+            if self._exhausted and not self._pending:
+                return
+            yield from self._dispatch()
+            for event in self._executor.wait(WAIT_SECONDS):
+                if isinstance(event, Finished):
+                    yield from self._finish(event.task, event.outcome)
+                else:
+                    yield from self._lost(event)
+
+    def _fill(self) -> Iterator[Result]:
+        while not self._exhausted and len(self._pending) < self._window:
+            entry = next(self._source, None)
+            if entry is None:
+                self._exhausted = True
+                return
+            if isinstance(entry, InvalidLine):
+                yield Result(entry.line, entry.id, Status.INVALID, error=entry.error)
+                continue
+            snippet = split_snippet(entry.code)
+            key = snippet.dedup_key() if self._options.dedup else None
+            if key is not None:
+                if key in self._by_dedup_key:
+                    self._pending[self._by_dedup_key[key]].duplicates.append(entry)
+                    continue
+                if key in self._finished:
+                    yield _as_duplicate(self._finished[key], entry)
+                    continue
+            task_key = self._next_key
+            self._next_key += 1
+            self._pending[task_key] = _Pending(entry, key, snippet.header)
+            if key is not None:
+                self._by_dedup_key[key] = task_key
+            self._scheduler.add(Task(task_key, snippet.header, snippet.body, snippet.offset))
+
+    def _dispatch(self) -> Iterator[Result]:
+        for worker in self._executor.idle_workers():
+            while True:
+                task = self._scheduler.pick(worker.headers)
+                if task is None:
+                    return
+                if self._header_is_hopeless(task.header):
+                    yield from self._finish(task, _hopeless_header_outcome(self._options))
+                    continue
+                self._executor.submit(worker.worker_id, task)
+                break
+
+    def _header_is_hopeless(self, header: str) -> bool:
+        return self._header_timeouts.get(header, 0) >= HEADER_TIMEOUTS_BEFORE_GIVING_UP
+
+    def _lost(self, event: Lost) -> Iterator[Result]:
+        task = event.task
+        if task.attempt + 1 < MAX_ATTEMPTS:
+            self._scheduler.add(replace(task, attempt=task.attempt + 1), front=True)
+            return
+        outcome = Outcome(Status.CRASH, 0.0, error=f"{event.reason}; retried once")
+        yield from self._finish(task, outcome)
+
+    def _finish(self, task: Task, outcome: Outcome) -> Iterator[Result]:
+        if outcome.header_timed_out:
+            self._header_timeouts[task.header] = self._header_timeouts.get(task.header, 0) + 1
+        pending = self._pending.pop(task.key)
+        original = pending.item
+        result = Result(
+            line=original.line,
+            id=original.id,
+            status=outcome.status,
+            time=outcome.time,
+            messages=outcome.messages,
+            sorries=outcome.sorries,
+            error=outcome.error,
+        )
+        yield result
+        for duplicate in pending.duplicates:
+            yield _as_duplicate(result, duplicate)
+        if pending.dedup_key is not None:
+            del self._by_dedup_key[pending.dedup_key]
+            if outcome.status in (Status.PASS, Status.FAIL, Status.SORRY):
+                # Only Lean's own verdicts are worth copying to later duplicates.
+                self._finished[pending.dedup_key] = result
+                if len(self._finished) > FINISHED_DEDUP_MEMORY:
+                    self._finished.popitem(last=False)
+
+
+def _as_duplicate(result: Result, item: Item) -> Result:
+    line = result.duplicate_of if result.duplicate_of is not None else result.line
+    return replace(result, line=item.line, id=item.id, duplicate_of=line)
+
+
+def _hopeless_header_outcome(options: CheckOptions) -> Outcome:
+    seconds = options.worker.import_timeout
+    return Outcome(
+        Status.TIMEOUT,
+        0.0,
+        error=(
+            f"header import timed out {HEADER_TIMEOUTS_BEFORE_GIVING_UP} times "
+            f"(--import-timeout {seconds:g} s); not tried again"
+        ),
+    )

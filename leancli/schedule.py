@@ -1,0 +1,60 @@
+"""Which pending task a free worker takes next: header affinity, then age."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+from leancli.worker import Task
+
+
+class Scheduler:
+    """Pending tasks grouped by header, oldest first within a header.
+
+    A free worker takes the oldest task whose header it has loaded; failing that, the
+    oldest task of all, preferring headers no busy worker is importing already.
+    """
+
+    def __init__(self) -> None:
+        self._by_header: dict[str, deque[tuple[int, Task]]] = {}
+        self._sequence = 0
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def add(self, task: Task, *, front: bool = False) -> None:
+        queue = self._by_header.setdefault(task.header, deque())
+        if front:
+            # A retried task goes before everything, so it is not starved by new input.
+            queue.appendleft((-1 - self._sequence, task))
+        else:
+            queue.append((self._sequence, task))
+        self._sequence += 1
+        self._size += 1
+
+    def pick(self, loaded: Iterable[str] = ()) -> Task | None:
+        best_header: str | None = None
+        best_age: int | None = None
+        for header in loaded:
+            queue = self._by_header.get(header)
+            if queue and (best_age is None or queue[0][0] < best_age):
+                best_header, best_age = header, queue[0][0]
+        if best_header is None:
+            for header, queue in self._by_header.items():
+                if best_age is None or queue[0][0] < best_age:
+                    best_header, best_age = header, queue[0][0]
+        if best_header is None:
+            return None
+        queue = self._by_header[best_header]
+        _, task = queue.popleft()
+        if not queue:
+            del self._by_header[best_header]
+        self._size -= 1
+        return task
+
+    def drain(self) -> list[Task]:
+        tasks = [task for queue in self._by_header.values() for _, task in queue]
+        self._by_header.clear()
+        self._size = 0
+        return tasks

@@ -1,0 +1,326 @@
+"""One live Lean REPL process: the only place that touches the subprocess.
+
+All three pipes are non-blocking and served by one selector loop, so a REPL that floods
+stderr or stops reading stdin can never deadlock the worker; the loop also enforces the
+wall-clock timeout and watches the REPL's resident memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psutil
+
+from leancli.options import MemoryLimits, ReplSpec
+from leancli.protocol import Answer, FrameBuffer, ProtocolError, encode_request, parse_answer
+
+STDERR_TAIL_BYTES = 64 * 1024
+MEMORY_POLL_SECONDS = 0.1
+OOM_MARKERS = (b"INTERNAL PANIC: out of memory", b"std::bad_alloc", b"out of memory")
+
+# Runs between fork and the REPL's exec, in a fresh interpreter rather than a preexec_fn,
+# which is unsafe in threaded processes such as Ray actors. It caps the address space
+# (children inherit it) and asks Linux to kill the REPL when its worker dies.
+_LAUNCHER = """
+import ctypes, os, resource, signal, sys
+limit = int(sys.argv[1])
+if limit > 0:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != int(sys.argv[2]):
+        sys.exit(1)
+os.execvp(sys.argv[3], sys.argv[3:])
+"""
+
+
+class ReplFailure(Exception):
+    """The REPL could not answer; the session is dead and must be restarted."""
+
+
+class ReplTimeout(ReplFailure):
+    pass
+
+
+class ReplOutOfMemory(ReplFailure):
+    pass
+
+
+class ReplCrash(ReplFailure):
+    pass
+
+
+class ReplAborted(ReplFailure):
+    """The caller asked to stop waiting (its parent is gone)."""
+
+
+class ReplSession:
+    """Starts a REPL in its own process group and exchanges requests and answers."""
+
+    def __init__(
+        self,
+        spec: ReplSpec,
+        memory: MemoryLimits | None = None,
+        environment: dict[str, str] | None = None,
+        on_start: Callable[[int], None] | None = None,
+    ) -> None:
+        self.spec = spec
+        self._on_start = on_start
+        self.memory = memory or MemoryLimits()
+        self._environment = environment
+        self._process: subprocess.Popen[bytes] | None = None
+        self._selector: selectors.BaseSelector | None = None
+        self._frames = FrameBuffer()
+        self._stderr_tail = bytearray()
+        self._psutil: psutil.Process | None = None
+        self.peak_rss = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> None:
+        hard = self.memory.hard_limit_bytes() or 0
+        argv = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(hard), str(os.getpid())]
+        env = dict(os.environ)
+        if self._environment:
+            env.update(self._environment)
+        try:
+            self._process = subprocess.Popen(
+                [*argv, *self.spec.argv],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=self.spec.cwd,
+                env=env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise ReplCrash(f"cannot start the REPL ({self.spec.describe()}): {exc}") from exc
+        assert self._process.stdin and self._process.stdout and self._process.stderr
+        self._selector = selectors.DefaultSelector()
+        for pipe in (self._process.stdin, self._process.stdout, self._process.stderr):
+            os.set_blocking(pipe.fileno(), False)
+        self._selector.register(self._process.stdout, selectors.EVENT_READ, "stdout")
+        self._selector.register(self._process.stderr, selectors.EVENT_READ, "stderr")
+        self._frames = FrameBuffer()
+        self._stderr_tail = bytearray()
+        self._psutil = psutil.Process(self._process.pid)
+        self.peak_rss = 0
+        if self._on_start is not None:
+            self._on_start(self._process.pid)
+
+    def send(
+        self,
+        request: dict[str, Any],
+        timeout: float,
+        should_abort: Callable[[], bool] | None = None,
+    ) -> Answer:
+        """Send one request and wait for its answer; on any failure the REPL is killed."""
+        if not self.alive:
+            self.start()
+        try:
+            return self._exchange(encode_request(request), timeout, should_abort)
+        except ReplFailure:
+            self.close()
+            raise
+        except ProtocolError as exc:
+            self.close()
+            raise ReplCrash(f"REPL broke the protocol: {exc}") from exc
+
+    def _exchange(
+        self, data: bytes, timeout: float, should_abort: Callable[[], bool] | None
+    ) -> Answer:
+        process, selector = self._process, self._selector
+        assert process is not None and selector is not None and process.stdin is not None
+        pending = memoryview(data)
+        selector.register(process.stdin, selectors.EVENT_WRITE, "stdin")
+        writing = True
+        now = time.monotonic()
+        deadline = now + timeout
+        next_memory_check = now
+        try:
+            while True:
+                now = time.monotonic()
+                if now >= deadline:
+                    raise ReplTimeout(f"no answer within {timeout:g} s")
+                if now >= next_memory_check:
+                    self._check_memory()
+                    next_memory_check = now + MEMORY_POLL_SECONDS
+                if should_abort is not None and should_abort():
+                    raise ReplAborted("stopped by the caller")
+                wait = min(deadline - now, next_memory_check - now, MEMORY_POLL_SECONDS)
+                for key, _ in selector.select(max(wait, 0.0)):
+                    if key.data == "stdin":
+                        try:
+                            pending = pending[os.write(key.fd, pending) :]
+                        except BrokenPipeError:
+                            raise self._died() from None
+                        if not pending:
+                            selector.unregister(process.stdin)
+                            writing = False
+                    elif key.data == "stderr":
+                        self._read_stderr(key.fd)
+                    else:
+                        chunk = _read(key.fd)
+                        if chunk is None:
+                            continue
+                        if not chunk:
+                            raise self._died()
+                        frames = self._frames.feed(chunk)
+                        if self._frames.pending.lstrip()[:1] not in (b"", b"{"):
+                            raise ProtocolError(
+                                "REPL printed non-JSON output: "
+                                + self._frames.pending[:200].decode("utf-8", "replace")
+                            )
+                        if frames:
+                            if len(frames) > 1 or self._frames.pending.strip():
+                                raise ProtocolError("REPL printed more than one answer")
+                            return parse_answer(frames[0])
+        finally:
+            if writing and self._process is not None and process.stdin is not None:
+                with contextlib.suppress(KeyError, ValueError):
+                    selector.unregister(process.stdin)
+
+    def _read_stderr(self, fd: int) -> None:
+        chunk = _read(fd)
+        if chunk is None:
+            return
+        if not chunk:
+            assert self._selector is not None and self._process is not None
+            with contextlib.suppress(KeyError, ValueError):
+                self._selector.unregister(self._process.stderr)  # type: ignore[arg-type]
+            return
+        self._stderr_tail += chunk
+        if len(self._stderr_tail) > STDERR_TAIL_BYTES:
+            del self._stderr_tail[: len(self._stderr_tail) - STDERR_TAIL_BYTES]
+
+    def _check_memory(self) -> None:
+        rss = self._tree_rss()
+        self.peak_rss = max(self.peak_rss, rss)
+        limit = self.memory.rss_mb * 1024 * 1024
+        if self.memory.rss_mb > 0 and rss > limit:
+            raise ReplOutOfMemory(
+                f"REPL used {rss // 2**20} MiB, over --memory-limit {self.memory.rss_mb} MiB"
+            )
+
+    def _tree_rss(self) -> int:
+        if self._psutil is None:
+            return 0
+        total = 0
+        try:
+            processes = [self._psutil, *self._psutil.children(recursive=True)]
+        except psutil.Error:
+            return 0
+        for process in processes:
+            with contextlib.suppress(psutil.Error):
+                total += process.memory_info().rss
+        return total
+
+    def _died(self) -> ReplFailure:
+        """Why the REPL's stdout closed: out of memory, or a crash with its stderr."""
+        process = self._process
+        assert process is not None
+        try:
+            code = process.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            code = None
+        self._drain_stderr()
+        tail = bytes(self._stderr_tail)
+        if any(marker in tail for marker in OOM_MARKERS):
+            return ReplOutOfMemory(
+                "REPL ran out of memory (hard limit): " + _last_lines(tail)
+            )
+        how = "closed its output" if code is None else _describe_exit(code)
+        detail = _last_lines(tail)
+        return ReplCrash(f"REPL {how}" + (f": {detail}" if detail else ""))
+
+    def _drain_stderr(self) -> None:
+        process = self._process
+        if process is None or process.stderr is None:
+            return
+        deadline = time.monotonic() + 1.0
+        fd = process.stderr.fileno()
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                if process.poll() is not None:
+                    return
+                time.sleep(0.01)
+                continue
+            except OSError:
+                return
+            if not chunk:
+                return
+            self._stderr_tail += chunk
+            del self._stderr_tail[:-STDERR_TAIL_BYTES]
+
+    @property
+    def stderr_tail(self) -> str:
+        return self._stderr_tail.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        """Kill the REPL and everything it started (its whole process group)."""
+        process = self._process
+        if process is None:
+            return
+        self._process = None
+        kill_process_group(process.pid)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5.0)
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
+        for pipe in (process.stdin, process.stdout, process.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
+    def __enter__(self) -> ReplSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def kill_process_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _read(fd: int) -> bytes | None:
+    """A chunk, b"" at end of file, or None when nothing is there after all."""
+    try:
+        return os.read(fd, 1 << 16)
+    except BlockingIOError:
+        return None
+    except OSError:
+        return b""
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"was killed by {name}"
+    return f"exited with code {code}"
+
+
+def _last_lines(data: bytes, count: int = 5) -> str:
+    lines = [line for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
+    return "\n".join(lines[-count:])

@@ -1,0 +1,215 @@
+"""Summary statistics over a results JSONL file: status counts, times and pass@k.
+
+The file is streamed: per result we keep one 8-byte time (for exact percentiles) and
+per group two counters, never the results themselves.
+
+Decisions:
+
+- pass@k is averaged over groups (`--by`, default `id`: the k samples of one problem
+  share an id). Results whose group field is missing or null are counted in the status
+  table but left out of pass@k (`ungrouped`), since they cannot be tied to a problem.
+- Results with status `invalid` are counted in the status table but left out of pass@k:
+  an invalid line is an input error, not a sample of the prover.
+- pass@k is undefined for a problem with fewer than k samples, so k runs over the
+  powers of two up to the smallest sample count `n_min` over groups, plus `n_min`
+  itself when it is not a power of two.
+- Blank lines are skipped; any other line that is not a JSON object with a known
+  `status` (and a numeric `time`, if present) raises `StatsError` naming its line.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from leancli.results import Status
+
+PERCENTILES = (50, 90, 99)
+
+
+class StatsError(ValueError):
+    """A line of the results file that cannot be read."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k = 1 - C(n-c, k) / C(n, k) for n samples of which c pass.
+
+    Computed as 1 - prod_{i=n-c+1}^{n} (1 - k/i), which avoids huge binomials.
+    """
+    if not 0 <= c <= n or not 1 <= k <= n:
+        raise ValueError(f"need 0 <= c <= n and 1 <= k <= n, got n={n}, c={c}, k={k}")
+    if n - c < k:
+        # Every k-subset contains a passing sample.
+        return 1.0
+    return 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))
+
+
+def pass_at_k_values(n_min: int) -> list[int]:
+    """Powers of two up to `n_min`, plus `n_min` itself if it is not one."""
+    ks: list[int] = []
+    k = 1
+    while k <= n_min:
+        ks.append(k)
+        k *= 2
+    if n_min >= 1 and ks[-1] != n_min:
+        ks.append(n_min)
+    return ks
+
+
+def percentile(sorted_values: array[float], p: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least p% of values at or below."""
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+@dataclass
+class Stats:
+    """Accumulates results one at a time; `summary()` gives the JSON-ready report."""
+
+    by: str = "id"
+    status_counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Status})
+    times: array[float] = field(default_factory=lambda: array("d"))
+    # group key -> [samples, passing samples]
+    groups: dict[str, list[int]] = field(default_factory=dict)
+    ungrouped: int = 0
+
+    def add(self, data: dict[str, Any], line: int) -> None:
+        """Count one result (a parsed JSONL object found at `line`)."""
+        raw_status = data.get("status")
+        try:
+            status = Status(raw_status)
+        except ValueError:
+            raise StatsError(line, f"missing or unknown status {raw_status!r}") from None
+        time = data.get("time", 0.0)
+        # bool is an int subclass but never a valid time.
+        if isinstance(time, bool) or not isinstance(time, (int, float)):
+            raise StatsError(line, f"time is not a number: {time!r}")
+
+        self.status_counts[status.value] += 1
+        self.times.append(float(time))
+        if status is Status.INVALID:
+            return
+        key = self._group_key(data.get(self.by))
+        if key is None:
+            self.ungrouped += 1
+            return
+        counts = self.groups.setdefault(key, [0, 0])
+        counts[0] += 1
+        if status is Status.PASS:
+            counts[1] += 1
+
+    @staticmethod
+    def _group_key(value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value
+        # Non-string fields (ints, lists) are grouped by their JSON text.
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+    def summary(self) -> dict[str, Any]:
+        """Counts per status, time percentiles, and pass@k averaged over groups."""
+        times = array("d", sorted(self.times))
+        time_stats: dict[str, float] | None = None
+        if times:
+            time_stats = {f"p{p}": percentile(times, p) for p in PERCENTILES}
+            time_stats["max"] = times[-1]
+            time_stats["total"] = math.fsum(times)
+
+        sizes = [n for n, _ in self.groups.values()]
+        n_min = min(sizes, default=0)
+        pass_k: dict[str, float] = {}
+        for k in pass_at_k_values(n_min):
+            total = math.fsum(pass_at_k(n, c, k) for n, c in self.groups.values())
+            pass_k[str(k)] = total / len(self.groups)
+        return {
+            "results": len(self.times),
+            "status": dict(self.status_counts),
+            "time": time_stats,
+            "by": self.by,
+            "groups": len(self.groups),
+            "ungrouped": self.ungrouped,
+            "solved": sum(1 for _, c in self.groups.values() if c > 0),
+            "samples": {"min": n_min, "max": max(sizes, default=0)},
+            "pass_at_k": pass_k,
+        }
+
+
+def collect(lines: Iterable[bytes | str], by: str = "id") -> Stats:
+    """Read JSONL results line by line (1-based line numbers in errors)."""
+    stats = Stats(by=by)
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise StatsError(number, f"not valid JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise StatsError(number, "not a JSON object")
+        stats.add(data, number)
+    return stats
+
+
+def collect_path(source: str, by: str = "id") -> Stats:
+    """`collect` over the file at `source`, or stdin when `source` is `-`."""
+    if source == "-":
+        return collect(sys.stdin.buffer, by)
+    with open(source, "rb") as stream:
+        return collect(stream, by)
+
+
+def render(summary: dict[str, Any]) -> None:
+    """Print `summary` as rich tables on stdout."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    total = summary["results"]
+
+    status_table = Table(title=f"{total} results")
+    status_table.add_column("status")
+    status_table.add_column("count", justify="right")
+    status_table.add_column("%", justify="right")
+    for status, count in summary["status"].items():
+        share = f"{100 * count / total:.1f}" if total else "-"
+        status_table.add_row(status, str(count), share)
+    console.print(status_table)
+
+    time_stats = summary["time"]
+    if time_stats is not None:
+        time_table = Table(title="time (s)")
+        for name in time_stats:
+            time_table.add_column(name, justify="right")
+        time_table.add_row(*(f"{value:.2f}" for value in time_stats.values()))
+        console.print(time_table)
+
+    groups = summary["groups"]
+    samples = summary["samples"]
+    caption = f"{groups} groups by {summary['by']!r}, {summary['solved']} solved"
+    if groups:
+        caption += (
+            f"; {samples['min']}-{samples['max']} samples each,"
+            f" pass@k only for k <= {samples['min']}"
+        )
+    if summary["ungrouped"]:
+        caption += f"; {summary['ungrouped']} results without {summary['by']!r} left out"
+    pass_table = Table(title="pass@k")
+    pass_table.add_column("k", justify="right")
+    pass_table.add_column("pass@k", justify="right")
+    for k, value in summary["pass_at_k"].items():
+        pass_table.add_row(k, f"{value:.4f}")
+    console.print(pass_table)
+    # Under the table rather than as its caption, which would wrap to the table's width.
+    console.print(caption, style="dim", markup=False, highlight=False)

@@ -1,0 +1,191 @@
+"""A worker: owns one REPL session, imports each header once, checks snippet bodies.
+
+The same class runs inside a local pool process and inside a Ray actor.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from leancli.options import WorkerConfig
+from leancli.protocol import Answer, CommandAnswer, ErrorAnswer, command_request
+from leancli.results import Status
+from leancli.session import (
+    ReplAborted,
+    ReplCrash,
+    ReplFailure,
+    ReplOutOfMemory,
+    ReplSession,
+    ReplTimeout,
+)
+from leancli.verdict import classify, first_error, shift_positions
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One snippet to check: `body` runs in the environment of `header`."""
+
+    key: int
+    header: str
+    body: str
+    offset: int
+    attempt: int = 0
+
+
+@dataclass
+class Outcome:
+    """What a worker found for one task."""
+
+    status: Status
+    time: float
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    sorries: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    header_timed_out: bool = False
+
+
+@dataclass(frozen=True)
+class _HeaderFailure:
+    messages: list[dict[str, Any]]
+    error: str
+
+
+class Worker:
+    """Checks tasks one at a time; restarts its REPL after any failure."""
+
+    def __init__(
+        self,
+        config: WorkerConfig,
+        should_abort: Callable[[], bool] | None = None,
+        on_repl_start: Callable[[int], None] | None = None,
+    ) -> None:
+        self.config = config
+        self._should_abort = should_abort
+        self._session = ReplSession(
+            config.repl, config.memory, dict(config.environment), on_start=on_repl_start
+        )
+        self._envs: OrderedDict[str, int] = OrderedDict()
+        self._failed_headers: dict[str, _HeaderFailure] = {}
+        self.imports = 0
+
+    @property
+    def headers(self) -> frozenset[str]:
+        return frozenset(self._envs)
+
+    @property
+    def repl_pid(self) -> int | None:
+        return self._session.pid
+
+    def run(self, task: Task) -> Outcome:
+        started = time.monotonic()
+        try:
+            env = self._env_for(task.header)
+        except _HeaderError as exc:
+            outcome = exc.outcome
+            outcome.time = time.monotonic() - started
+            return outcome
+        try:
+            answer = self._send(command_request(task.body, env), self.config.timeout)
+        except ReplFailure as exc:
+            return _failure_outcome(exc, time.monotonic() - started)
+        elapsed = time.monotonic() - started
+        if isinstance(answer, ErrorAnswer):
+            self._restart()
+            return Outcome(Status.CRASH, elapsed, error=f"REPL error: {answer.message}")
+        messages = shift_positions(answer.messages, task.offset)
+        sorries = shift_positions(answer.sorries, task.offset)
+        status = classify(messages, sorries)
+        error = first_error(messages) if status is Status.FAIL else None
+        return Outcome(status, elapsed, messages, sorries, error)
+
+    def close(self) -> None:
+        self._session.close()
+        self._envs.clear()
+
+    def _env_for(self, header: str) -> int:
+        if header in self._envs:
+            self._envs.move_to_end(header)
+            return self._envs[header]
+        failed = self._failed_headers.get(header)
+        if failed is not None:
+            raise _HeaderError(Outcome(Status.FAIL, 0.0, failed.messages, error=failed.error))
+        if len(self._envs) >= self.config.max_headers:
+            # The REPL cannot forget an environment: a fresh REPL is the only way to
+            # bound the memory held by many headers.
+            self._restart()
+        env = self._import(header)
+        self._envs[header] = env
+        return env
+
+    def _import(self, header: str) -> int:
+        self.imports += 1
+        try:
+            answer = self._send(command_request(header), self.config.import_timeout)
+        except ReplTimeout as exc:
+            outcome = _failure_outcome(exc, 0.0)
+            outcome.error = f"header import: {exc}"
+            outcome.header_timed_out = True
+            raise _HeaderError(outcome) from exc
+        except ReplFailure as exc:
+            outcome = _failure_outcome(exc, 0.0)
+            outcome.error = f"header import: {outcome.error}"
+            raise _HeaderError(outcome) from exc
+        if isinstance(answer, ErrorAnswer):
+            self._fail_header(header, [], f"header failed to import: {answer.message}")
+        assert isinstance(answer, CommandAnswer)
+        if classify(answer.messages, []) is Status.FAIL:
+            error = first_error(answer.messages) or "error"
+            self._fail_header(header, answer.messages, f"header failed to import: {error}")
+        return self._apply_lean_options(answer.env)
+
+    def _apply_lean_options(self, env: int) -> int:
+        lines = []
+        if self.config.lean.heartbeats is not None:
+            lines.append(f"set_option maxHeartbeats {self.config.lean.heartbeats}")
+        if not lines:
+            return env
+        try:
+            answer = self._send(command_request("\n".join(lines), env), self.config.timeout)
+        except ReplFailure as exc:
+            raise _HeaderError(_failure_outcome(exc, 0.0)) from exc
+        if isinstance(answer, ErrorAnswer) or classify(answer.messages, []) is Status.FAIL:
+            raise _HeaderError(
+                Outcome(Status.CRASH, 0.0, error=f"REPL refused the Lean options: {answer}")
+            )
+        return answer.env
+
+    def _fail_header(self, header: str, messages: list[dict[str, Any]], error: str) -> None:
+        self._failed_headers[header] = _HeaderFailure(messages, error)
+        raise _HeaderError(Outcome(Status.FAIL, 0.0, messages, error=error))
+
+    def _send(self, request: dict[str, Any], timeout: float) -> Answer:
+        try:
+            return self._session.send(request, timeout, self._should_abort)
+        except ReplFailure:
+            self._envs.clear()
+            raise
+
+    def _restart(self) -> None:
+        self._session.close()
+        self._envs.clear()
+
+
+class _HeaderError(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.error)
+        self.outcome = outcome
+
+
+def _failure_outcome(exc: ReplFailure, elapsed: float) -> Outcome:
+    if isinstance(exc, ReplTimeout):
+        return Outcome(Status.TIMEOUT, elapsed, error=str(exc))
+    if isinstance(exc, ReplOutOfMemory):
+        return Outcome(Status.MEMORY, elapsed, error=str(exc))
+    if isinstance(exc, ReplAborted):
+        raise exc
+    assert isinstance(exc, ReplCrash)
+    return Outcome(Status.CRASH, elapsed, error=str(exc))

@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""A simulated Lean REPL for tests: same wire protocol, answers from real transcripts.
+
+It reads blank-line framed JSON requests on stdin (joining a request's lines with their
+ends trimmed, as the real REPL does) and prints pretty JSON answers each followed by a
+blank line. A command whose text is in a transcript under FAKE_REPL_TRANSCRIPTS gets the
+real recorded answer; a body run in the environment of an import header is looked up as
+header + body and its positions are made relative to the body, as the real REPL reports
+them. Anything else gets a Lean-like answer: a `sorry` warning for `sorry`, an error for
+`-- fake: error`, otherwise success.
+
+Cues in a snippet, one per line as `-- fake: <cue> [argument]`:
+  sleep S | hang | crash | panic-oom | garbage | stderr BYTES | eat MB | error |
+  write PATH | connect HOST:PORT | axioms NAME=AX1,AX2 | exit-after-answer
+Environment: FAKE_REPL_IMPORT_SECONDS (time per import), FAKE_REPL_COST (time per
+command), FAKE_REPL_LOG (a file that gets one line per import), FAKE_REPL_MODULES (extra
+importable module roots, comma separated).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_TRANSCRIPTS = HERE.parent.parent / "shared" / "repl-transcripts"
+KNOWN_MODULES = {"Mathlib", "Aesop", "Lean", "Init", "Std", "Batteries", "Qq", "Lake"}
+CUE = re.compile(r"^\s*--\s*fake:\s*(\S+)\s*(.*?)\s*$", re.MULTILINE)
+IMPORT = re.compile(r"^import\s+(\S+)")
+ENV_FIELD = re.compile(r'"env":\s*\d+')
+
+_hoard: list[bytearray] = []
+
+
+def load_transcripts(root: Path) -> dict[str, str]:
+    """cmd text -> the exact answer text the real REPL printed (first one wins)."""
+    answers: dict[str, str] = {}
+    if not root.is_dir():
+        return answers
+    for request_file in sorted(root.rglob("*.in")):
+        answer_file = request_file.with_name(request_file.name[:-3] + ".expected.out")
+        if not answer_file.exists():
+            continue
+        requests = _frames(request_file.read_text())
+        replies = _frames(answer_file.read_text())
+        for request_text, reply in zip(requests, replies):
+            try:
+                request = json.loads(" ".join(line.rstrip() for line in request_text.split("\n")))
+            except json.JSONDecodeError:
+                continue
+            cmd = request.get("cmd")
+            if isinstance(cmd, str) and set(request) <= {"cmd", "env"}:
+                answers.setdefault(cmd, reply)
+    return answers
+
+
+def _frames(text: str) -> list[str]:
+    return [frame.strip("\n") for frame in re.split(r"\n\s*\n", text) if frame.strip()]
+
+
+class FakeRepl:
+    def __init__(self) -> None:
+        root = Path(os.environ.get("FAKE_REPL_TRANSCRIPTS", DEFAULT_TRANSCRIPTS))
+        self.answers = load_transcripts(root)
+        self.headers: dict[int, str] = {}  # env -> the import header it was built from
+        self.declared: dict[int, dict[str, list[str]]] = {}  # env -> name -> axioms
+        self.next_env = 0
+        extra = os.environ.get("FAKE_REPL_MODULES", "")
+        self.modules = KNOWN_MODULES | {m for m in extra.split(",") if m}
+
+    def serve(self) -> None:
+        lines: list[str] = []
+        for raw in sys.stdin:
+            line = raw.rstrip()
+            if line:
+                lines.append(line)
+                continue
+            if lines:
+                self.handle("".join(lines))
+                lines = []
+        if lines:
+            self.handle("".join(lines))
+
+    def handle(self, text: str) -> None:
+        request = json.loads(text)  # malformed JSON kills the process, as in the real REPL
+        cost = float(os.environ.get("FAKE_REPL_COST", "0") or 0)
+        if cost:
+            time.sleep(cost)
+        cmd = request.get("cmd")
+        if not isinstance(cmd, str):
+            self.reply_text(json.dumps({"message": "Unknown request."}))
+            return
+        env = request.get("env")
+        if env is not None and env not in self.headers:
+            self.reply_text('{"message": "Unknown environment."}')
+            return
+        cues = CUE.findall(cmd)
+        extra_messages = self.act_on_cues(cues)
+        if extra_messages is None:
+            return
+        header = self.headers.get(env, "") if env is not None else ""
+        if env is None and _only_imports(cmd):
+            self.import_header(cmd)
+            return
+        self.answer_command(cmd, header, env, extra_messages, dict(cues))
+
+    def import_header(self, cmd: str) -> None:
+        missing = [m for m in IMPORT.findall(cmd) if m.split(".")[0] not in self.modules]
+        log = os.environ.get("FAKE_REPL_LOG")
+        if log:
+            with open(log, "a") as handle:
+                handle.write(f"{os.getpid()} import {cmd!r}\n")
+        time.sleep(float(os.environ.get("FAKE_REPL_IMPORT_SECONDS", "0") or 0))
+        if missing:
+            message = {
+                "severity": "error",
+                "pos": {"line": 1, "column": 0},
+                "endPos": {"line": 1, "column": 0},
+                "data": f"unknown module prefix '{missing[0]}'\n\nNo directory '{missing[0]}' "
+                "or file '" + missing[0] + ".olean' in the search path entries",
+            }
+            self.reply({"messages": [message]}, header="")
+            return
+        self.reply({}, header=cmd.strip())
+
+    def answer_command(
+        self,
+        cmd: str,
+        header: str,
+        env: int | None,
+        extra_messages: list[dict[str, Any]],
+        cues: dict[str, str],
+    ) -> None:
+        whole = f"{header}\n{cmd}" if header else cmd
+        recorded = self.answers.get(whole)
+        axioms_query = re.match(r"^#print axioms\s+(\S+)\s*$", cmd.strip())
+        if axioms_query and env is not None:
+            self.reply(self.axioms_answer(axioms_query.group(1), env), header=header, env=env)
+            return
+        declared = self.collect_declarations(cmd, cues, env)
+        if recorded is not None and not extra_messages:
+            if header:
+                answer = json.loads(recorded)
+                lines = header.count("\n") + 1
+                for entry in answer.get("messages", []) + answer.get("sorries", []):
+                    for key in ("pos", "endPos"):
+                        if key in entry:
+                            entry[key]["line"] -= lines
+                answer.pop("env", None)
+                self.reply(answer, header=header, declared=declared)
+            else:
+                self.reply_text(
+                    ENV_FIELD.sub(f'"env": {self.new_env(header, declared)}', recorded)
+                )
+            return
+        answer: dict[str, Any] = {}
+        messages = list(extra_messages)
+        if "error" in cues:
+            messages.append(_message("error", 1, "unsolved goals\n⊢ False"))
+        elif re.search(r"\bsorry\b", _strip_comments(cmd)):
+            line = next(
+                i for i, text in enumerate(cmd.split("\n"), 1) if re.search(r"\bsorry\b", text)
+            )
+            messages.append(_message("warning", 1, "declaration uses `sorry`"))
+            answer["sorries"] = [
+                {
+                    "proofState": 0,
+                    "pos": {"line": line, "column": 0},
+                    "goal": "⊢ True",
+                    "endPos": {"line": line, "column": 5},
+                }
+            ]
+        if messages:
+            answer["messages"] = messages
+        self.reply(answer, header=header, declared=declared)
+
+    def collect_declarations(
+        self, cmd: str, cues: dict[str, str], env: int | None
+    ) -> dict[str, list[str]]:
+        declared = dict(self.declared.get(env, {})) if env is not None else {}
+        uses = "sorryAx" if re.search(r"\bsorry\b", _strip_comments(cmd)) else None
+        for name in re.findall(r"^\s*(?:theorem|lemma|def)\s+(\S+)", cmd, re.MULTILINE):
+            declared[name] = ["propext", "Classical.choice", "Quot.sound"]
+            if uses:
+                declared[name].append(uses)
+        for spec in [cues.get("axioms")] if cues.get("axioms") else []:
+            name, _, axioms = spec.partition("=")
+            declared[name] = [a for a in axioms.split(",") if a]
+        return declared
+
+    def axioms_answer(self, name: str, env: int) -> dict[str, Any]:
+        axioms = self.declared.get(env, {}).get(name)
+        if axioms is None:
+            return {"messages": [_message("error", 1, f"unknown constant '{name}'")]}
+        if not axioms:
+            text = f"'{name}' does not depend on any axioms"
+        else:
+            text = f"'{name}' depends on axioms: [{', '.join(axioms)}]"
+        return {"messages": [_message("info", 1, text)]}
+
+    def act_on_cues(self, cues: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
+        """Carry out cues; None when the process must not answer."""
+        messages: list[dict[str, Any]] = []
+        for cue, argument in cues:
+            if cue == "sleep":
+                time.sleep(float(argument))
+            elif cue == "hang":
+                while True:
+                    time.sleep(60)
+            elif cue == "crash":
+                sys.stderr.write("uncaught exception: simulated crash\n")
+                sys.stderr.flush()
+                os._exit(1)
+            elif cue == "panic-oom":
+                sys.stderr.write("INTERNAL PANIC: out of memory\n")
+                sys.stderr.flush()
+                os._exit(1)
+            elif cue == "garbage":
+                sys.stdout.write("this is not JSON\n")
+                sys.stdout.flush()
+            elif cue == "stderr":
+                chunk = b"x" * 65536 + b"\n"
+                remaining = int(argument)
+                while remaining > 0:
+                    sys.stderr.buffer.write(chunk[: min(remaining, len(chunk))])
+                    remaining -= len(chunk)
+                sys.stderr.flush()
+            elif cue == "eat":
+                block = bytearray(int(argument) * 1024 * 1024)
+                for index in range(0, len(block), 4096):
+                    block[index] = 1
+                _hoard.append(block)
+                time.sleep(0.5)
+            elif cue == "write":
+                messages.append(_message("info", 1, _try_write(argument)))
+            elif cue == "connect":
+                messages.append(_message("info", 1, _try_connect(argument)))
+        return messages
+
+    def new_env(self, header: str, declared: dict[str, list[str]] | None = None) -> int:
+        env = self.next_env
+        self.next_env += 1
+        self.headers[env] = header
+        self.declared[env] = declared or {}
+        return env
+
+    def reply(
+        self,
+        answer: dict[str, Any],
+        *,
+        header: str,
+        env: int | None = None,
+        declared: dict[str, list[str]] | None = None,
+    ) -> None:
+        if declared is None and env is not None:
+            declared = self.declared.get(env)
+        answer["env"] = self.new_env(header, declared)
+        self.reply_text(json.dumps(answer, indent=1, ensure_ascii=False))
+
+    def reply_text(self, text: str) -> None:
+        sys.stdout.write(text + "\n\n")
+        sys.stdout.flush()
+
+
+def _only_imports(cmd: str) -> bool:
+    lines = [line for line in cmd.split("\n") if line.strip()]
+    return all(IMPORT.match(line) for line in lines)
+
+
+def _strip_comments(text: str) -> str:
+    text = re.sub(r"/-.*?-/", "", text, flags=re.DOTALL)
+    return re.sub(r"--.*", "", text)
+
+
+def _message(severity: str, line: int, data: str) -> dict[str, Any]:
+    return {
+        "severity": severity,
+        "pos": {"line": line, "column": 0},
+        "endPos": {"line": line, "column": 1},
+        "data": data,
+    }
+
+
+def _try_write(path: str) -> str:
+    try:
+        with open(path, "w") as handle:
+            handle.write("written by the simulated REPL\n")
+    except OSError as exc:
+        return f"write {path}: failed: {exc}"
+    return f"write {path}: ok"
+
+
+def _try_connect(address: str) -> str:
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=2):
+            pass
+    except OSError as exc:
+        return f"connect {address}: failed: {exc}"
+    return f"connect {address}: ok"
+
+
+if __name__ == "__main__":
+    FakeRepl().serve()
