@@ -55,14 +55,11 @@ def resolve_repl(repl: str | None, project: Path | None) -> ReplSpec:
             return ReplSpec.from_command(repl, project)
         except ValueError as exc:
             raise UsageError(f"--repl: {exc}") from exc
-    try:
-        from leancli.discovery import discover_repl
-    except ImportError:  # pragma: no cover - discovery is part of the package
-        discover_repl = None
-    if discover_repl is not None:
-        found = discover_repl(None, project)
-        if found.spec is not None:
-            return found.spec
+    from leancli.discovery import discover_repl
+
+    found = discover_repl(None, project)
+    if found.spec is not None:
+        return found.spec
     raise UsageError(
         "no Lean REPL found. Pass --repl 'PATH/TO/repl' (or set LEANCLI_REPL), "
         "or run `leancli setup` to build one for your toolchain; "

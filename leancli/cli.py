@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -56,9 +57,7 @@ def check(
     heartbeats: int | None = typer.Option(
         None, "--heartbeats", help="Lean's maxHeartbeats for every snippet (in thousands)."
     ),
-    dedup: bool = typer.Option(
-        True, "--dedup/--no-dedup", help="Check identical snippets once."
-    ),
+    dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Check identical snippets once."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
 ) -> None:
     """Check every snippet of a JSONL file and write one JSON result per snippet."""
@@ -98,7 +97,7 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
 ) -> None:
     """Status counts, time percentiles and pass@k of a results file."""
-    # Imported here: leancli.stats pulls in rich, which `leancli --help` need not pay for.
+    # Imported here so that `leancli --help` and the other commands do not load them.
     import orjson
 
     from leancli.stats import StatsError, collect_path, render
@@ -115,6 +114,93 @@ def stats(
 
 
 # --- doctor / setup ----------------------------------------------------------------------
+
+
+@app.command()
+def doctor(
+    project: Annotated[
+        Path | None,
+        typer.Option("--project", help="Lake project that `check --project` will run in."),
+    ] = None,
+    repl: Annotated[
+        str | None,
+        typer.Option("--repl", help="The REPL command that `check --repl` will get."),
+    ] = None,
+    incremental: Annotated[
+        bool, typer.Option("--incremental", help="Prefer the REPL fork (--incremental).")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Say whether `leancli check` can run here, and the command that fixes each problem."""
+    import orjson
+    from rich.console import Console
+
+    from leancli.doctor import diagnose, render
+
+    _require_dir(project)
+    report = diagnose(repl, project, incremental=incremental)
+    if as_json:
+        typer.echo(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        render(report, Console(stderr=True, highlight=False))
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def setup(
+    project: Annotated[
+        Path | None,
+        typer.Option("--project", help="Build for this Lake project's toolchain (default: here)."),
+    ] = None,
+    mathlib: Annotated[
+        bool, typer.Option("--mathlib", help="Also make a Lake project with Mathlib, cached.")
+    ] = False,
+    fork: Annotated[
+        bool, typer.Option("--fork", help="Build LeanInteract's REPL fork (for --incremental).")
+    ] = False,
+    lean: Annotated[
+        str | None,
+        typer.Option("--lean", help="Build for this Lean version (e.g. v4.19.0)."),
+    ] = None,
+) -> None:
+    """Build a Lean REPL for your toolchain into the leancli cache (once per version)."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from leancli.setup import RichProgress, SetupError
+    from leancli.setup import setup as run_setup
+    from leancli.toolchain import LeanVersion
+
+    _require_dir(project)
+    if lean is not None and LeanVersion.parse(lean.rsplit(":", 1)[-1]) is None:
+        typer.echo(f"error: --lean {lean!r} is not a Lean version such as v4.19.0", err=True)
+        raise typer.Exit(2)
+    console = Console(stderr=True, highlight=False)
+    try:
+        result = run_setup(
+            project, mathlib=mathlib, fork=fork, lean=lean, progress=RichProgress(console)
+        )
+    except SetupError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        console.print("[red]interrupted[/]: nothing was kept from the unfinished step")
+        raise typer.Exit(130) from None
+    console.print(f"REPL for Lean {result.version.tag}: {result.repl_dir}", soft_wrap=True)
+    if result.mathlib_dir is not None:
+        where = f"Mathlib project: {result.mathlib_dir} (check runs there without --project)"
+        console.print(where, soft_wrap=True)
+    if not result.built:
+        console.print("Nothing to do: everything was already set up.")
+    console.print("`leancli check` finds it on its own; `leancli doctor` shows the details.")
+
+
+def _require_dir(project: Path | None) -> None:
+    if project is not None and not project.is_dir():
+        typer.echo(f"error: --project {project}: no such directory", err=True)
+        raise typer.Exit(2)
 
 
 def main() -> None:

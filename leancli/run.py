@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from leancli.executors.base import Executor, Finished, Lost
@@ -34,7 +34,7 @@ def check(
     items: Iterable[Item | InvalidLine],
     options: CheckOptions,
     executor: Executor | None = None,
-) -> Iterator[Result]:
+) -> Generator[Result, None, None]:
     """Check every item, yielding one Result per item as soon as it is known.
 
     With no `executor`, a local process pool of `options.pool_size` workers is started

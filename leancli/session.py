@@ -240,9 +240,7 @@ class ReplSession:
         self._drain_stderr()
         tail = bytes(self._stderr_tail)
         if any(marker in tail for marker in OOM_MARKERS):
-            return ReplOutOfMemory(
-                "REPL ran out of memory (hard limit): " + _last_lines(tail)
-            )
+            return ReplOutOfMemory("REPL ran out of memory (hard limit): " + _last_lines(tail))
         how = "closed its output" if code is None else _describe_exit(code)
         detail = _last_lines(tail)
         return ReplCrash(f"REPL {how}" + (f": {detail}" if detail else ""))

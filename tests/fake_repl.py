@@ -11,7 +11,8 @@ them. Anything else gets a Lean-like answer: a `sorry` warning for `sorry`, an e
 
 Cues in a snippet, one per line as `-- fake: <cue> [argument]`:
   sleep S | hang | crash | panic-oom | garbage | stderr BYTES | eat MB | error |
-  write PATH | connect HOST:PORT | axioms NAME=AX1,AX2 | exit-after-answer
+  write PATH | connect HOST:PORT | axioms NAME=AX1,AX2 | spawn-child SECONDS |
+  pidfile PATH | kill-parent
 Environment: FAKE_REPL_IMPORT_SECONDS (time per import), FAKE_REPL_COST (time per
 command), FAKE_REPL_LOG (a file that gets one line per import), FAKE_REPL_MODULES (extra
 importable module roots, comma separated).
@@ -23,6 +24,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -49,7 +51,7 @@ def load_transcripts(root: Path) -> dict[str, str]:
             continue
         requests = _frames(request_file.read_text())
         replies = _frames(answer_file.read_text())
-        for request_text, reply in zip(requests, replies):
+        for request_text, reply in zip(requests, replies, strict=False):
             try:
                 request = json.loads(" ".join(line.rstrip() for line in request_text.split("\n")))
             except json.JSONDecodeError:
@@ -108,6 +110,9 @@ class FakeRepl:
         if env is None and _only_imports(cmd):
             self.import_header(cmd)
             return
+        if cmd.startswith("set_option") and os.environ.get("FAKE_REPL_LOG"):
+            with open(os.environ["FAKE_REPL_LOG"], "a") as handle:
+                handle.write(f"{os.getpid()} option {cmd!r} env {env}\n")
         self.answer_command(cmd, header, env, extra_messages, dict(cues))
 
     def import_header(self, cmd: str) -> None:
@@ -116,7 +121,8 @@ class FakeRepl:
         if log:
             with open(log, "a") as handle:
                 handle.write(f"{os.getpid()} import {cmd!r}\n")
-        time.sleep(float(os.environ.get("FAKE_REPL_IMPORT_SECONDS", "0") or 0))
+        if cmd.strip():
+            time.sleep(float(os.environ.get("FAKE_REPL_IMPORT_SECONDS", "0") or 0))
         if missing:
             message = {
                 "severity": "error",
@@ -155,19 +161,19 @@ class FakeRepl:
                 answer.pop("env", None)
                 self.reply(answer, header=header, declared=declared)
             else:
-                self.reply_text(
-                    ENV_FIELD.sub(f'"env": {self.new_env(header, declared)}', recorded)
-                )
+                self.reply_text(ENV_FIELD.sub(f'"env": {self.new_env(header, declared)}', recorded))
             return
         answer: dict[str, Any] = {}
         messages = list(extra_messages)
         if "error" in cues:
-            messages.append(_message("error", 1, "unsolved goals\n⊢ False"))
+            messages.append(
+                _message("error", _line_of(cmd, "-- fake: error"), "unsolved goals\n⊢ False")
+            )
         elif re.search(r"\bsorry\b", _strip_comments(cmd)):
             line = next(
                 i for i, text in enumerate(cmd.split("\n"), 1) if re.search(r"\bsorry\b", text)
             )
-            messages.append(_message("warning", 1, "declaration uses `sorry`"))
+            messages.append(_message("warning", line, "declaration uses `sorry`"))
             answer["sorries"] = [
                 {
                     "proofState": 0,
@@ -232,11 +238,24 @@ class FakeRepl:
                     remaining -= len(chunk)
                 sys.stderr.flush()
             elif cue == "eat":
-                block = bytearray(int(argument) * 1024 * 1024)
+                try:
+                    block = bytearray(int(argument) * 1024 * 1024)
+                except MemoryError:
+                    # What Lean does when an allocation fails under RLIMIT_AS.
+                    os.write(2, b"INTERNAL PANIC: out of memory\n")
+                    os._exit(1)
                 for index in range(0, len(block), 4096):
                     block[index] = 1
                 _hoard.append(block)
                 time.sleep(0.5)
+            elif cue == "pidfile":
+                Path(argument).write_text(str(os.getpid()))
+            elif cue == "kill-parent":
+                os.kill(os.getppid(), 9)
+                time.sleep(60)
+            elif cue == "spawn-child":
+                child = subprocess.Popen(["sleep", argument or "1000"])
+                messages.append(_message("info", 1, f"child {child.pid}"))
             elif cue == "write":
                 messages.append(_message("info", 1, _try_write(argument)))
             elif cue == "connect":
@@ -266,6 +285,10 @@ class FakeRepl:
     def reply_text(self, text: str) -> None:
         sys.stdout.write(text + "\n\n")
         sys.stdout.flush()
+
+
+def _line_of(cmd: str, text: str) -> int:
+    return next((i for i, line in enumerate(cmd.split("\n"), 1) if text in line), 1)
 
 
 def _only_imports(cmd: str) -> bool:

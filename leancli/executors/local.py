@@ -69,10 +69,9 @@ class LocalExecutor:
         slot = self._slots[worker_id]
         assert slot.ready and slot.task is None, "submit to a busy worker"
         slot.task = task
-        try:
+        # On a broken pipe its sentinel fires next, and the task comes back as Lost.
+        with contextlib.suppress(OSError):
             slot.conn.send(("task", task))
-        except (BrokenPipeError, OSError):
-            pass  # its sentinel fires next; the task comes back as Lost
 
     def wait(self, timeout: float) -> list[Event]:
         self._reap_retired()

@@ -1,0 +1,205 @@
+"""`leancli check` run as a user runs it: real processes, files, pipes, signals."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import psutil
+
+from tests.conftest import DATASETS, FAKE_REPL, read_jsonl, run_leancli, write_jsonl
+
+ROWS = [
+    {"id": "ok", "code": "example : 1 = 1 := rfl"},
+    {"id": "sorry", "code": "theorem thm1 : 1 = 1 := sorry"},
+    {"id": "bad", "code": "import Mathlib\n\ntheorem x : True := by\n  -- fake: error\n  trivial"},
+]
+
+
+def test_stdout_carries_only_jsonl_and_the_summary_goes_to_stderr(
+    tmp_path: Path, fake_repl: str
+) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", ROWS)
+    done = run_leancli("check", str(source), "--repl", fake_repl, "--progress")
+    assert done.returncode == 1  # one failure, one sorry
+    results = read_jsonl(done.stdout)  # every line is JSON
+    assert {r["id"]: r["status"] for r in results} == {
+        "ok": "pass",
+        "sorry": "sorry",
+        "bad": "fail",
+    }
+    bad = next(r for r in results if r["id"] == "bad")
+    assert bad["messages"][0]["pos"]["line"] == 4  # the user's line of the error
+    assert bad["error"].startswith("unsolved goals")
+    assert b"checked 3 snippets" in done.stderr and b"1 pass, 1 fail, 1 sorry" in done.stderr
+
+
+def test_exit_zero_when_everything_passes_and_output_goes_to_a_file(
+    tmp_path: Path, fake_repl: str
+) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", ROWS[:1] * 3)
+    output = tmp_path / "out.jsonl"
+    done = run_leancli("check", str(source), "-o", str(output), "--repl", fake_repl)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b""
+    assert [r["line"] for r in read_jsonl(output.read_bytes())] == [1, 2, 3]
+
+
+def test_a_pipeline_reads_stdin(fake_repl: str) -> None:
+    data = b"".join(orjson.dumps(row) + b"\n" for row in ROWS[:2])
+    done = run_leancli("check", "-", "--repl", fake_repl, input=data)
+    assert sorted(r["line"] for r in read_jsonl(done.stdout)) == [1, 2]
+
+
+def test_repl_comes_from_the_environment_variable(tmp_path: Path, fake_repl: str) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", ROWS[:1])
+    done = run_leancli("check", str(source), env={"LEANCLI_REPL": fake_repl})
+    assert done.returncode == 0, done.stderr
+
+
+def test_bad_lines_are_reported_and_the_run_goes_on(tmp_path: Path, fake_repl: str) -> None:
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [b"{oops", ROWS[0], {"id": "x", "code": ["list"]}, b"\xff\xfe", {"id": "y"}],
+    )
+    done = run_leancli("check", str(source), "--repl", fake_repl)
+    assert done.returncode == 1
+    results = {r["line"]: r for r in read_jsonl(done.stdout)}
+    assert results[2]["status"] == "pass"
+    for line in (1, 3, 4, 5):
+        assert results[line]["status"] == "invalid" and results[line]["error"]
+    assert results[3]["id"] == "x"
+
+
+def test_template_checks_a_real_dataset_file(fake_repl: str) -> None:
+    source = DATASETS / "deepseek_minif2f_valid_few_shot.jsonl"
+    done = run_leancli(
+        "check",
+        str(source),
+        "--repl",
+        fake_repl,
+        "--template",
+        "import Mathlib\nimport Aesop\n{formal_statement}{formal_proof}",
+    )
+    results = read_jsonl(done.stdout)
+    assert len(results) == 67
+    assert all(r["status"] in ("pass", "sorry") for r in results)
+    assert results[0]["id"] and not results[0]["id"].startswith("{")
+
+
+def test_usage_errors_exit_2_with_a_clear_message(tmp_path: Path, fake_repl: str) -> None:
+    missing = run_leancli("check", str(tmp_path / "nope.jsonl"), "--repl", fake_repl)
+    assert missing.returncode == 2 and b"cannot read" in missing.stderr
+    source = write_jsonl(tmp_path / "in.jsonl", ROWS[:1])
+    template = run_leancli("check", str(source), "--repl", fake_repl, "--template", "{oops")
+    assert template.returncode == 2 and b"--template" in template.stderr
+    env = {"LEANCLI_REPL": "", "LEANCLI_CACHE_DIR": str(tmp_path / "cache"), "HOME": str(tmp_path)}
+    no_repl = run_leancli("check", str(source), env=env)
+    assert no_repl.returncode == 2
+    assert b"no Lean REPL found" in no_repl.stderr and b"leancli setup" in no_repl.stderr
+    unknown = run_leancli("check", str(source), "--repl", fake_repl, "--no-such-option")
+    assert unknown.returncode == 2
+
+
+def _start(source: Path, output: Path, fake_repl: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "leancli",
+            "check",
+            str(source),
+            "-o",
+            str(output),
+            "--repl",
+            fake_repl,
+            "-w",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _wait_for_lines(output: Path, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if output.exists() and output.read_bytes().count(b"\n") >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} results in {output}")
+
+
+def test_ctrl_c_keeps_finished_results_kills_everything_and_exits_130(
+    tmp_path: Path, fake_repl: str
+) -> None:
+    rows = [
+        {"id": str(n), "code": f"-- fake: sleep 0.2\nexample : True := trivial -- {n}"}
+        for n in range(200)
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    output = tmp_path / "out.jsonl"
+    process = _start(source, output, fake_repl)
+    _wait_for_lines(output, 4)
+    children = psutil.Process(process.pid).children(recursive=True)
+    assert children  # workers and REPLs
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert b"interrupted after" in stderr
+    results = read_jsonl(output.read_bytes())
+    assert len(results) >= 4 and len({r["line"] for r in results}) == len(results)
+    assert not [c for c in children if _alive(c)]
+
+
+def test_sigterm_exits_143_and_leaves_no_process(tmp_path: Path, fake_repl: str) -> None:
+    rows = [
+        {"id": str(n), "code": f"-- fake: sleep 0.2\nexample : True := trivial -- {n}"}
+        for n in range(200)
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    output = tmp_path / "out.jsonl"
+    process = _start(source, output, fake_repl)
+    _wait_for_lines(output, 2)
+    children = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=30)
+    assert process.returncode == 143
+    assert not [c for c in children if _alive(c)]
+
+
+def test_sigkill_of_leancli_leaves_no_worker_or_repl(tmp_path: Path, fake_repl: str) -> None:
+    rows = [
+        {"id": str(n), "code": f"-- fake: sleep 0.5\nexample : True := trivial -- {n}"}
+        for n in range(50)
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    output = tmp_path / "out.jsonl"
+    process = _start(source, output, fake_repl)
+    _wait_for_lines(output, 2)
+    children = psutil.Process(process.pid).children(recursive=True)
+    assert any(str(FAKE_REPL) in " ".join(c.cmdline()) for c in children)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and [c for c in children if _alive(c)]:
+        time.sleep(0.1)
+    assert not [c for c in children if _alive(c)]
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_help_lists_the_commands() -> None:
+    done = run_leancli("--help")
+    assert done.returncode == 0
+    for command in (b"check", b"stats"):
+        assert command in done.stdout

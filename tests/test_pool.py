@@ -1,0 +1,145 @@
+"""The local pool through the Python API: exactly-once results under faults."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import psutil
+import pytest
+
+from leancli import CheckOptions, Item, ReplSpec, Status, check
+from leancli.executors.local import LocalExecutor
+from leancli.options import WorkerConfig
+
+
+def _options(fake_repl: str, **worker: object) -> CheckOptions:
+    config = WorkerConfig(repl=ReplSpec.from_command(fake_repl), **worker)  # type: ignore[arg-type]
+    return CheckOptions(worker=config, workers=2)
+
+
+def test_a_thousand_snippets_over_two_workers_each_answered_once(fake_repl: str) -> None:
+    items = [
+        Item(
+            line,
+            f"p{line % 7}",
+            f"import Mathlib\ntheorem t{line} : True := {'sorry' if line % 10 == 0 else 'trivial'}",
+        )
+        for line in range(1, 1001)
+    ]
+    results = list(check(items, _options(fake_repl)))
+    assert sorted(r.line for r in results) == list(range(1, 1001))
+    by_line = {r.line: r for r in results}
+    assert all(by_line[n].status is (Status.SORRY if n % 10 == 0 else Status.PASS) for n in by_line)
+    assert all(by_line[n].id == f"p{n % 7}" for n in by_line)
+
+
+def test_a_worker_killed_mid_snippet_loses_nothing(fake_repl: str, tmp_path: Path) -> None:
+    pidfile = tmp_path / "repl.pid"
+    items = [Item(n, str(n), f"example : True := trivial -- {n}") for n in range(1, 21)]
+    items.insert(
+        5,
+        Item(
+            100,
+            "victim",
+            f"-- fake: pidfile {pidfile}\n-- fake: sleep 2\nexample : True := trivial",
+        ),
+    )
+
+    def kill_its_worker() -> None:
+        deadline = time.monotonic() + 30
+        while not pidfile.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        repl = psutil.Process(int(pidfile.read_text()))
+        repl.parent().send_signal(signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_its_worker)
+    killer.start()
+    results = list(check(items, _options(fake_repl)))
+    killer.join()
+    assert sorted(r.line for r in results) == sorted(item.line for item in items)
+    victim = next(r for r in results if r.line == 100)
+    assert victim.status is Status.PASS  # retried once on a fresh worker
+
+
+def test_a_snippet_that_always_kills_its_worker_ends_as_crash(fake_repl: str) -> None:
+    items = [
+        Item(1, "a", "example : True := trivial"),
+        Item(2, "killer", "-- fake: kill-parent\nexample : True := trivial"),
+        Item(3, "b", "example : 1 = 1 := rfl"),
+    ]
+    results = {r.line: r for r in check(items, _options(fake_repl))}
+    assert results[2].status is Status.CRASH
+    assert "worker process died (killed by SIGKILL); retried once" in (results[2].error or "")
+    assert results[1].status is results[3].status is Status.PASS
+
+
+def test_workers_are_recycled_after_max_tasks(fake_repl: str, import_log: Path) -> None:
+    options = _options(fake_repl)
+    items = [
+        Item(n, str(n), f"import Mathlib\ntheorem t{n} : True := trivial") for n in range(1, 11)
+    ]
+    with LocalExecutor(options.worker, workers=1, max_tasks=3) as pool:
+        results = list(check(items, options, executor=pool))
+        spawned = pool.spawned
+    assert len(results) == 10 and all(r.status is Status.PASS for r in results)
+    assert spawned == 4  # replaced after 3, 6 and 9 snippets
+    pids = Counter(line.split()[0] for line in import_log.read_text().splitlines())
+    assert len(pids) == 4 and sorted(pids.values()) == [1, 1, 1, 1]
+
+
+def test_identical_snippets_are_checked_once(fake_repl: str, import_log: Path) -> None:
+    items = [
+        Item(1, "a", "import Mathlib\ntheorem t : True := sorry"),
+        Item(2, "b", "import Mathlib\r\ntheorem t : True := sorry   "),
+        Item(3, "c", "import Mathlib\ntheorem t : True := trivial"),
+        Item(4, "d", "import Mathlib\ntheorem t : True := sorry\n"),
+    ]
+    results = {r.line: r for r in check(items, _options(fake_repl))}
+    assert [results[n].status for n in (1, 2, 3, 4)] == [
+        Status.SORRY,
+        Status.SORRY,
+        Status.PASS,
+        Status.SORRY,
+    ]
+    assert results[2].duplicate_of == 1 and results[4].duplicate_of == 1 and results[2].id == "b"
+    assert results[1].duplicate_of is None and results[3].duplicate_of is None
+
+
+def test_a_header_that_never_finishes_importing_is_not_retried_forever(
+    fake_repl: str, import_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_REPL_IMPORT_SECONDS", "30")
+    items = [
+        Item(n, str(n), f"import Mathlib\ntheorem t{n} : True := trivial") for n in range(1, 9)
+    ]
+    items.append(Item(9, "plain", "theorem u : True := trivial"))
+    started = time.monotonic()
+    results = {r.line: r for r in check(items, _options(fake_repl, import_timeout=0.5))}
+    assert time.monotonic() - started < 20
+    assert all(results[n].status is Status.TIMEOUT for n in range(1, 9))
+    assert results[9].status is Status.PASS
+    tried = len([line for line in import_log.read_text().splitlines() if "Mathlib" in line])
+    # Given up after two timeouts; the other worker may have been importing meanwhile.
+    assert 2 <= tried <= 3
+    given_up = sum("not tried again" in (results[n].error or "") for n in range(1, 9))
+    assert given_up == 8 - tried
+
+
+def test_no_process_outlives_the_run(fake_repl: str, tmp_path: Path) -> None:
+    pidfile = tmp_path / "repl.pid"
+    items = [Item(1, "a", f"-- fake: pidfile {pidfile}\nexample : True := trivial")]
+    results = check(items, _options(fake_repl))
+    assert next(results).status is Status.PASS
+    repl = psutil.Process(int(pidfile.read_text()))
+    worker = repl.parent()
+    results.close()
+    for process in (repl, worker):
+        with pytest.raises(psutil.NoSuchProcess):
+            process.wait(timeout=10)
+            process.status()
+    assert os.getpid() not in [p.ppid() for p in psutil.process_iter() if p.pid in (repl.pid,)]

@@ -1,0 +1,106 @@
+"""A worker: header reuse, position remapping, header failures, recovery after faults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from leancli.options import ReplSpec, WorkerConfig
+from leancli.results import Status
+from leancli.snippet import split_snippet
+from leancli.worker import Task, Worker
+
+
+def _task(key: int, code: str) -> Task:
+    snippet = split_snippet(code)
+    return Task(key, snippet.header, snippet.body, snippet.offset)
+
+
+@pytest.fixture
+def worker(fake_repl: str) -> Worker:
+    live = Worker(WorkerConfig(repl=ReplSpec.from_command(fake_repl), timeout=2))
+    yield live
+    live.close()
+
+
+def _imports(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_a_header_is_imported_once_for_all_its_snippets(worker: Worker, import_log: Path) -> None:
+    for key in range(5):
+        outcome = worker.run(_task(key, f"import Mathlib\n\ntheorem t{key} : True := trivial"))
+        assert outcome.status is Status.PASS
+    worker.run(_task(9, "import Aesop\nexample : True := trivial"))
+    worker.run(_task(10, "import Mathlib\nexample : True := trivial"))
+    assert len(_imports(import_log)) == 2
+    assert worker.headers == {"import Mathlib", "import Aesop"}
+
+
+def test_positions_are_in_the_users_lines(worker: Worker) -> None:
+    code = "import Mathlib\nimport Aesop\n\n-- a comment\ntheorem t : 1 = 1 := sorry"
+    outcome = worker.run(_task(1, code))
+    assert outcome.status is Status.SORRY
+    assert outcome.sorries[0]["pos"]["line"] == 5
+    assert outcome.messages[0]["pos"]["line"] == 5  # wherever the fake put it, shifted by 2
+
+
+def test_a_header_that_fails_to_import_fails_its_snippets(worker: Worker, import_log: Path) -> None:
+    first = worker.run(_task(1, "import NoSuchThing\nexample : True := trivial"))
+    second = worker.run(_task(2, "import NoSuchThing\ntheorem u : True := trivial"))
+    for outcome in (first, second):
+        assert outcome.status is Status.FAIL
+        assert "unknown module prefix 'NoSuchThing'" in (outcome.error or "")
+        assert outcome.messages and outcome.messages[0]["severity"] == "error"
+    assert len(_imports(import_log)) == 1  # the failure is remembered, not retried
+
+
+def test_each_fault_is_isolated_to_its_snippet(worker: Worker) -> None:
+    faults = {
+        "-- fake: hang": Status.TIMEOUT,
+        "-- fake: crash": Status.CRASH,
+        "-- fake: garbage": Status.CRASH,
+        "-- fake: panic-oom": Status.MEMORY,
+        "-- fake: stderr 5000000": Status.PASS,
+    }
+    for key, (cue, status) in enumerate(faults.items()):
+        outcome = worker.run(_task(key, f"import Mathlib\n{cue}\nexample : True := trivial"))
+        assert outcome.status is status, (cue, outcome)
+        after = worker.run(_task(100 + key, "import Mathlib\nexample : True := trivial"))
+        assert after.status is Status.PASS, cue
+
+
+def test_too_many_headers_restart_the_repl(fake_repl: str, import_log: Path) -> None:
+    config = WorkerConfig(repl=ReplSpec.from_command(fake_repl), max_headers=2)
+    worker = Worker(config)
+    try:
+        pids = set()
+        for module in ("Mathlib", "Aesop", "Lean", "Mathlib"):
+            assert (
+                worker.run(_task(0, f"import {module}\nexample : True := trivial")).status
+                is Status.PASS
+            )
+            pids.add(worker.repl_pid)
+        assert len(pids) == 2
+        assert len(worker.headers) <= 2
+    finally:
+        worker.close()
+
+
+def test_heartbeats_are_set_in_the_header_environment(fake_repl: str, import_log: Path) -> None:
+    from leancli.options import LeanOptions
+
+    config = WorkerConfig(repl=ReplSpec.from_command(fake_repl), lean=LeanOptions(heartbeats=50))
+    worker = Worker(config)
+    try:
+        for key in range(3):
+            outcome = worker.run(_task(key, "import Mathlib\nexample : True := trivial"))
+            assert outcome.status is Status.PASS
+    finally:
+        worker.close()
+    log = _imports(import_log)
+    assert [line.split(" ", 1)[1] for line in log] == [
+        "import 'import Mathlib'",
+        "option 'set_option maxHeartbeats 50' env 0",
+    ]

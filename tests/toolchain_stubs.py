@@ -1,0 +1,280 @@
+"""Stand-ins for a Lean toolchain and the REPL's git remotes, so that setup and doctor run
+for real without Lean or a network.
+
+- `elan`, `lean`, `lake` are small Python scripts on a private PATH. Like elan's proxies,
+  `lean` and `lake` report the version in the nearest `lean-toolchain`. `lake build` makes
+  `.lake/build/bin/repl` (which runs tests/fake_repl.py), `lake update` clones the Mathlib
+  of a `require mathlib from git URL @ TAG` line, `lake exe cache get` drops Mathlib.olean,
+  and `lake env CMD` runs CMD.
+- `git` is a wrapper that logs each call, then runs the real git.
+- Every call is logged (one line: tool, arguments, directory) to `StubToolchain.log`.
+- Remotes are local bare repositories with tags, reached by path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+FAKE_REPL = HERE / "fake_repl.py"
+REAL_GIT = shutil.which("git") or "/usr/bin/git"
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "stub",
+    "GIT_AUTHOR_EMAIL": "stub@example.invalid",
+    "GIT_COMMITTER_NAME": "stub",
+    "GIT_COMMITTER_EMAIL": "stub@example.invalid",
+}
+
+_PRELUDE = f"""#!{sys.executable}
+import os, re, subprocess, sys
+from pathlib import Path
+
+def log(tool):
+    with open(os.environ["STUB_LOG"], "a") as handle:
+        handle.write(tool + " " + " ".join(sys.argv[1:]) + " @ " + os.getcwd() + "\\n")
+
+def toolchain_version():
+    here = Path.cwd()
+    for directory in (here, *here.parents):
+        pinned = directory / "lean-toolchain"
+        if pinned.is_file():
+            channel = pinned.read_text().strip().rsplit(":", 1)[-1]
+            if channel == "stable":
+                return os.environ.get("STUB_STABLE_LEAN", "4.19.0")
+            return channel.lstrip("v")
+    return os.environ.get("STUB_DEFAULT_LEAN", "4.19.0")
+"""
+
+_ELAN = (
+    _PRELUDE
+    + """
+log("elan")
+print("elan 4.1.2 (stub 2025-01-01)")
+"""
+)
+
+_LEAN = (
+    _PRELUDE
+    + """
+log("lean")
+if os.environ.get("STUB_LEAN_FAIL"):
+    print("error: toolchain 'leanprover/lean4:v9.9.9' is not installed", file=sys.stderr)
+    sys.exit(1)
+if sys.argv[1:] == ["--version"]:
+    print(f"Lean (version {toolchain_version()}, x86_64-unknown-linux-gnu, commit stub, Release)")
+elif sys.argv[1:] == ["--print-prefix"]:
+    print("/opt/stub-lean")
+else:
+    sys.exit(2)
+"""
+)
+
+_LAKE = (
+    _PRELUDE
+    + """
+log("lake")
+args = sys.argv[1:]
+root = Path.cwd()
+
+def build():
+    for step in ("REPL.JSON", "REPL.Frontend", "REPL.Main"):
+        print(f"✔ [1/3] Built {step}", flush=True)
+    if os.environ.get("STUB_LAKE_BUILD_FAIL"):
+        print("error: REPL/Main.lean:1:0: unknown package 'Lean'", flush=True)
+        sys.exit(1)
+    binary = root / ".lake/build/bin/repl"
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    binary.write_text(f"#!/bin/sh\\nexec {sys.executable} {os.environ['STUB_FAKE_REPL']} \\"$@\\"\\n")
+    binary.chmod(0o755)
+
+def update():
+    text = (root / "lakefile.lean").read_text()
+    match = re.search(r'require mathlib from git "([^"]+)" @ "([^"]+)"', text)
+    packages = []
+    if match:
+        url, tag = match.groups()
+        target = root / ".lake/packages/mathlib"
+        done = subprocess.run(["git", "clone", "--quiet", "--branch", tag, url, str(target)])
+        if done.returncode != 0:
+            print("error: failed to clone mathlib", flush=True)
+            sys.exit(1)
+        packages.append({"name": "mathlib", "type": "git", "url": url, "rev": tag})
+    manifest = {"version": "1.1.0", "packagesDir": ".lake/packages", "packages": packages}
+    (root / "lake-manifest.json").write_text(__import__("json").dumps(manifest))
+
+def cache_get():
+    if os.environ.get("STUB_CACHE_FAIL"):
+        print("error: could not download https://lakecache.blob.core.windows.net", flush=True)
+        sys.exit(1)
+    lib = root / ".lake/packages/mathlib/.lake/build/lib/lean"
+    lib.mkdir(parents=True, exist_ok=True)
+    for step in range(3):
+        print(f"Downloading {step + 1}/3 files\\r", end="", flush=True)
+    (lib / "Mathlib.olean").write_bytes(b"olean")
+    print("Decompressed 3 files")
+
+if args == ["--version"]:
+    print(f"Lake version 5.0.0-stub (Lean version {toolchain_version()})")
+elif args[:1] == ["build"]:
+    build()
+elif args == ["update"]:
+    update()
+elif args == ["exe", "cache", "get"]:
+    cache_get()
+elif args[:1] == ["env"] and len(args) > 1:
+    os.execvp(args[1], args[1:])
+else:
+    print("lake stub: unsupported " + " ".join(args), file=sys.stderr)
+    sys.exit(2)
+"""
+)
+
+_GIT = f"""#!/bin/sh
+echo "git $* @ $(pwd)" >> "$STUB_LOG"
+exec {REAL_GIT} "$@"
+"""
+
+
+@dataclass
+class StubToolchain:
+    """A private PATH with stand-in tools, a leancli cache, and the call log."""
+
+    root: Path
+    bin: Path
+    log: Path
+    cache: Path
+    environ: dict[str, str] = field(default_factory=dict)
+
+    def calls(self, tool: str | None = None) -> list[str]:
+        """Logged calls ("lake build @ /dir"), of one tool when given."""
+        if not self.log.exists():
+            return []
+        lines = self.log.read_text().splitlines()
+        return [line for line in lines if tool is None or line.split(" ", 1)[0] == tool]
+
+    def remove(self, tool: str) -> None:
+        (self.bin / tool).unlink()
+
+
+def make_stub_toolchain(
+    root: Path, tools: tuple[str, ...] = ("elan", "lean", "lake", "git")
+) -> StubToolchain:
+    """Stand-in tools under `root/bin`; `environ` has only that on PATH."""
+    bin_dir = root / "bin"
+    bin_dir.mkdir(parents=True)
+    scripts = {"elan": _ELAN, "lean": _LEAN, "lake": _LAKE, "git": _GIT}
+    for tool in tools:
+        path = bin_dir / tool
+        path.write_text(scripts[tool])
+        path.chmod(0o755)
+    home = root / "home"
+    home.mkdir()
+    stubs = StubToolchain(root=root, bin=bin_dir, log=root / "calls.log", cache=root / "cache")
+    stubs.environ = {
+        "PATH": str(bin_dir),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "LEANCLI_CACHE_DIR": str(stubs.cache),
+        "STUB_LOG": str(stubs.log),
+        "STUB_FAKE_REPL": str(FAKE_REPL),
+        **GIT_IDENTITY,
+    }
+    return stubs
+
+
+@pytest.fixture
+def stubs(tmp_path: Path) -> StubToolchain:
+    return make_stub_toolchain(tmp_path / "toolchain")
+
+
+# --- remotes -----------------------------------------------------------------------------
+
+REPL_TAGS = ("v4.18.0", "v4.19.0", "v4.20.0")
+FORK_TAGS = (
+    "v1.0.9_lean-toolchain-v4.19.0",
+    "v1.0.10_lean-toolchain-v4.19.0",
+    "v1.0.10_lean-toolchain-v4.20.0",
+)
+
+
+def _git(*args: str, cwd: Path) -> None:
+    env = {**os.environ, **GIT_IDENTITY}
+    subprocess.run([REAL_GIT, *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def make_remote(
+    root: Path, name: str, tags: tuple[str, ...], main_lean: str = "-- the REPL\n"
+) -> Path:
+    """A bare repository at `root/name.git` with one commit per tag, each pinning the
+    tag's Lean version in `lean-toolchain` (as the REPL's tags do)."""
+    work = root / f"{name}-work"
+    (work / "REPL").mkdir(parents=True)
+    _git("init", "--quiet", "--initial-branch", "master", cwd=work)
+    (work / "lakefile.lean").write_text('import Lake\nopen Lake DSL\npackage REPL\nlean_exe repl\n')
+    (work / "REPL" / "Main.lean").write_text(main_lean)
+    for tag in tags:
+        lean = tag.rsplit("lean-toolchain-", 1)[-1]
+        (work / "lean-toolchain").write_text(f"leanprover/lean4:{lean}\n")
+        (work / "TAG").write_text(tag + "\n")
+        _git("add", "-A", cwd=work)
+        _git("commit", "--quiet", "-m", tag, cwd=work)
+        _git("tag", tag, cwd=work)
+    bare = root / f"{name}.git"
+    _git("clone", "--quiet", "--bare", str(work), str(bare), cwd=root)
+    return bare
+
+
+@pytest.fixture
+def repl_remote(tmp_path: Path) -> Path:
+    return make_remote(tmp_path / "remotes", "repl", REPL_TAGS)
+
+
+@pytest.fixture
+def fork_remote(tmp_path: Path) -> Path:
+    main = "-- the fork\nstructure State where\n  envTries : Trie IncrementalState\n"
+    return make_remote(tmp_path / "remotes", "fork", FORK_TAGS, main_lean=main)
+
+
+@pytest.fixture
+def mathlib_remote(tmp_path: Path) -> Path:
+    return make_remote(tmp_path / "remotes", "mathlib4", ("v4.19.0", "v4.20.0"))
+
+
+# --- projects ----------------------------------------------------------------------------
+
+
+def make_project(
+    root: Path,
+    toolchain: str = "leanprover/lean4:v4.19.0",
+    *,
+    mathlib: bool = False,
+    fetched: bool = True,
+    built: bool = True,
+) -> Path:
+    """A Lake project; with `mathlib` it requires Mathlib, `fetched`/`built` say how far
+    `lake exe cache get` got."""
+    root.mkdir(parents=True)
+    (root / "lean-toolchain").write_text(toolchain + "\n")
+    lakefile = 'name = "demo"\n'
+    if mathlib:
+        lakefile += '[[require]]\nname = "mathlib"\nscope = "leanprover-community"\n'
+    (root / "lakefile.toml").write_text(lakefile)
+    if not mathlib:
+        return root
+    if fetched:
+        manifest = '{"version": "1.1.0", "packagesDir": ".lake/packages", "packages": '
+        manifest += '[{"name": "mathlib", "type": "git", "url": "x", "rev": "v4.19.0"}]}'
+        (root / "lake-manifest.json").write_text(manifest)
+        (root / ".lake/packages/mathlib").mkdir(parents=True)
+    if fetched and built:
+        lib = root / ".lake/packages/mathlib/.lake/build/lib/lean"
+        lib.mkdir(parents=True)
+        (lib / "Mathlib.olean").write_bytes(b"olean")
+    return root
