@@ -12,7 +12,9 @@ from types import FrameType
 from typing import IO, NoReturn
 
 from rich.console import Console
+from rich.markup import escape
 
+from leancli.executors import ExecutorUnavailable, make_executor
 from leancli.items import InputSpec, TemplateError, read_items, validate_template
 from leancli.options import CheckOptions, ReplSpec
 from leancli.progress import RunProgress
@@ -31,7 +33,7 @@ class Terminated(Exception):
 
 
 def fail_usage(message: str) -> NoReturn:
-    Console(stderr=True).print(f"[red]error:[/] {message}", highlight=False)
+    Console(stderr=True).print(f"[red]error:[/] {escape(message)}", highlight=False)
     raise SystemExit(EXIT_USAGE)
 
 
@@ -81,8 +83,12 @@ def run(
         sink = _open_output(output, stack)
         writer = ResultWriter(sink)
         show_bar = progress and sys.stderr.isatty()
+        try:
+            executor = stack.enter_context(make_executor(options))
+        except ExecutorUnavailable as exc:
+            fail_usage(str(exc))
         tracker = stack.enter_context(RunProgress(console, total, show_bar))
-        results = check(read_items(source, spec), options)
+        results = check(read_items(source, spec), options, executor=executor)
         interrupted = 0
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
@@ -95,7 +101,8 @@ def run(
             interrupted = EXIT_TERMINATED
         finally:
             signal.signal(signal.SIGTERM, previous)
-            results.close()  # stops the pool: kills every worker and REPL
+            results.close()
+            executor.close()  # kills every worker and REPL before the summary
     console.print(tracker.summary(interrupted=bool(interrupted)), highlight=False, soft_wrap=True)
     if interrupted:
         return interrupted

@@ -59,11 +59,29 @@ def check(
     ),
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Check identical snippets once."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+    executor: str = typer.Option(
+        "local", "--executor", help="Where workers run: local (process pool) or ray."
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", envvar="RAY_ADDRESS", help="Ray cluster to join [default: local]."
+    ),
+    cpus_per_repl: float = typer.Option(
+        1.0, "--cpus-per-repl", help="CPUs Ray reserves for each REPL actor."
+    ),
+    memory_per_repl: int = typer.Option(
+        0, "--memory-per-repl", help="MiB Ray reserves per REPL actor [default: --memory-limit]."
+    ),
 ) -> None:
     """Check every snippet of a JSONL file and write one JSON result per snippet."""
     from leancli import _check_command as command
     from leancli.items import InputSpec
-    from leancli.options import CheckOptions, LeanOptions, MemoryLimits, WorkerConfig
+    from leancli.options import (
+        CheckOptions,
+        LeanOptions,
+        MemoryLimits,
+        RayOptions,
+        WorkerConfig,
+    )
 
     try:
         spec = command.input_spec(code_field, template, id_field)
@@ -82,6 +100,12 @@ def check(
         workers=workers,
         max_tasks=max_tasks,
         dedup=dedup,
+        executor=executor,
+        ray=RayOptions(
+            address=ray_address,
+            cpus_per_repl=cpus_per_repl,
+            memory_per_repl_mb=memory_per_repl or memory_limit,
+        ),
     )
     assert isinstance(spec, InputSpec)
     raise typer.Exit(command.run(input_path, output, spec, options, progress=progress))

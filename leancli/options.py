@@ -65,6 +65,15 @@ class WorkerConfig:
 
 
 @dataclass(frozen=True)
+class RayOptions:
+    """Where and how to place workers as Ray actors (`--executor ray`)."""
+
+    address: str | None = None
+    cpus_per_repl: float = 1.0
+    memory_per_repl_mb: int = 0
+
+
+@dataclass(frozen=True)
 class CheckOptions:
     """Options of `leancli check` beyond how to read the input."""
 
@@ -72,6 +81,8 @@ class CheckOptions:
     workers: int = 0
     max_tasks: int = 0
     dedup: bool = True
+    executor: str = "local"
+    ray: RayOptions = field(default_factory=RayOptions)
 
     @property
     def pool_size(self) -> int:

@@ -37,16 +37,16 @@ def check(
 ) -> Generator[Result, None, None]:
     """Check every item, yielding one Result per item as soon as it is known.
 
-    With no `executor`, a local process pool of `options.pool_size` workers is started
-    and torn down when the iterator finishes or is closed.
+    With no `executor`, the one named by `options.executor` is started and torn down
+    when the iterator finishes or is closed.
     """
     if executor is not None:
         yield from _Run(items, options, executor).results()
         return
-    from leancli.executors.local import LocalExecutor
+    from leancli.executors import make_executor
 
-    with LocalExecutor(options.worker, options.pool_size, options.max_tasks) as pool:
-        yield from _Run(items, options, pool).results()
+    with make_executor(options) as started:
+        yield from _Run(items, options, started).results()
 
 
 class _Run:

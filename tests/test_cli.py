@@ -153,7 +153,7 @@ def test_ctrl_c_keeps_finished_results_kills_everything_and_exits_130(
     assert b"interrupted after" in stderr
     results = read_jsonl(output.read_bytes())
     assert len(results) >= 4 and len({r["line"] for r in results}) == len(results)
-    assert not [c for c in children if _alive(c)]
+    assert not _survivors(children)
 
 
 def test_sigterm_exits_143_and_leaves_no_process(tmp_path: Path, fake_repl: str) -> None:
@@ -169,7 +169,7 @@ def test_sigterm_exits_143_and_leaves_no_process(tmp_path: Path, fake_repl: str)
     process.send_signal(signal.SIGTERM)
     process.communicate(timeout=30)
     assert process.returncode == 143
-    assert not [c for c in children if _alive(c)]
+    assert not _survivors(children)
 
 
 def test_sigkill_of_leancli_leaves_no_worker_or_repl(tmp_path: Path, fake_repl: str) -> None:
@@ -185,10 +185,15 @@ def test_sigkill_of_leancli_leaves_no_worker_or_repl(tmp_path: Path, fake_repl: 
     assert any(str(FAKE_REPL) in " ".join(c.cmdline()) for c in children)
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=30)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and [c for c in children if _alive(c)]:
+    assert not _survivors(children)
+
+
+def _survivors(processes: list[psutil.Process], grace: float = 10.0) -> list[str]:
+    """Command lines of processes still alive after `grace` seconds."""
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(_alive(p) for p in processes):
         time.sleep(0.1)
-    assert not [c for c in children if _alive(c)]
+    return [" ".join(p.cmdline()) for p in processes if _alive(p)]
 
 
 def _alive(process: psutil.Process) -> bool:

@@ -13,6 +13,7 @@ for real without Lean or a network.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -21,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from leancli.cache_dirs import MARKER, Kind, version_dir
+from leancli.toolchain import LeanVersion
 
 HERE = Path(__file__).resolve().parent
 FAKE_REPL = HERE / "fake_repl.py"
@@ -278,3 +282,29 @@ def make_project(
         lib.mkdir(parents=True)
         (lib / "Mathlib.olean").write_bytes(b"olean")
     return root
+
+
+def cached_repl(stubs: StubToolchain, kind: Kind, version: str) -> Path:
+    """A complete cache directory as `leancli setup` leaves it; returns the binary."""
+    lean = LeanVersion.parse(version)
+    assert lean is not None
+    directory = version_dir(stubs.cache, kind, lean)
+    binary = directory / ".lake/build/bin/repl"
+    binary.parent.mkdir(parents=True)
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+    (directory / "lean-toolchain").write_text(f"leanprover/lean4:{lean.tag}\n")
+    (directory / MARKER).write_text(json.dumps({"fork": kind is Kind.REPL_FORK}))
+    return binary
+
+
+def checkout(root: Path, version: str, main_lean: str = "-- repl\n") -> Path:
+    """A REPL checkout built with `lake build`, outside the cache; returns the binary."""
+    binary = root / ".lake/build/bin/repl"
+    binary.parent.mkdir(parents=True)
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+    (root / "lean-toolchain").write_text(f"leanprover/lean4:{version}\n")
+    (root / "REPL").mkdir()
+    (root / "REPL" / "Main.lean").write_text(main_lean)
+    return binary
