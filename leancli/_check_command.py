@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import IO, NoReturn
@@ -15,10 +17,18 @@ from rich.console import Console
 from rich.markup import escape
 
 from leancli.executors import ExecutorUnavailable, make_executor
-from leancli.items import InputSpec, TemplateError, read_items, validate_template
+from leancli.items import (
+    InputSpec,
+    InvalidLine,
+    Item,
+    TemplateError,
+    read_items,
+    validate_template,
+)
 from leancli.options import CheckOptions, ReplSpec
 from leancli.progress import RunProgress
 from leancli.results import ResultWriter, Status
+from leancli.resume import DoneLines, ResumeError, prepare_output
 from leancli.run import check
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
@@ -69,45 +79,133 @@ def resolve_repl(repl: str | None, project: Path | None) -> ReplSpec:
     )
 
 
+@dataclass(frozen=True)
+class RunSettings:
+    """How `check` treats its files and terminal, beyond what the API needs."""
+
+    progress: bool = True
+    resume: bool = False
+    force: bool = False
+    fsync: bool = False
+    strict: bool = False
+
+
+def sandboxed(spec: ReplSpec) -> ReplSpec:
+    from leancli.sandbox import SandboxUnavailable
+    from leancli.sandbox import sandboxed as wrap
+
+    try:
+        return wrap(spec)
+    except SandboxUnavailable as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def run(
     input_path: str,
     output: Path | None,
     spec: InputSpec,
     options: CheckOptions,
-    *,
-    progress: bool,
+    settings: RunSettings,
 ) -> int:
     console = Console(stderr=True)
+    _log_to(console)
     with ExitStack() as stack:
+        if settings.strict and input_path != "-":
+            _refuse_invalid_lines(Path(input_path), spec)
         source, total = _open_input(input_path, stack)
+        done = _prepare_output(output, settings)
         sink = _open_output(output, stack)
-        writer = ResultWriter(sink)
-        show_bar = progress and sys.stderr.isatty()
+        writer = ResultWriter(sink, fsync=settings.fsync)
+        items: Iterator[Item | InvalidLine] = read_items(source, spec)
+        strict = _StopAtInvalid(items)
+        if settings.strict:
+            items = iter(strict)
+        if len(done):
+            items = (item for item in items if not done.answered(item.line, item.id))
+            total = None if total is None else max(0, total - len(done))
+            console.print(f"resuming: {len(done)} results already in {output}", highlight=False)
         try:
             executor = stack.enter_context(make_executor(options))
         except ExecutorUnavailable as exc:
             fail_usage(str(exc))
+        show_bar = settings.progress and sys.stderr.isatty()
         tracker = stack.enter_context(RunProgress(console, total, show_bar))
-        results = check(read_items(source, spec), options, executor=executor)
-        interrupted = 0
+        results = check(items, options, executor=executor)
+        stopped = 0
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
             for result in results:
                 writer.write(result)
                 tracker.advance(result)
         except KeyboardInterrupt:
-            interrupted = EXIT_INTERRUPTED
+            stopped = EXIT_INTERRUPTED
         except Terminated:
-            interrupted = EXIT_TERMINATED
+            stopped = EXIT_TERMINATED
+        except ResumeError as exc:
+            console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+            stopped = EXIT_USAGE
         finally:
             signal.signal(signal.SIGTERM, previous)
             results.close()
             executor.close()  # kills every worker and REPL before the summary
-    console.print(tracker.summary(interrupted=bool(interrupted)), highlight=False, soft_wrap=True)
-    if interrupted:
-        return interrupted
+    if strict.error is not None and not stopped:
+        console.print(f"[red]error:[/] {escape(strict.error)}", highlight=False)
+        stopped = EXIT_USAGE
+    console.print(tracker.summary(interrupted=bool(stopped)), highlight=False, soft_wrap=True)
+    if stopped:
+        return stopped
     failed = tracker.done - tracker.counts[Status.PASS]
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _refuse_invalid_lines(path: Path, spec: InputSpec) -> None:
+    """--strict on a file: read it all once before any REPL starts."""
+    try:
+        with path.open("rb") as handle:
+            for item in read_items(handle, spec):
+                if isinstance(item, InvalidLine):
+                    fail_usage(f"{path}, line {item.line}: {item.error} (--strict)")
+    except OSError as exc:
+        fail_usage(f"cannot read {path}: {exc.strerror or exc}")
+
+
+class _StopAtInvalid:
+    """--strict on a stream: end the input at the first invalid line, and remember it."""
+
+    def __init__(self, items: Iterator[Item | InvalidLine]) -> None:
+        self._items = items
+        self.error: str | None = None
+
+    def __iter__(self) -> Iterator[Item | InvalidLine]:
+        for item in self._items:
+            if isinstance(item, InvalidLine):
+                self.error = f"line {item.line}: {item.error} (--strict)"
+                return
+            yield item
+
+
+def _prepare_output(output: Path | None, settings: RunSettings) -> DoneLines:
+    if settings.resume and settings.force:
+        fail_usage("--resume and --force exclude each other")
+    if output is None:
+        if settings.resume:
+            fail_usage("--resume needs -o FILE: the results of the earlier run")
+        return DoneLines()
+    try:
+        return prepare_output(output, resume=settings.resume, force=settings.force)
+    except ResumeError as exc:
+        fail_usage(str(exc))
+    except OSError as exc:
+        fail_usage(f"cannot read {output}: {exc.strerror or exc}")
+
+
+def _log_to(console: Console) -> None:
+    from rich.logging import RichHandler
+
+    logger = logging.getLogger("leancli")
+    if not logger.handlers:
+        logger.addHandler(RichHandler(console=console, show_path=False, show_time=False))
+        logger.setLevel(logging.INFO)
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
@@ -139,7 +237,8 @@ def _open_output(output: Path | None, stack: ExitStack) -> IO[bytes]:
     if output is None:
         return sys.stdout.buffer
     try:
-        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        # Appending: prepare_output has emptied the file unless we resume it.
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     except OSError as exc:
         fail_usage(f"cannot write {output}: {exc.strerror or exc}")
     return stack.enter_context(os.fdopen(fd, "wb"))

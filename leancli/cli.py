@@ -71,6 +71,23 @@ def check(
     memory_per_repl: int = typer.Option(
         0, "--memory-per-repl", help="MiB Ray reserves per REPL actor [default: --memory-limit]."
     ),
+    resume: bool = typer.Option(
+        False, "--resume", help="Skip snippets already answered in -o FILE; append the rest."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite a non-empty -o FILE."),
+    fsync: bool = typer.Option(False, "--fsync", help="fsync the output after every result."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Stop with exit 2 at the first invalid input line."
+    ),
+    sandbox: bool = typer.Option(
+        False, "--sandbox", help="Run each REPL under bubblewrap: no network, read-only files."
+    ),
+    min_free_memory: int = typer.Option(
+        0,
+        "--min-free-memory",
+        help="MiB of available system memory under which no snippet is handed out "
+        "and the largest idle REPL is recycled (0: off).",
+    ),
 ) -> None:
     """Check every snippet of a JSONL file and write one JSON result per snippet."""
     from leancli import _check_command as command
@@ -86,6 +103,8 @@ def check(
     try:
         spec = command.input_spec(code_field, template, id_field)
         repl_spec = command.resolve_repl(repl, project)
+        if sandbox:
+            repl_spec = command.sandboxed(repl_spec)
     except command.UsageError as exc:
         command.fail_usage(str(exc))
     hard = 2 * memory_limit if hard_memory_limit is None else hard_memory_limit
@@ -101,6 +120,7 @@ def check(
         max_tasks=max_tasks,
         dedup=dedup,
         executor=executor,
+        min_free_memory_mb=min_free_memory,
         ray=RayOptions(
             address=ray_address,
             cpus_per_repl=cpus_per_repl,
@@ -108,7 +128,10 @@ def check(
         ),
     )
     assert isinstance(spec, InputSpec)
-    raise typer.Exit(command.run(input_path, output, spec, options, progress=progress))
+    settings = command.RunSettings(
+        progress=progress, resume=resume, force=force, fsync=fsync, strict=strict
+    )
+    raise typer.Exit(command.run(input_path, output, spec, options, settings))
 
 
 # --- stats -------------------------------------------------------------------------------

@@ -107,9 +107,9 @@ def discover_repl(
         project is not None and _use_project_repl(found, project)
     ):
         _nothing_found(found, project, here, environ, incremental)
+    _check_versions(found, project)
     if project is not None:
         found.problems.extend(project_problems(project))
-    _check_versions(found, project)
     return found
 
 

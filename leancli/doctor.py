@@ -264,7 +264,8 @@ def _repl(report: Report, found: Discovery, lean: LeanVersion | None, project: P
     if built is None:
         report.rows.append(Row("REPL Lean", "warn", "unknown (not built in a REPL checkout)"))
     elif matches is False:
-        report.rows.append(Row("REPL Lean", "fail", f"{built.tag}, but the toolchain is {wanted}"))
+        detail = f"{built.tag}, but the toolchain is {wanted.tag if wanted else '?'}"
+        report.rows.append(Row("REPL Lean", "fail", detail))
     else:
         report.rows.append(Row("REPL Lean", "ok", f"{built.tag} (matches the toolchain)"))
     if (

@@ -83,6 +83,7 @@ class CheckOptions:
     dedup: bool = True
     executor: str = "local"
     ray: RayOptions = field(default_factory=RayOptions)
+    min_free_memory_mb: int = 0
 
     @property
     def pool_size(self) -> int:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import OrderedDict
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+
+import psutil
 
 from leancli.executors.base import Executor, Finished, Lost
 from leancli.items import InvalidLine, Item
@@ -18,6 +22,9 @@ MAX_ATTEMPTS = 2  # a task whose worker died is retried once on a fresh worker
 HEADER_TIMEOUTS_BEFORE_GIVING_UP = 2
 FINISHED_DEDUP_MEMORY = 10_000
 WAIT_SECONDS = 0.5
+MEMORY_CHECK_SECONDS = 0.5
+
+log = logging.getLogger("leancli")
 
 
 @dataclass
@@ -64,6 +71,9 @@ class _Run:
         self._header_timeouts: dict[str, int] = {}
         self._next_key = 0
         self._window = max(64, executor.size * 32)
+        self._memory_checked = -MEMORY_CHECK_SECONDS
+        self._memory_low = False
+        self._warned_low_memory = False
 
     def results(self) -> Iterator[Result]:
         while True:
@@ -103,7 +113,18 @@ class _Run:
             self._scheduler.add(Task(task_key, snippet.header, snippet.body, snippet.offset))
 
     def _dispatch(self) -> Iterator[Result]:
-        for worker in self._executor.idle_workers():
+        idle = self._executor.idle_workers()
+        if self._memory_is_low():
+            # Free the biggest idle REPL before the kernel's OOM killer picks a victim
+            # of its own, and hand out nothing meanwhile; with nothing left to free,
+            # go on one snippet at a time rather than stall for ever.
+            recycle = getattr(self._executor, "recycle_largest_idle", None)
+            freed = recycle() if recycle is not None else False
+            in_flight = len(self._pending) - len(self._scheduler)
+            if freed or in_flight > 0:
+                return
+            idle = idle[:1]
+        for worker in idle:
             while True:
                 task = self._scheduler.pick(worker.headers)
                 if task is None:
@@ -113,6 +134,19 @@ class _Run:
                     continue
                 self._executor.submit(worker.worker_id, task)
                 break
+
+    def _memory_is_low(self) -> bool:
+        floor = self._options.min_free_memory_mb
+        if floor <= 0:
+            return False
+        now = time.monotonic()
+        if now - self._memory_checked >= MEMORY_CHECK_SECONDS:
+            self._memory_checked = now
+            self._memory_low = psutil.virtual_memory().available < floor * 2**20
+            if self._memory_low and not self._warned_low_memory:
+                self._warned_low_memory = True
+                log.warning("available memory under --min-free-memory %d MiB: pausing", floor)
+        return self._memory_low
 
     def _header_is_hopeless(self, header: str) -> bool:
         return self._header_timeouts.get(header, 0) >= HEADER_TIMEOUTS_BEFORE_GIVING_UP

@@ -217,17 +217,7 @@ class ReplSession:
             )
 
     def _tree_rss(self) -> int:
-        if self._psutil is None:
-            return 0
-        total = 0
-        try:
-            processes = [self._psutil, *self._psutil.children(recursive=True)]
-        except psutil.Error:
-            return 0
-        for process in processes:
-            with contextlib.suppress(psutil.Error):
-                total += process.memory_info().rss
-        return total
+        return _process_tree_rss(self._psutil) if self._psutil is not None else 0
 
     def _died(self) -> ReplFailure:
         """Why the REPL's stdout closed: out of memory, or a crash with its stderr."""
@@ -292,6 +282,28 @@ class ReplSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def tree_rss(pid: int | None) -> int:
+    """Resident bytes of a process and all its descendants (0 if it is gone)."""
+    if pid is None:
+        return 0
+    try:
+        return _process_tree_rss(psutil.Process(pid))
+    except psutil.Error:
+        return 0
+
+
+def _process_tree_rss(root: psutil.Process) -> int:
+    try:
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            total += process.memory_info().rss
+    return total
 
 
 def kill_process_group(pgid: int) -> None:

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from leancli.cache_dirs import MARKER, Kind, version_dir
 from leancli.discovery import ELAN_INSTALL, discover_repl
 from leancli.toolchain import LeanVersion
-from tests.toolchain_stubs import (  # noqa: F401
+from tests.toolchain_stubs import (
     StubToolchain,
     cached_repl,
     checkout,
     make_project,
-    stubs,
+    make_stub_toolchain,
 )
 
 V = LeanVersion.parse
 
 
-def test_explicit_repl_wins_over_environment_and_cache(stubs: StubToolchain, tmp_path: Path) -> None:
+@pytest.fixture
+def stubs(tmp_path: Path) -> StubToolchain:
+    return make_stub_toolchain(tmp_path / "toolchain")
+
+
+def test_explicit_repl_wins_over_environment_and_cache(
+    stubs: StubToolchain, tmp_path: Path
+) -> None:
     cached_repl(stubs, Kind.REPL, "v4.19.0")
     project = make_project(tmp_path / "proj")
     environ = {**stubs.environ, "LEANCLI_REPL": "/opt/env-repl"}

@@ -13,16 +13,37 @@ from leancli.discovery import ELAN_INSTALL, discover_repl
 from leancli.setup import QuietProgress, SetupError, setup
 from leancli.toolchain import LeanVersion
 from tests.conftest import run_leancli
-from tests.toolchain_stubs import (  # noqa: F401
+from tests.toolchain_stubs import (
+    FORK_MAIN,
+    FORK_TAGS,
+    REPL_TAGS,
     StubToolchain,
-    fork_remote,
     make_project,
-    mathlib_remote,
-    repl_remote,
-    stubs,
+    make_remote,
+    make_stub_toolchain,
 )
 
 V419 = LeanVersion(4, 19, 0)
+
+
+@pytest.fixture
+def stubs(tmp_path: Path) -> StubToolchain:
+    return make_stub_toolchain(tmp_path / "toolchain")
+
+
+@pytest.fixture
+def repl_remote(tmp_path: Path) -> Path:
+    return make_remote(tmp_path / "remotes", "repl", REPL_TAGS)
+
+
+@pytest.fixture
+def fork_remote(tmp_path: Path) -> Path:
+    return make_remote(tmp_path / "remotes", "fork", FORK_TAGS, main_lean=FORK_MAIN)
+
+
+@pytest.fixture
+def mathlib_remote(tmp_path: Path) -> Path:
+    return make_remote(tmp_path / "remotes", "mathlib4", ("v4.19.0", "v4.20.0"))
 
 
 @pytest.fixture
@@ -169,7 +190,7 @@ def test_mathlib_needs_its_exact_tag(
     stubs: StubToolchain, environ: dict[str, str], mathlib_remote: Path
 ) -> None:
     environ = {**environ, "LEANCLI_MATHLIB_GIT_URL": str(mathlib_remote)}
-    with pytest.raises(SetupError, match="has no tag v4.19.1"):
+    with pytest.raises(SetupError, match=r"has no tag v4\.19\.1"):
         setup(None, lean="v4.19.1", mathlib=True, environ=environ)
     assert not version_dir(stubs.cache, Kind.MATHLIB, LeanVersion(4, 19, 1)).exists()
 
@@ -188,9 +209,7 @@ def test_failed_cache_download_keeps_the_repl_but_no_mathlib(
 # --- the command line --------------------------------------------------------------------
 
 
-def test_cli_setup_then_check_finds_the_repl(
-    environ: dict[str, str], tmp_path: Path
-) -> None:
+def test_cli_setup_then_check_finds_the_repl(environ: dict[str, str], tmp_path: Path) -> None:
     project = make_project(tmp_path / "proj")
     env = {**os.environ, **environ}
     done = run_leancli("setup", "--project", str(project), env=env)

@@ -53,7 +53,10 @@ def test_toolchain_file_is_found_upwards_like_elan(tmp_path: Path) -> None:
     [
         ("Lean (version 4.19.0, x86_64-unknown-linux-gnu, commit abc, Release)", "4.19.0"),
         ("Lean (version 4.33.0-rc2, arm64-apple-darwin, commit 1f2e, Release)", "4.33.0-rc2"),
-        ("Lean (version 4.10.0-nightly-2024-06-01, commit abc, Release)", "4.10.0-nightly-2024-06-01"),
+        (
+            "Lean (version 4.10.0-nightly-2024-06-01, commit abc, Release)",
+            "4.10.0-nightly-2024-06-01",
+        ),
         ("Lake version 5.0.0-6fce8f7 (Lean version 4.19.0)", "4.19.0"),
         ("error: no default toolchain configured", None),
     ],

@@ -21,8 +21,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 from leancli.cache_dirs import MARKER, Kind, version_dir
 from leancli.toolchain import LeanVersion
 
@@ -95,7 +93,8 @@ def build():
         sys.exit(1)
     binary = root / ".lake/build/bin/repl"
     binary.parent.mkdir(parents=True, exist_ok=True)
-    binary.write_text(f"#!/bin/sh\\nexec {sys.executable} {os.environ['STUB_FAKE_REPL']} \\"$@\\"\\n")
+    fake = os.environ["STUB_FAKE_REPL"]
+    binary.write_text(f"#!/bin/sh\\nexec {sys.executable} {fake} \\"$@\\"\\n")
     binary.chmod(0o755)
 
 def update():
@@ -193,14 +192,10 @@ def make_stub_toolchain(
     return stubs
 
 
-@pytest.fixture
-def stubs(tmp_path: Path) -> StubToolchain:
-    return make_stub_toolchain(tmp_path / "toolchain")
-
-
 # --- remotes -----------------------------------------------------------------------------
 
 REPL_TAGS = ("v4.18.0", "v4.19.0", "v4.20.0")
+FORK_MAIN = "-- the fork\nstructure State where\n  envTries : Trie IncrementalState\n"
 FORK_TAGS = (
     "v1.0.9_lean-toolchain-v4.19.0",
     "v1.0.10_lean-toolchain-v4.19.0",
@@ -221,7 +216,7 @@ def make_remote(
     work = root / f"{name}-work"
     (work / "REPL").mkdir(parents=True)
     _git("init", "--quiet", "--initial-branch", "master", cwd=work)
-    (work / "lakefile.lean").write_text('import Lake\nopen Lake DSL\npackage REPL\nlean_exe repl\n')
+    (work / "lakefile.lean").write_text("import Lake\nopen Lake DSL\npackage REPL\nlean_exe repl\n")
     (work / "REPL" / "Main.lean").write_text(main_lean)
     for tag in tags:
         lean = tag.rsplit("lean-toolchain-", 1)[-1]
@@ -233,22 +228,6 @@ def make_remote(
     bare = root / f"{name}.git"
     _git("clone", "--quiet", "--bare", str(work), str(bare), cwd=root)
     return bare
-
-
-@pytest.fixture
-def repl_remote(tmp_path: Path) -> Path:
-    return make_remote(tmp_path / "remotes", "repl", REPL_TAGS)
-
-
-@pytest.fixture
-def fork_remote(tmp_path: Path) -> Path:
-    main = "-- the fork\nstructure State where\n  envTries : Trie IncrementalState\n"
-    return make_remote(tmp_path / "remotes", "fork", FORK_TAGS, main_lean=main)
-
-
-@pytest.fixture
-def mathlib_remote(tmp_path: Path) -> Path:
-    return make_remote(tmp_path / "remotes", "mathlib4", ("v4.19.0", "v4.20.0"))
 
 
 # --- projects ----------------------------------------------------------------------------

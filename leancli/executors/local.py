@@ -21,7 +21,7 @@ from typing import Any
 
 from leancli.executors.base import Event, Finished, IdleWorker, Lost
 from leancli.options import WorkerConfig
-from leancli.session import ReplAborted, kill_process_group
+from leancli.session import ReplAborted, kill_process_group, tree_rss
 from leancli.worker import Task, Worker
 
 MAX_START_FAILURES = 5
@@ -91,6 +91,21 @@ class LocalExecutor:
                 if self._slots.get(slot.worker_id) is slot:
                     self._on_death(slot, events)
         return events
+
+    def recycle_largest_idle(self) -> bool:
+        """Restart the idle REPL holding the most memory; False if no idle REPL is running."""
+        sizes = {
+            slot.worker_id: tree_rss(slot.repl_pid)
+            for slot in self._slots.values()
+            if slot.ready and slot.task is None and slot.repl_pid is not None
+        }
+        if not sizes:
+            return False
+        slot = self._slots[max(sizes, key=lambda worker_id: sizes[worker_id])]
+        with contextlib.suppress(OSError):
+            slot.conn.send(("recycle", None))
+        slot.headers, slot.repl_pid = frozenset(), None
+        return True
 
     def close(self) -> None:
         for slot in self._slots.values():
@@ -217,6 +232,9 @@ def worker_main(conn: Connection, config: WorkerConfig) -> None:
                 kind, task = conn.recv()
             except (EOFError, OSError):
                 return
+            if kind == "recycle":
+                worker.close()
+                continue
             if kind != "task":
                 return
             outcome = worker.run(task)

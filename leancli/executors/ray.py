@@ -1,0 +1,375 @@
+"""The Ray executor: one actor per worker, each owning one REPL through `Worker`.
+
+The driver keeps at most one call in flight per actor and maps each object ref back to
+its actor and task, so a dead actor (node lost, OOM-killed) becomes exactly one `Lost`
+event and a fresh actor. Ray's own actor restarts and task retries stay off: they would
+hide which task was lost, and the run loop already retries a lost task once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import shutil
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import ray
+from ray.exceptions import RayError
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+from leancli.executors import ExecutorUnavailable
+from leancli.executors.base import Event, Finished, IdleWorker, Lost
+from leancli.options import CheckOptions, RayOptions, ReplSpec, WorkerConfig
+from leancli.protocol import ErrorAnswer, command_request
+from leancli.results import Status
+from leancli.session import ReplFailure, ReplSession
+from leancli.verdict import classify, first_error
+from leancli.worker import Outcome, Task, Worker
+
+MAX_START_FAILURES = 5
+STOP_GRACE_SECONDS = 2.0
+# Tasks and outcomes are small and travel inline; a default object store would take
+# 30% of the machine's memory away from the REPLs.
+LOCAL_OBJECT_STORE_BYTES = 128 * 2**20
+PROBE_COMMAND = "example : True := trivial"
+
+
+class _ReplActor:
+    """The body of one Ray actor: a `Worker`, hence one REPL, checking one task at a time.
+
+    Ray runs a synchronous actor's calls on its main thread, the thread that starts the
+    REPL, so the REPL's parent-death signal fires when the actor process dies.
+    """
+
+    def __init__(self, config: WorkerConfig) -> None:
+        self._worker = Worker(config)
+
+    def ping(self) -> None:
+        """Answers once the actor is placed and alive."""
+
+    def run(self, task: Task) -> tuple[Outcome, frozenset[str]]:
+        outcome = self._worker.run(task)
+        return outcome, self._worker.headers
+
+    def stop(self) -> None:
+        self._worker.close()
+        ray.actor.exit_actor()  # type: ignore[no-untyped-call]
+
+    def __ray_shutdown__(self) -> None:
+        # Called by Ray on a graceful exit; also kills what the REPL started.
+        self._worker.close()
+
+
+_Actor = ray.remote(_ReplActor)
+
+
+@dataclass
+class _Slot:
+    worker_id: int
+    actor: Any
+    call: Any = None  # the ref of the call in flight: `ping` when task is None
+    ready: bool = False
+    task: Task | None = None
+    done: int = 0
+    headers: frozenset[str] = frozenset()
+
+
+class RayExecutor:
+    """Workers as Ray actors on the cluster at `options.ray.address` (or a local one).
+
+    Each actor reserves `cpus_per_repl` CPUs and `memory_per_repl_mb` MiB so that Ray
+    spreads REPLs over the nodes; with `options.workers == 0`, as many actors as the
+    cluster's nodes can hold are started. An actor is replaced after `max_tasks` tasks
+    (0: never) or when it dies.
+    """
+
+    def __init__(self, options: CheckOptions) -> None:
+        self._config = options.worker
+        self._max_tasks = options.max_tasks
+        self._slots: dict[int, _Slot] = {}
+        self._retiring: list[tuple[Any, Any]] = []
+        self._start_failures = 0
+        self._closed = False
+        self.spawned = 0
+        self._owns_connection = connect(options.ray.address)
+        try:
+            self._actor_options = _actor_options(options.ray)
+            workers = options.workers if options.workers > 0 else cluster_capacity(options.ray)
+            for worker_id in range(max(1, workers)):
+                self._slots[worker_id] = self._spawn(worker_id)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def size(self) -> int:
+        return len(self._slots)
+
+    def idle_workers(self) -> list[IdleWorker]:
+        return [
+            IdleWorker(slot.worker_id, slot.headers)
+            for slot in self._slots.values()
+            if slot.ready and slot.call is None
+        ]
+
+    def submit(self, worker_id: int, task: Task) -> None:
+        slot = self._slots[worker_id]
+        assert slot.ready and slot.call is None, "submit to a busy worker"
+        slot.task = task
+        slot.call = slot.actor.run.remote(task)
+
+    def wait(self, timeout: float) -> list[Event]:
+        self._reap_retired()
+        calls = {slot.call: slot for slot in self._slots.values() if slot.call is not None}
+        if not calls:
+            time.sleep(timeout)
+            return []
+        done, _ = ray.wait(list(calls), num_returns=1, timeout=timeout)
+        if done:
+            done, _ = ray.wait(list(calls), num_returns=len(calls), timeout=0)
+        events: list[Event] = []
+        for ref in done:
+            self._settle(calls[ref], ref, events)
+        return events
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        stopping = [ref for _, ref in self._retiring]
+        actors = [actor for actor, _ in self._retiring]
+        for slot in self._slots.values():
+            actors.append(slot.actor)
+            if slot.ready and slot.call is None:
+                stopping.append(slot.actor.stop.remote())
+            else:  # busy or not started: its REPL need not finish anything
+                _kill(slot.actor)
+        if stopping:
+            ray.wait(stopping, num_returns=len(stopping), timeout=STOP_GRACE_SECONDS)
+        for actor in actors:
+            _kill(actor)
+        self._slots.clear()
+        self._retiring.clear()
+        if self._owns_connection:
+            ray.shutdown()
+
+    def __enter__(self) -> RayExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _spawn(self, worker_id: int) -> _Slot:
+        actor: Any = _Actor.options(**self._actor_options).remote(self._config)
+        self.spawned += 1
+        return _Slot(worker_id, actor, call=actor.ping.remote())
+
+    def _settle(self, slot: _Slot, ref: Any, events: list[Event]) -> None:
+        slot.call = None
+        try:
+            value = ray.get(ref)
+        except RayError as exc:
+            self._on_death(slot, exc, events)
+            return
+        if slot.task is None:  # a ping came back
+            slot.ready = True
+            self._start_failures = 0
+            return
+        outcome, slot.headers = value
+        task, slot.task = slot.task, None
+        slot.done += 1
+        events.append(Finished(task, outcome))
+        if self._max_tasks and slot.done >= self._max_tasks:
+            self._retire(slot)
+
+    def _on_death(self, slot: _Slot, exc: BaseException, events: list[Event]) -> None:
+        _kill(slot.actor)  # it may still live if only its method raised
+        if slot.task is not None:
+            events.append(Lost(slot.task, f"Ray actor died ({_describe(exc)})"))
+            # What took this actor (a lost node) may have taken idle ones too: check
+            # them before they get a task, so the retry does not die with them.
+            for other in self._slots.values():
+                if other is not slot and other.ready and other.call is None:
+                    other.call = other.actor.ping.remote()
+        elif not slot.ready:
+            self._start_failures += 1
+            if self._start_failures > MAX_START_FAILURES:
+                raise RuntimeError(f"Ray actors die on start: {_describe(exc)}")
+        self._slots[slot.worker_id] = self._spawn(slot.worker_id)
+
+    def _retire(self, slot: _Slot) -> None:
+        self._retiring.append((slot.actor, slot.actor.stop.remote()))
+        self._slots[slot.worker_id] = self._spawn(slot.worker_id)
+
+    def _reap_retired(self) -> None:
+        if not self._retiring:
+            return
+        refs = [ref for _, ref in self._retiring]
+        done, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
+        finished = set(done)
+        for actor, ref in self._retiring:
+            if ref in finished:
+                _kill(actor)
+        self._retiring = [(a, ref) for a, ref in self._retiring if ref not in finished]
+
+
+def connect(address: str | None) -> bool:
+    """Connect to Ray unless already connected; True when this call made the connection.
+
+    No `address` and no RAY_ADDRESS start a private local instance (`ray.shutdown()`
+    stops it); with an address, `ray.shutdown()` only disconnects.
+    """
+    if ray.is_initialized():
+        return False
+    if address is None and not os.environ.get("RAY_ADDRESS"):
+        ray.init(
+            address="local",
+            include_dashboard=False,
+            object_store_memory=LOCAL_OBJECT_STORE_BYTES,
+            logging_level=logging.WARNING,
+        )
+        return True
+    try:
+        ray.init(address=address, logging_level=logging.WARNING)
+    except (ConnectionError, ValueError) as exc:
+        where = address or os.environ.get("RAY_ADDRESS")
+        raise ExecutorUnavailable(f"cannot join the Ray cluster at {where}: {exc}") from exc
+    return True
+
+
+def cluster_capacity(options: RayOptions) -> int:
+    """How many REPL actors the alive nodes can hold (an actor never spans nodes)."""
+    cpus = options.cpus_per_repl if options.cpus_per_repl > 0 else 1.0
+    memory = options.memory_per_repl_mb * 2**20
+    total = 0
+    for node in _alive_nodes():
+        resources = node.get("Resources", {})
+        fits = math.floor(resources.get("CPU", 0.0) / cpus + 1e-9)
+        if memory > 0:
+            fits = min(fits, int(resources.get("memory", 0.0) // memory))
+        total += fits
+    return total
+
+
+def _alive_nodes() -> list[dict[str, Any]]:
+    nodes: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]
+    return [node for node in nodes if node.get("Alive")]
+
+
+def _actor_options(options: RayOptions) -> dict[str, Any]:
+    chosen: dict[str, Any] = {
+        "num_cpus": options.cpus_per_repl,
+        "max_restarts": 0,
+        "max_task_retries": 0,
+        # REPLs are memory-hungry: one per node before two on any node.
+        "scheduling_strategy": "SPREAD",
+    }
+    if options.memory_per_repl_mb > 0:
+        chosen["memory"] = options.memory_per_repl_mb * 2**20
+    return chosen
+
+
+def _kill(actor: Any) -> None:
+    with contextlib.suppress(Exception):
+        ray.kill(actor, no_restart=True)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(exc).__name__}: {first[:200]}" if first else type(exc).__name__
+
+
+# --- leancli doctor --ray-address ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NodeReport:
+    """Whether the REPL command runs on one alive Ray node."""
+
+    node_id: str
+    address: str
+    hostname: str
+    cpus: float
+    memory_mb: int
+    ok: bool
+    detail: str
+
+
+def check_nodes(address: str | None, repl: ReplSpec, timeout: float = 60.0) -> list[NodeReport]:
+    """Start `repl` on every alive node of the cluster and have it check a trivial example.
+
+    A task pinned to each node (asking for no CPU, so busy nodes answer too) looks for
+    the project directory and the executable, then starts the REPL and sends it one
+    command; a node that does not answer within `timeout` seconds is reported as such.
+    """
+    owns_connection = connect(address)
+    try:
+        nodes = _alive_nodes()
+        probes: dict[Any, dict[str, Any]] = {}
+        for node in nodes:
+            strategy = NodeAffinitySchedulingStrategy(node_id=node["NodeID"], soft=False)
+            ref = _probe_remote.options(
+                scheduling_strategy=strategy, num_cpus=0, max_retries=0
+            ).remote(repl, timeout)
+            probes[ref] = node
+        _, pending = ray.wait(list(probes), num_returns=len(probes), timeout=timeout + 15)
+        reports = []
+        for ref, node in probes.items():
+            if ref in pending:
+                ray.cancel(ref, force=True)
+                found: tuple[str, bool, str] = ("", False, f"no answer within {timeout:g} s")
+            else:
+                try:
+                    found = ray.get(ref)
+                except RayError as exc:
+                    found = ("", False, f"the check failed on this node: {_describe(exc)}")
+            resources = node.get("Resources", {})
+            reports.append(
+                NodeReport(
+                    node_id=node["NodeID"],
+                    address=node.get("NodeManagerAddress", ""),
+                    hostname=found[0] or node.get("NodeManagerHostname", ""),
+                    cpus=float(resources.get("CPU", 0.0)),
+                    memory_mb=int(resources.get("memory", 0.0) // 2**20),
+                    ok=found[1],
+                    detail=found[2],
+                )
+            )
+        return sorted(reports, key=lambda report: (report.address, report.node_id))
+    finally:
+        if owns_connection:
+            ray.shutdown()
+
+
+def _probe(repl: ReplSpec, timeout: float) -> tuple[str, bool, str]:
+    """Runs on a node: (hostname, ok, what was found)."""
+    host = socket.gethostname()
+    if repl.cwd is not None and not repl.cwd.is_dir():
+        return host, False, f"project directory {repl.cwd} does not exist"
+    program = repl.argv[0]
+    if repl.cwd is not None and "/" in program and not os.path.isabs(program):
+        program = os.path.join(repl.cwd, program)
+    executable = shutil.which(program)
+    if executable is None:
+        return host, False, f"{repl.argv[0]} not found (PATH={os.environ.get('PATH', '')})"
+    started = time.monotonic()
+    try:
+        with ReplSession(repl) as session:
+            answer = session.send(command_request(PROBE_COMMAND), timeout)
+    except ReplFailure as exc:
+        return host, False, f"{repl.describe()} does not answer: {exc}"
+    if isinstance(answer, ErrorAnswer):
+        return host, False, f"the REPL refused `{PROBE_COMMAND}`: {answer.message}"
+    if classify(answer.messages, []) is Status.FAIL:
+        return host, False, f"`{PROBE_COMMAND}` fails: {first_error(answer.messages)}"
+    elapsed = time.monotonic() - started
+    return host, True, f"{executable} answered in {elapsed:.1f} s"
+
+
+_probe_remote = ray.remote(_probe)

@@ -1,0 +1,151 @@
+"""`leancli doctor`: each diagnosis with the command that fixes it, and `--json`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import orjson
+import pytest
+
+from leancli.cache_dirs import Kind
+from leancli.discovery import ELAN_INSTALL
+from leancli.doctor import GIB, Report, diagnose, recommended_workers
+from tests.conftest import run_leancli
+from tests.toolchain_stubs import (
+    StubToolchain,
+    cached_repl,
+    checkout,
+    make_project,
+    make_stub_toolchain,
+)
+
+
+@pytest.fixture
+def stubs(tmp_path: Path) -> StubToolchain:
+    return make_stub_toolchain(tmp_path / "toolchain")
+
+
+def fixes(report: Report) -> list[str]:
+    return [problem.fix for problem in report.problems if problem.severity == "error"]
+
+
+def row(report: Report, name: str) -> str:
+    [found] = [r for r in report.rows if r.name == name]
+    return f"{found.status}: {found.detail}"
+
+
+def test_healthy_setup_is_ok(stubs: StubToolchain, tmp_path: Path) -> None:
+    cached_repl(stubs, Kind.REPL, "v4.19.0")
+    project = make_project(tmp_path / "proj", mathlib=True)
+    report = diagnose(None, project, stubs.environ)
+    assert report.ok, report.problems
+    assert report.problems == []
+    assert row(report, "lean").startswith("ok: Lean (version 4.19.0")
+    assert row(report, "elan").startswith("ok: elan 4.1.2")
+    assert row(report, "Elab.async").startswith("ok: yes")
+    assert row(report, "incremental").startswith("info: no")
+    assert row(report, "Mathlib") == "ok: built"
+    assert "[from cache]" in row(report, "REPL")
+    # A REPL importing Mathlib needs several GiB: the advice accounts for it.
+    assert report.data["memory_per_repl_gib"] == 8
+
+
+def test_no_elan_is_diagnosed_with_the_install_command(
+    stubs: StubToolchain, tmp_path: Path
+) -> None:
+    for tool in ("elan", "lean", "lake"):
+        stubs.remove(tool)
+    report = diagnose(None, make_project(tmp_path / "proj"), stubs.environ)
+    assert not report.ok
+    assert fixes(report) == [ELAN_INSTALL, f"leancli setup --project {tmp_path / 'proj'}"]
+    assert row(report, "lean") == "fail: not found on PATH"
+
+
+def test_version_mismatch_names_both_versions_and_the_fix(
+    stubs: StubToolchain, tmp_path: Path
+) -> None:
+    repl = checkout(tmp_path / "repl", "v4.18.0")
+    project = make_project(tmp_path / "proj", "leanprover/lean4:v4.19.0")
+    report = diagnose(str(repl), project, stubs.environ)
+    assert not report.ok
+    [problem] = report.problems
+    assert "v4.18.0" in problem.message and "v4.19.0" in problem.message
+    assert problem.fix == f"leancli setup --project {project}"
+    assert report.data["repl"]["matches_toolchain"] is False
+    assert row(report, "Elab.async").startswith("info: no")
+
+
+def test_unbuilt_repl_in_the_project(stubs: StubToolchain, tmp_path: Path) -> None:
+    project = make_project(tmp_path / "proj")
+    (project / ".lake/packages/REPL/REPL").mkdir(parents=True)
+    report = diagnose(None, project, stubs.environ)
+    assert not report.ok
+    assert f"cd {project} && lake build REPL/repl" in fixes(report)
+
+
+def test_unbuilt_mathlib_in_the_project(stubs: StubToolchain, tmp_path: Path) -> None:
+    cached_repl(stubs, Kind.REPL, "v4.19.0")
+    project = make_project(tmp_path / "proj", mathlib=True, built=False)
+    report = diagnose(None, project, stubs.environ)
+    assert fixes(report) == [f"cd {project} && lake exe cache get"]
+    assert row(report, "Mathlib") == "fail: not built"
+
+
+def test_unfetched_project_packages(stubs: StubToolchain, tmp_path: Path) -> None:
+    cached_repl(stubs, Kind.REPL, "v4.19.0")
+    project = make_project(tmp_path / "proj", mathlib=True, fetched=False)
+    report = diagnose(None, project, stubs.environ)
+    [problem] = report.problems
+    assert "lake-manifest.json" in problem.message
+    assert problem.fix == f"cd {project} && lake exe cache get"
+
+
+def test_toolchain_lean_cannot_run(stubs: StubToolchain, tmp_path: Path) -> None:
+    cached_repl(stubs, Kind.REPL, "v4.19.0")
+    project = make_project(tmp_path / "proj")
+    report = diagnose(None, project, {**stubs.environ, "STUB_LEAN_FAIL": "1"})
+    assert "elan toolchain install leanprover/lean4:v4.19.0" in fixes(report)
+
+
+def test_recommended_workers_follow_memory_and_cores() -> None:
+    assert recommended_workers(cores=8, available_bytes=20 * GIB, per_repl_gib=8) == 2
+    assert recommended_workers(cores=2, available_bytes=64 * GIB, per_repl_gib=1) == 2
+    assert recommended_workers(cores=4, available_bytes=2 * GIB, per_repl_gib=8) == 1
+
+
+def test_cli_json_and_exit_codes(stubs: StubToolchain, tmp_path: Path) -> None:
+    project = make_project(tmp_path / "proj")
+    env = {**os.environ, **stubs.environ}
+    env.pop("LEANCLI_REPL", None)
+    missing = run_leancli("doctor", "--project", str(project), "--json", env=env)
+    assert missing.returncode == 1
+    data = orjson.loads(missing.stdout)
+    assert data["ok"] is False and data["repl"] is None
+    assert data["toolchain"]["version"] == "4.19.0"
+    assert data["tools"]["lake"]["version"].startswith("Lake version")
+    assert [p["fix"] for p in data["problems"]] == [f"leancli setup --project {project}"]
+
+    cached_repl(stubs, Kind.REPL, "v4.19.0")
+    fine = run_leancli("doctor", "--project", str(project), "--json", env=env)
+    assert fine.returncode == 0
+    data = orjson.loads(fine.stdout)
+    assert data["ok"] is True and data["repl"]["source"] == "cache"
+    assert data["features"] == {"Elab.async": True, "incremental": False}
+
+    table = run_leancli("doctor", "--project", str(project), env=env)
+    assert table.returncode == 0 and table.stdout == b""
+    assert b"leancli check can run" in table.stderr
+
+
+def test_cli_prints_each_fix_on_one_line(stubs: StubToolchain, tmp_path: Path) -> None:
+    stubs.remove("lean")
+    env = {**os.environ, **stubs.environ, "COLUMNS": "60"}
+    done = run_leancli("doctor", "--project", str(make_project(tmp_path / "proj")), env=env)
+    assert done.returncode == 1
+    assert f"fix: {ELAN_INSTALL}" in done.stderr.decode()
+
+
+def test_cli_rejects_a_missing_project(tmp_path: Path) -> None:
+    done = run_leancli("doctor", "--project", str(tmp_path / "nope"))
+    assert done.returncode == 2 and b"no such directory" in done.stderr
