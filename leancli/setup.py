@@ -229,9 +229,12 @@ def _choose_tag(
     choice = pick_tag(tags, version)
     if kind is Kind.MATHLIB and (choice is None or not choice.exact):
         # Mathlib built for another Lean cannot use its build cache: only the exact tag does.
+        older = f" (its newest older one is {choice.tag})" if choice else ""
         raise SetupError(
-            f"Mathlib ({url}) has no tag {version.tag}; use a Lake project that pins Mathlib "
-            f"for your toolchain instead: {setup_command(Path('DIR'))}"
+            f"Mathlib ({url}) has no tag {version.tag}{older}. Either use a toolchain that "
+            f"Mathlib has a tag for (`leancli setup --mathlib --lean vX.Y.Z`), or your own "
+            "Lake project that requires Mathlib: `cd DIR && lake exe cache get`, then "
+            f"`{setup_command(Path('DIR'))}` and `leancli check --project DIR`"
         )
     if choice is None:
         raise SetupError(f"{url} has no REPL tag for Lean {version.tag} or older")
@@ -263,7 +266,9 @@ def _build_repl(
         # The older tag's sources, compiled by the user's Lean, so that the REPL reads
         # the user's .olean files.
         _write_toolchain(work, version)
-    _run(["lake", "build"], work, environ, progress, f"Building the REPL for Lean {version.tag}")
+    title = f"Building the REPL for Lean {version.tag}"
+    # elan installs the toolchain on first use, so this step may download it.
+    _run(["lake", "build"], work, environ, progress, title, network="the Lean release (elan)")
     if not cache_dirs.repl_binary(work).is_file():
         raise SetupError(f"`lake build` finished but {cache_dirs.REPL_BINARY} is missing")
 
@@ -419,7 +424,7 @@ def _run(
         process.wait()
         raise
     if code != 0:
-        raise SetupError(_failure(argv, cwd, code, lines, title, network))
+        raise SetupError(_failure(argv, code, lines, title, network))
     progress.done(title, time.monotonic() - started)
     return lines
 
@@ -438,22 +443,19 @@ def _lines(fd: int) -> Iterator[str]:
 
 def _failure(
     argv: list[str],
-    cwd: Path | None,
     code: int,
     lines: list[str],
     title: str,
     network: str | None,
 ) -> str:
     tail = "\n".join(f"  {line}" for line in deque((ln for ln in lines if ln.strip()), _TAIL_LINES))
-    where = f" (in {cwd})" if cwd else ""
-    message = f"{title} failed: `{shlex.join(argv)}`{where} exited with {code}"
+    message = f"{title} failed: `{shlex.join(argv)}` exited with {code}; nothing was kept."
     if network is not None:
         message += (
-            f".\nThis step downloads from {network}: check the network connection "
-            "(and proxy settings), then run leancli setup again; nothing was kept from this "
-            "attempt"
+            f"\nThis step downloads from {network}: check the network connection "
+            "(and proxy settings), then run leancli setup again."
         )
-    return f"{message}.\n{tail}" if tail else f"{message}."
+    return f"{message}\n{tail}" if tail else message
 
 
 def _shorten(text: str, width: int) -> str:
