@@ -110,7 +110,11 @@ def run_check(
     ]
     started = time.perf_counter()
     process = subprocess.Popen(
-        argv, env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT
+        argv,
+        env=dict(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=input_path.parent,
     )
     stop = threading.Event()
     samples: list[tuple[float, int]] = []
@@ -126,6 +130,9 @@ def run_check(
     stop.set()
     for thread in threads:
         thread.join()
+    if not output.exists():
+        message = stderr.decode(errors="replace")[-2000:]
+        raise RuntimeError(f"leancli check exited {process.returncode} with no output:\n{message}")
     results, broken = read_results(output) if read_output else ([], 0)
     peak = max((rss for _, rss in samples), default=0)
     return CliRun(wall, process.returncode, stderr.decode(), results, broken, peak, samples)
@@ -161,6 +168,9 @@ def mib(size: int) -> float:
 def table(rows: list[list[str]]) -> str:
     """A plain left-aligned text table; the first row is the heading."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in rows]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(line.rstrip() for line in lines)

@@ -104,13 +104,11 @@ def run_pool(
     env: dict[str, str],
 ) -> PoolRun:
     """Check (header, body) pairs; the wall time covers config, pool start and shutdown."""
-    from lean_interact import LeanREPLConfig
-
     saved = dict(os.environ)
     os.environ.clear()
     os.environ.update(env)  # spawned pool processes and their REPLs inherit it
     try:
-        return _run_pool(tasks, repl_dir, lake, workers, chunksize, LeanREPLConfig)
+        return _run_pool(tasks, repl_dir, lake, workers, chunksize)
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -122,10 +120,10 @@ def _run_pool(
     lake: Path,
     workers: int,
     chunksize: int,
-    config_class: Any,
 ) -> PoolRun:
+    from lean_interact import LeanREPLConfig
+
     started = time.perf_counter()
-    config = config_class(local_repl_path=repl_dir, lake_path=lake, build_repl=False)
     config = LeanREPLConfig(local_repl_path=repl_dir, lake_path=lake, build_repl=False)
     numbered = [(index, header, body) for index, (header, body) in enumerate(tasks)]
     statuses: dict[str, int] = {}

@@ -139,8 +139,10 @@ class Bench:
             return
         pool, _ = other
         other_efficiency = ideal / pool.wall
-        print(f"    LeanInteract: {pool.wall:6.2f} s  ideal/measured {other_efficiency:.3f}  ", end="")
-        print(f"(measured/ideal {pool.wall / ideal:.3f})  [{pool.statuses}]")
+        print(
+            f"    LeanInteract: {pool.wall:6.2f} s  ideal/measured {other_efficiency:.3f}  "
+            f"(measured/ideal {pool.wall / ideal:.3f})  [{pool.statuses}]"
+        )
         ratio = f"{efficiency / other_efficiency:.2f}x"
         row = ["(b) ideal/measured", f"{efficiency:.3f}", f"{other_efficiency:.3f}", ratio]
         self.versus.append(row)
@@ -171,9 +173,10 @@ class Bench:
         bodies = [
             f"theorem d{i} : {i} = {i} := by\n  -- fake: sleep 0.02\n  rfl" for i in range(unique)
         ]
-        codes = [_code(HEADER, body) for body in bodies]
+        originals = [_code(HEADER, body) for body in bodies]
+        codes = list(originals)
         for index in range(count - unique):
-            code = codes[rng.randrange(unique)]
+            code = originals[rng.randrange(unique)]
             if index % 6 == 0:
                 code = code.replace("\n", "   \n") + "  "  # trailing spaces
             elif index % 6 == 1:
@@ -189,10 +192,14 @@ class Bench:
         saved = 1 - with_dedup.wall / without.wall
         print(f"(d) {count} snippets of which {count - unique} duplicates (1/6 with trailing")
         print("    spaces, 1/6 with CRLF), 0.02 s each")
-        print(f"    dedup:    {with_dedup.wall:6.2f} s, {copies} results with duplicate_of, ", end="")
-        print(f"{commands} REPL commands")
-        print(f"    no-dedup: {without.wall:6.2f} s, {len(without.results)} REPL commands; ", end="")
-        print(f"dedup saves {count - commands} commands and {saved:.0%} of the time")
+        print(
+            f"    dedup:    {with_dedup.wall:6.2f} s, {copies} results with duplicate_of, "
+            f"{commands} REPL commands"
+        )
+        print(
+            f"    no-dedup: {without.wall:6.2f} s, {len(without.results)} REPL commands; "
+            f"dedup saves {count - commands} commands and {saved:.0%} of the time"
+        )
         self.summary.append(
             ["(d) commands saved by dedup", f"{count - commands} of {count - unique}", "all"]
         )
@@ -200,7 +207,7 @@ class Bench:
     # (e) ----------------------------------------------------------------------------------
     def parent_rss(self) -> None:
         cycle = 1000 if self.quick else 5000
-        print(f"(e) peak RSS of the leancli parent process (polled every 50 ms)")
+        print("(e) peak RSS of the leancli parent process (polled every 50 ms)")
         env = fake_env(COST=0)
 
         def cycled() -> Iterator[dict[str, str]]:
@@ -232,7 +239,9 @@ class Bench:
         path.unlink()
 
         count = self.distinct_lines
-        distinct = ({"id": f"u{i}", "code": f"theorem u{i} : {i} = {i} := rfl"} for i in range(count))
+        distinct = (
+            {"id": f"u{i}", "code": f"theorem u{i} : {i} = {i} := rfl"} for i in range(count)
+        )
         path = self.root / "e-distinct.jsonl"
         write_jsonl(path, distinct)
         run = run_check(path, env=env, watch_rss=True, read_output=False)

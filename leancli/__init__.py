@@ -1,9 +1,8 @@
 """leancli: check Lean 4 snippets in bulk over a pool of REPL workers."""
 
-from leancli.items import InputSpec, InvalidLine, Item, read_items
-from leancli.options import CheckOptions, ReplSpec
-from leancli.results import Result, Status
-from leancli.run import check
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -19,3 +18,30 @@ __all__ = [
     "check",
     "read_items",
 ]
+
+if TYPE_CHECKING:
+    from leancli.items import InputSpec, InvalidLine, Item, read_items
+    from leancli.options import CheckOptions, ReplSpec
+    from leancli.results import Result, Status
+    from leancli.run import check
+
+_HOMES = {
+    "InputSpec": "leancli.items",
+    "InvalidLine": "leancli.items",
+    "Item": "leancli.items",
+    "read_items": "leancli.items",
+    "CheckOptions": "leancli.options",
+    "ReplSpec": "leancli.options",
+    "Result": "leancli.results",
+    "Status": "leancli.results",
+    "check": "leancli.run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so that `leancli --help` does not pay for the whole pipeline's imports.
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'leancli' has no attribute {name!r}")

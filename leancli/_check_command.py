@@ -16,6 +16,7 @@ from typing import IO, NoReturn
 from rich.console import Console
 from rich.markup import escape
 
+from leancli.discovery import Discovery
 from leancli.executors import ExecutorUnavailable, make_executor
 from leancli.items import (
     InputSpec,
@@ -25,7 +26,7 @@ from leancli.items import (
     read_items,
     validate_template,
 )
-from leancli.options import CheckOptions, ReplSpec
+from leancli.options import CheckOptions, LeanOptions, ReplSpec
 from leancli.progress import RunProgress
 from leancli.results import ResultWriter, Status
 from leancli.resume import DoneLines, ResumeError, prepare_output
@@ -47,7 +48,12 @@ def fail_usage(message: str) -> NoReturn:
     raise SystemExit(EXIT_USAGE)
 
 
-def input_spec(code_field: str | None, template: str | None, id_field: str | None) -> InputSpec:
+def input_spec(
+    code_field: str | None,
+    template: str | None,
+    id_field: str | None,
+    statement_field: str | None = None,
+) -> InputSpec:
     if template is not None:
         try:
             validate_template(template)
@@ -55,28 +61,48 @@ def input_spec(code_field: str | None, template: str | None, id_field: str | Non
             raise UsageError(str(exc)) from exc
         if code_field is not None:
             raise UsageError("--template and --code-field exclude each other")
-    return InputSpec(code_field=code_field, template=template, id_field=id_field)
+    return InputSpec(code_field, template, id_field, statement_field)
 
 
-def resolve_repl(repl: str | None, project: Path | None) -> ReplSpec:
+def resolve_repl(repl: str | None, project: Path | None, *, incremental: bool) -> Discovery:
     """The REPL from --repl / LEANCLI_REPL, else the one `leancli doctor` would find."""
-    if project is not None and not project.is_dir():
-        raise UsageError(f"--project {project}: no such directory")
-    if repl:
-        try:
-            return ReplSpec.from_command(repl, project)
-        except ValueError as exc:
-            raise UsageError(f"--repl: {exc}") from exc
     from leancli.discovery import discover_repl
 
-    found = discover_repl(None, project)
-    if found.spec is not None:
-        return found.spec
-    raise UsageError(
-        "no Lean REPL found. Pass --repl 'PATH/TO/repl' (or set LEANCLI_REPL), "
-        "or run `leancli setup` to build one for your toolchain; "
-        "`leancli doctor` explains what is missing."
-    )
+    if project is not None and not project.is_dir():
+        raise UsageError(f"--project {project}: no such directory")
+    try:
+        found = discover_repl(repl or None, project, incremental=incremental)
+    except ValueError as exc:
+        raise UsageError(f"--repl: {exc}") from exc
+    if found.spec is None:
+        raise UsageError(
+            "no Lean REPL found. Pass --repl 'PATH/TO/repl' (or set LEANCLI_REPL), "
+            "or run `leancli setup` to build one for your toolchain; "
+            "`leancli doctor` explains what is missing."
+        )
+    return found
+
+
+def lean_options(
+    found: Discovery, *, heartbeats: int | None, elab_async: bool, incremental: bool
+) -> LeanOptions:
+    """The Lean options in the form the REPL's Lean version accepts."""
+    from leancli.toolchain import elab_async_refusal
+
+    if elab_async:
+        refusal = elab_async_refusal(found.lean_version)
+        if refusal is not None:
+            raise UsageError(refusal)
+    if incremental and found.supports_incremental is False:
+        from leancli.discovery import setup_command
+
+        raise UsageError(
+            "--incremental needs LeanInteract's REPL fork, which the REPL in use is not: "
+            + setup_command(None, fork=True)
+        )
+    # Elab.async exists from v4.19.0: off is said explicitly only where the option exists.
+    async_option = True if elab_async else (False if found.supports_elab_async else None)
+    return LeanOptions(heartbeats=heartbeats, elab_async=async_option, incremental=incremental)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: rich-formatted help costs ~0.2 s of imports on every `--help`.
+    rich_markup_mode=None,
 )
 
 
@@ -33,7 +35,7 @@ def check(
     project: Path | None = typer.Option(
         None, "--project", help="Lake project to run the REPL in (`lake env <repl>`)."
     ),
-    workers: int = typer.Option(0, "--workers", "-w", help="REPL workers [default: cores]."),
+    workers: int = typer.Option(0, "--workers", "-w", help="REPL workers (default: usable cores)."),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds per snippet (wall clock)."),
     import_timeout: float = typer.Option(
         600.0, "--import-timeout", help="Seconds to import one header (e.g. Mathlib)."
@@ -56,6 +58,18 @@ def check(
     id_field: str | None = typer.Option(None, "--id-field", help="Field with the id."),
     heartbeats: int | None = typer.Option(
         None, "--heartbeats", help="Lean's maxHeartbeats for every snippet (in thousands)."
+    ),
+    elab_async: bool = typer.Option(
+        False,
+        "--elab-async/--no-elab-async",
+        help="Lean's parallel elaboration (Lean v4.19.0 and later; off: the pool keeps "
+        "every core busy already).",
+    ),
+    incremental: bool = typer.Option(
+        False,
+        "--incremental",
+        help="Reuse the elaboration of shared prefixes (LeanInteract's REPL fork); keeps "
+        "the samples of one problem on one worker.",
     ),
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Check identical snippets once."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
@@ -82,6 +96,20 @@ def check(
     sandbox: bool = typer.Option(
         False, "--sandbox", help="Run each REPL under bubblewrap: no network, read-only files."
     ),
+    audit: bool = typer.Option(
+        True, "--audit/--no-audit", help="Check `#print axioms` of every passing declaration."
+    ),
+    allow_axiom: list[str] = typer.Option(
+        [], "--allow-axiom", help="Accept this axiom too (repeatable)."
+    ),
+    allow_native_decide: bool = typer.Option(
+        False, "--allow-native-decide", help="Accept native_decide (trusts the compiler)."
+    ),
+    statement_field: str | None = typer.Option(
+        None,
+        "--statement-field",
+        help="Field holding the statement the snippet must still contain.",
+    ),
     min_free_memory: int = typer.Option(
         0,
         "--min-free-memory",
@@ -93,18 +121,21 @@ def check(
     from leancli import _check_command as command
     from leancli.items import InputSpec
     from leancli.options import (
+        AuditOptions,
         CheckOptions,
-        LeanOptions,
         MemoryLimits,
         RayOptions,
         WorkerConfig,
     )
 
     try:
-        spec = command.input_spec(code_field, template, id_field)
-        repl_spec = command.resolve_repl(repl, project)
-        if sandbox:
-            repl_spec = command.sandboxed(repl_spec)
+        spec = command.input_spec(code_field, template, id_field, statement_field)
+        found = command.resolve_repl(repl, project, incremental=incremental)
+        assert found.spec is not None
+        repl_spec = command.sandboxed(found.spec) if sandbox else found.spec
+        lean = command.lean_options(
+            found, heartbeats=heartbeats, elab_async=elab_async, incremental=incremental
+        )
     except command.UsageError as exc:
         command.fail_usage(str(exc))
     hard = 2 * memory_limit if hard_memory_limit is None else hard_memory_limit
@@ -114,7 +145,8 @@ def check(
             timeout=timeout,
             import_timeout=import_timeout,
             memory=MemoryLimits(rss_mb=memory_limit, address_space_mb=hard),
-            lean=LeanOptions(heartbeats=heartbeats),
+            lean=lean,
+            audit=AuditOptions(audit, frozenset(allow_axiom), allow_native_decide),
         ),
         workers=workers,
         max_tasks=max_tasks,

@@ -190,7 +190,8 @@ def _use_command(found: Discovery, command: str, source: Source, project: Path |
     try:
         found.spec = ReplSpec.from_command(command, project, source)
     except ValueError as exc:
-        found.problems.append(Problem(f"{source}: {exc}", fix="leancli doctor"))
+        fix = "unset LEANCLI_REPL" if source == "LEANCLI_REPL" else ""
+        found.problems.append(Problem(f"{source}: {exc}", fix=fix))
         return
     found.source = source
     found.repl_path = _repl_executable(shlex.split(command))

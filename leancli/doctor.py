@@ -86,6 +86,7 @@ def diagnose(
     _repl(report, found, lean, project)
     _project(report, project)
     _features(report, found)
+    _sandbox(report)
     report.problems = _distinct([*report.problems, *found.problems])
     report.notes.extend(found.notes)
     return report
@@ -325,6 +326,18 @@ def _features(report: Report, found: Discovery) -> None:
     )
     report.rows.append(_feature_row("incremental", found.supports_incremental, detail))
     report.data["features"] = features
+
+
+def _sandbox(report: Report) -> None:
+    """Whether `--sandbox` can work here; its absence is not a problem for `check`."""
+    from leancli.sandbox import bubblewrap_problem
+
+    problem = bubblewrap_problem()
+    report.data["sandbox"] = problem is None
+    if problem is None:
+        report.rows.append(Row("sandbox", "ok", "bubblewrap works: --sandbox is available"))
+    else:
+        report.rows.append(Row("sandbox", "info", f"--sandbox unavailable: {problem}"))
 
 
 def _feature_row(name: str, has: bool | None, detail: str) -> Row:

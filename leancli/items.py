@@ -20,6 +20,7 @@ class Item:
     line: int
     id: str | None
     code: str
+    statement: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class InputSpec:
     code_field: str | None = None
     template: str | None = None
     id_field: str | None = None
+    statement_field: str | None = None
 
     def template_fields(self) -> list[str]:
         if self.template is None:
@@ -83,7 +85,15 @@ def parse_line(number: int, raw: bytes, spec: InputSpec) -> Item | InvalidLine:
         return InvalidLine(number, item_id, code.reason)
     if "\x00" in code:
         return InvalidLine(number, item_id, "snippet contains a NUL character")
-    return Item(number, item_id, code)
+    statement: str | None = None
+    if spec.statement_field is not None:
+        value = obj.get(spec.statement_field)
+        if not isinstance(value, str) or not value.strip():
+            return InvalidLine(
+                number, item_id, f"statement field {spec.statement_field!r} is missing or empty"
+            )
+        statement = value
+    return Item(number, item_id, code, statement)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,9 +46,25 @@ class MemoryLimits:
 
 @dataclass(frozen=True)
 class LeanOptions:
-    """Options sent with every command (`heartbeats`: Lean's maxHeartbeats, in thousands)."""
+    """Lean options for every snippet.
+
+    `heartbeats`: Lean's maxHeartbeats (in thousands); `elab_async`: Elab.async, None to
+    leave it alone (versions before v4.19.0 lack the option); `incremental`: the REPL
+    fork's `"incrementality": true` field on every command.
+    """
 
     heartbeats: int | None = None
+    elab_async: bool | None = None
+    incremental: bool = False
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """`#print axioms` audit of passing snippets; `allowed` adds to Lean's three."""
+
+    enabled: bool = True
+    allowed: frozenset[str] = frozenset()
+    allow_native_decide: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,7 @@ class WorkerConfig:
     memory: MemoryLimits = field(default_factory=MemoryLimits)
     max_headers: int = 4
     lean: LeanOptions = field(default_factory=LeanOptions)
+    audit: AuditOptions = field(default_factory=AuditOptions)
     environment: tuple[tuple[str, str], ...] = ()
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import psutil
 
+from leancli.audit import find_cheats, statement_present
 from leancli.executors.base import Executor, Finished, Lost
 from leancli.items import InvalidLine, Item
 from leancli.options import CheckOptions
@@ -69,6 +70,7 @@ class _Run:
         self._by_dedup_key: dict[bytes, int] = {}
         self._finished: OrderedDict[bytes, Result] = OrderedDict()
         self._header_timeouts: dict[str, int] = {}
+        self._last_group: dict[int, str] = {}
         self._next_key = 0
         self._window = max(64, executor.size * 32)
         self._memory_checked = -MEMORY_CHECK_SECONDS
@@ -96,6 +98,10 @@ class _Run:
             if isinstance(entry, InvalidLine):
                 yield Result(entry.line, entry.id, Status.INVALID, error=entry.error)
                 continue
+            refusal = refuse(entry)
+            if refusal is not None:
+                yield Result(entry.line, entry.id, Status.FAIL, error=refusal)
+                continue
             snippet = split_snippet(entry.code)
             key = snippet.dedup_key() if self._options.dedup else None
             if key is not None:
@@ -110,7 +116,11 @@ class _Run:
             self._pending[task_key] = _Pending(entry, key, snippet.header)
             if key is not None:
                 self._by_dedup_key[key] = task_key
-            self._scheduler.add(Task(task_key, snippet.header, snippet.body, snippet.offset))
+            group = ""
+            if self._options.worker.lean.incremental:
+                group = f"{snippet.header}\0{entry.statement or entry.id or ''}"
+            task = Task(task_key, snippet.header, snippet.body, snippet.offset, group=group)
+            self._scheduler.add(task)
 
     def _dispatch(self) -> Iterator[Result]:
         idle = self._executor.idle_workers()
@@ -126,13 +136,15 @@ class _Run:
             idle = idle[:1]
         for worker in idle:
             while True:
-                task = self._scheduler.pick(worker.headers)
+                last_group = self._last_group.get(worker.worker_id, "")
+                task = self._scheduler.pick(worker.headers, last_group)
                 if task is None:
                     return
                 if self._header_is_hopeless(task.header):
                     yield from self._finish(task, _hopeless_header_outcome(self._options))
                     continue
                 self._executor.submit(worker.worker_id, task)
+                self._last_group[worker.worker_id] = task.group
                 break
 
     def _memory_is_low(self) -> bool:
@@ -172,6 +184,7 @@ class _Run:
             messages=outcome.messages,
             sorries=outcome.sorries,
             error=outcome.error,
+            axioms=outcome.axioms,
         )
         yield result
         for duplicate in pending.duplicates:
@@ -183,6 +196,16 @@ class _Run:
                 self._finished[pending.dedup_key] = result
                 if len(self._finished) > FINISHED_DEDUP_MEMORY:
                     self._finished.popitem(last=False)
+
+
+def refuse(item: Item) -> str | None:
+    """Why a snippet fails whatever Lean says: it cheats, or it changed its statement."""
+    cheats = find_cheats(item.code)
+    if cheats:
+        return "refused: " + "; ".join(cheats)
+    if item.statement is not None and not statement_present(item.code, item.statement):
+        return "statement changed: the snippet no longer contains the given statement"
+    return None
 
 
 def _as_duplicate(result: Result, item: Item) -> Result:

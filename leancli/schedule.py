@@ -33,7 +33,12 @@ class Scheduler:
         self._sequence += 1
         self._size += 1
 
-    def pick(self, loaded: Iterable[str] = ()) -> Task | None:
+    def pick(self, loaded: Iterable[str] = (), group: str = "") -> Task | None:
+        """The next task for a worker with `loaded` headers that last ran `group`."""
+        if group:
+            task = self._pick_group(group)
+            if task is not None:
+                return task
         best_header: str | None = None
         best_age: int | None = None
         for header in loaded:
@@ -52,6 +57,17 @@ class Scheduler:
             del self._by_header[best_header]
         self._size -= 1
         return task
+
+    def _pick_group(self, group: str) -> Task | None:
+        for header, queue in self._by_header.items():
+            for index, (_, task) in enumerate(queue):
+                if task.group == group:
+                    del queue[index]
+                    if not queue:
+                        del self._by_header[header]
+                    self._size -= 1
+                    return task
+        return None
 
     def drain(self) -> list[Task]:
         tasks = [task for queue in self._by_header.values() for _, task in queue]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from leancli.audit import ALLOWED_AXIOMS, declared_names, judge_axioms, parse_axioms_message
 from leancli.options import WorkerConfig
 from leancli.protocol import Answer, CommandAnswer, ErrorAnswer, command_request
 from leancli.results import Status
@@ -27,13 +28,18 @@ from leancli.verdict import classify, first_error, shift_positions
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """One snippet to check: `body` runs in the environment of `header`."""
+    """One snippet to check: `body` runs in the environment of `header`.
+
+    Tasks of one `group` (the samples of one problem, with --incremental) are best run
+    back to back on one worker.
+    """
 
     key: int
     header: str
     body: str
     offset: int
     attempt: int = 0
+    group: str = ""
 
 
 @dataclass
@@ -46,6 +52,7 @@ class Outcome:
     sorries: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     header_timed_out: bool = False
+    axioms: dict[str, list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,10 @@ class Worker:
             outcome.time = time.monotonic() - started
             return outcome
         try:
-            answer = self._send(command_request(task.body, env), self.config.timeout)
+            request = command_request(task.body, env)
+            if self.config.lean.incremental:
+                request["incrementality"] = True
+            answer = self._send(request, self.config.timeout)
         except ReplFailure as exc:
             return _failure_outcome(exc, time.monotonic() - started)
         elapsed = time.monotonic() - started
@@ -100,7 +110,46 @@ class Worker:
         sorries = shift_positions(answer.sorries, task.offset)
         status = classify(messages, sorries)
         error = first_error(messages) if status is Status.FAIL else None
-        return Outcome(status, elapsed, messages, sorries, error)
+        outcome = Outcome(status, elapsed, messages, sorries, error)
+        if status is Status.PASS and self.config.audit.enabled:
+            self._audit(task, answer.env, outcome)
+            outcome.time = time.monotonic() - started
+        return outcome
+
+    def _audit(self, task: Task, env: int, outcome: Outcome) -> None:
+        """`#print axioms` for every declaration of a passing snippet, in its environment."""
+        names = declared_names(task.body)
+        if not names:
+            outcome.axioms = {}
+            return
+        command = "\n".join(f"#print axioms {name}" for name in names)
+        try:
+            answer = self._send(command_request(command, env), self.config.timeout)
+        except ReplFailure as exc:
+            failed = _failure_outcome(exc, 0.0)
+            outcome.status, outcome.error = failed.status, f"axiom audit: {failed.error}"
+            return
+        if isinstance(answer, ErrorAnswer):
+            outcome.status, outcome.error = Status.FAIL, f"axiom audit: {answer.message}"
+            return
+        found: dict[str, list[str]] = {}
+        for message in answer.messages:
+            parsed = parse_axioms_message(str(message.get("data", "")))
+            if parsed is not None:
+                found[parsed[0]] = parsed[1]
+        outcome.axioms = found
+        missing = [name for name in names if name not in found]
+        if missing:
+            # Never pass what could not be audited.
+            detail = first_error(answer.messages) or "no answer"
+            outcome.status = Status.FAIL
+            outcome.error = f"axiom audit: cannot print axioms of {missing[0]}: {detail}"
+            return
+        audit = self.config.audit
+        verdict, error = judge_axioms(
+            found, ALLOWED_AXIOMS | audit.allowed, audit.allow_native_decide
+        )
+        outcome.status, outcome.error = Status(verdict), error
 
     def close(self) -> None:
         self._session.close()
@@ -143,9 +192,13 @@ class Worker:
         return self._apply_lean_options(answer.env)
 
     def _apply_lean_options(self, env: int) -> int:
+        # Set once in the header's environment, which every body of that header extends.
+        lean = self.config.lean
         lines = []
-        if self.config.lean.heartbeats is not None:
-            lines.append(f"set_option maxHeartbeats {self.config.lean.heartbeats}")
+        if lean.heartbeats is not None:
+            lines.append(f"set_option maxHeartbeats {lean.heartbeats}")
+        if lean.elab_async is not None:
+            lines.append(f"set_option Elab.async {str(lean.elab_async).lower()}")
         if not lines:
             return env
         try:

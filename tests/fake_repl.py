@@ -95,6 +95,9 @@ class FakeRepl:
         if cost:
             time.sleep(cost)
         cmd = request.get("cmd")
+        if request.get("incrementality") and os.environ.get("FAKE_REPL_LOG"):
+            with open(os.environ["FAKE_REPL_LOG"], "a") as handle:
+                handle.write(f"{os.getpid()} incremental {cmd!r}\n")
         if not isinstance(cmd, str):
             self.reply_text(json.dumps({"message": "Unknown request."}))
             return
@@ -145,9 +148,10 @@ class FakeRepl:
     ) -> None:
         whole = f"{header}\n{cmd}" if header else cmd
         recorded = self.answers.get(whole)
-        axioms_query = re.match(r"^#print axioms\s+(\S+)\s*$", cmd.strip())
-        if axioms_query and env is not None:
-            self.reply(self.axioms_answer(axioms_query.group(1), env), header=header, env=env)
+        queries = [re.match(r"^#print axioms\s+(\S+)\s*$", line) for line in cmd.split("\n")]
+        if env is not None and queries and all(queries):
+            names = [query.group(1) for query in queries if query]
+            self.reply(self.axioms_answer(names, env), header=header, env=env)
             return
         declared = self.collect_declarations(cmd, cues, env)
         if recorded is not None and not extra_messages:
@@ -190,25 +194,29 @@ class FakeRepl:
         self, cmd: str, cues: dict[str, str], env: int | None
     ) -> dict[str, list[str]]:
         declared = dict(self.declared.get(env, {})) if env is not None else {}
-        uses = "sorryAx" if re.search(r"\bsorry\b", _strip_comments(cmd)) else None
+        code = _strip_comments(cmd)
+        uses = ["sorryAx"] if re.search(r"\bsorry\b", code) else []
+        if "native_decide" in code:
+            uses.append("Lean.ofReduceBool")
         for name in re.findall(r"^\s*(?:theorem|lemma|def)\s+(\S+)", cmd, re.MULTILINE):
-            declared[name] = ["propext", "Classical.choice", "Quot.sound"]
-            if uses:
-                declared[name].append(uses)
+            declared[name] = ["propext", "Classical.choice", "Quot.sound", *uses]
         for spec in [cues.get("axioms")] if cues.get("axioms") else []:
             name, _, axioms = spec.partition("=")
             declared[name] = [a for a in axioms.split(",") if a]
         return declared
 
-    def axioms_answer(self, name: str, env: int) -> dict[str, Any]:
-        axioms = self.declared.get(env, {}).get(name)
-        if axioms is None:
-            return {"messages": [_message("error", 1, f"unknown constant '{name}'")]}
-        if not axioms:
-            text = f"'{name}' does not depend on any axioms"
-        else:
-            text = f"'{name}' depends on axioms: [{', '.join(axioms)}]"
-        return {"messages": [_message("info", 1, text)]}
+    def axioms_answer(self, names: list[str], env: int) -> dict[str, Any]:
+        messages = []
+        for line, name in enumerate(names, start=1):
+            axioms = self.declared.get(env, {}).get(name)
+            if axioms is None:
+                messages.append(_message("error", line, f"unknown constant '{name}'"))
+            elif not axioms:
+                messages.append(_message("info", line, f"'{name}' does not depend on any axioms"))
+            else:
+                text = f"'{name}' depends on axioms: [{', '.join(axioms)}]"
+                messages.append(_message("info", line, text))
+        return {"messages": messages}
 
     def act_on_cues(self, cues: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
         """Carry out cues; None when the process must not answer."""

@@ -1,0 +1,140 @@
+"""Verdicts you can trust: the axiom audit and the refusals, through the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leancli._check_command import UsageError, lean_options
+from leancli.discovery import Discovery
+from leancli.schedule import Scheduler
+from leancli.toolchain import LeanVersion
+from leancli.worker import Task
+from tests.conftest import read_jsonl, run_leancli, write_jsonl
+
+
+def _run(
+    tmp_path: Path, fake_repl: str, rows: list[dict[str, Any]], *args: str
+) -> list[dict[str, Any]]:
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    done = run_leancli("check", str(source), "--repl", fake_repl, *args)
+    assert done.returncode in (0, 1), done.stderr
+    return sorted(read_jsonl(done.stdout), key=lambda r: r["line"])
+
+
+def test_a_passing_snippet_records_its_audited_axioms(tmp_path: Path, fake_repl: str) -> None:
+    [result] = _run(tmp_path, fake_repl, [{"code": "theorem t : True := trivial"}])
+    assert result["status"] == "pass"
+    assert result["axioms"] == {"t": ["propext", "Classical.choice", "Quot.sound"]}
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("axiom cheat : False\ntheorem t : 1 = 2 := cheat.elim", "cheat"),
+        ("set_option debug.skipKernelTC true\ntheorem t : 1 = 2 := by decide", "skipKernelTC"),
+    ],
+)
+def test_cheats_are_refused_whatever_lean_says(
+    tmp_path: Path, fake_repl: str, code: str, reason: str
+) -> None:
+    [result] = _run(tmp_path, fake_repl, [{"code": code}])
+    assert result["status"] == "fail"
+    assert result["error"].startswith("refused") and reason in result["error"]
+
+
+def test_native_decide_fails_unless_allowed(tmp_path: Path, fake_repl: str) -> None:
+    rows = [{"code": "theorem t : 2 + 2 = 4 := by native_decide"}]
+    [refused] = _run(tmp_path, fake_repl, rows)
+    assert refused["status"] == "fail" and "Lean.ofReduceBool" in refused["error"]
+    [allowed] = _run(tmp_path, fake_repl, rows, "--allow-native-decide")
+    assert allowed["status"] == "pass"
+
+
+def test_a_hidden_sorry_is_found_without_any_warning(tmp_path: Path, fake_repl: str) -> None:
+    code = "-- fake: axioms t=propext,sorryAx\ntheorem t : True := trivial"
+    [result] = _run(tmp_path, fake_repl, [{"code": code}])
+    assert result["messages"] == [] and result["status"] == "sorry"
+    assert "sorryAx" in result["error"]
+
+
+def test_unknown_axioms_fail_unless_allowed_and_no_audit_skips(
+    tmp_path: Path, fake_repl: str
+) -> None:
+    rows = [{"code": "-- fake: axioms t=propext,MyAxiom\ntheorem t : True := trivial"}]
+    [failed] = _run(tmp_path, fake_repl, rows)
+    assert failed["status"] == "fail" and "`t` depends on axiom `MyAxiom`" in failed["error"]
+    [allowed] = _run(tmp_path, fake_repl, rows, "--allow-axiom", "MyAxiom")
+    assert allowed["status"] == "pass"
+    [unaudited] = _run(tmp_path, fake_repl, rows, "--no-audit")
+    assert unaudited["status"] == "pass" and "axioms" not in unaudited
+
+
+def test_a_changed_statement_fails(tmp_path: Path, fake_repl: str) -> None:
+    statement = "theorem t (n : Nat) : n + 0 = n := by"
+    rows = [
+        {"id": "kept", "statement": statement, "code": f"{statement}\n  simp"},
+        {
+            "id": "weakened",
+            "statement": statement,
+            "code": "theorem t (n : Nat) : n = n := by\n  rfl",
+        },
+    ]
+    results = _run(tmp_path, fake_repl, rows, "--statement-field", "statement")
+    assert [r["status"] for r in results] == ["pass", "fail"]
+    assert results[1]["error"].startswith("statement changed")
+
+
+def test_elab_async_is_refused_before_v4_19(tmp_path: Path, fake_repl: str) -> None:
+    (tmp_path / "lean-toolchain").write_text("leanprover/lean4:v4.18.0\n")
+    source = write_jsonl(tmp_path / "in.jsonl", [{"code": "example : True := trivial"}])
+    done = run_leancli(
+        "check", str(source), "--repl", fake_repl, "--project", str(tmp_path), "--elab-async"
+    )
+    assert done.returncode == 2 and b"--elab-async needs Lean v4.19.0" in done.stderr
+
+
+def test_elab_async_is_sent_only_where_the_option_exists() -> None:
+    old, new, unknown = Discovery(), Discovery(), Discovery()
+    old.toolchain_version = LeanVersion.parse("v4.18.0")
+    new.toolchain_version = LeanVersion.parse("v4.20.0")
+    assert (
+        lean_options(old, heartbeats=None, elab_async=False, incremental=False).elab_async is None
+    )
+    assert (
+        lean_options(new, heartbeats=None, elab_async=False, incremental=False).elab_async is False
+    )
+    assert lean_options(new, heartbeats=None, elab_async=True, incremental=False).elab_async is True
+    assert (
+        lean_options(unknown, heartbeats=None, elab_async=False, incremental=False).elab_async
+        is None
+    )
+    with pytest.raises(UsageError):
+        lean_options(old, heartbeats=None, elab_async=True, incremental=False)
+    plain = Discovery()
+    plain.supports_incremental = False
+    with pytest.raises(UsageError, match="setup --fork"):
+        lean_options(plain, heartbeats=None, elab_async=False, incremental=True)
+
+
+def test_incremental_sends_the_field_and_keeps_samples_of_a_problem_together(
+    tmp_path: Path, fake_repl: str
+) -> None:
+    log = tmp_path / "log"
+    rows = [{"id": f"p{n % 3}", "code": f"theorem t{n} : True := trivial"} for n in range(12)]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    done = run_leancli(
+        "check", str(source), "--repl", fake_repl, "--incremental", env={"FAKE_REPL_LOG": str(log)}
+    )
+    assert done.returncode == 0, done.stderr
+    assert len([line for line in log.read_text().splitlines() if " incremental " in line]) == 12
+
+
+def test_scheduler_prefers_the_group_a_worker_just_ran() -> None:
+    scheduler = Scheduler()
+    for key, group in enumerate(["a", "b", "a", "b", "a"]):
+        scheduler.add(Task(key, "", "body", 0, group=group))
+    picked = [scheduler.pick((), "b"), scheduler.pick((), "b"), scheduler.pick((), "b")]
+    assert [task.group for task in picked if task] == ["b", "b", "a"]
