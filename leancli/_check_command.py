@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -28,6 +29,7 @@ from leancli.items import (
 )
 from leancli.options import CheckOptions, LeanOptions, ReplSpec
 from leancli.progress import RunProgress
+from leancli.result_cache import ResultCache, verdict_options
 from leancli.results import ResultWriter, Status
 from leancli.resume import DoneLines, ResumeError, prepare_output
 from leancli.run import check
@@ -83,6 +85,14 @@ def resolve_repl(repl: str | None, project: Path | None, *, incremental: bool) -
     return found
 
 
+def environment_fingerprint(found: Discovery) -> str:
+    from leancli.result_cache import fingerprint
+
+    assert found.spec is not None
+    version = found.lean_version.tag if found.lean_version is not None else None
+    return fingerprint(found.spec, version)
+
+
 def lean_options(
     found: Discovery, *, heartbeats: int | None, elab_async: bool, incremental: bool
 ) -> LeanOptions:
@@ -114,6 +124,8 @@ class RunSettings:
     force: bool = False
     fsync: bool = False
     strict: bool = False
+    cache_dir: Path | None = None
+    fingerprint: str = ""
 
 
 def sandboxed(spec: ReplSpec) -> ReplSpec:
@@ -154,9 +166,10 @@ def run(
             executor = stack.enter_context(make_executor(options))
         except ExecutorUnavailable as exc:
             fail_usage(str(exc))
+        cache = _open_cache(settings, options, stack)
         show_bar = settings.progress and sys.stderr.isatty()
         tracker = stack.enter_context(RunProgress(console, total, show_bar))
-        results = check(items, options, executor=executor)
+        results = check(items, options, executor=executor, cache=cache)
         stopped = 0
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
@@ -182,6 +195,19 @@ def run(
         return stopped
     failed = tracker.done - tracker.counts[Status.PASS]
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _open_cache(
+    settings: RunSettings, options: CheckOptions, stack: ExitStack
+) -> ResultCache | None:
+    if settings.cache_dir is None:
+        return None
+    try:
+        cache = ResultCache(settings.cache_dir, settings.fingerprint, verdict_options(options))
+    except (OSError, sqlite3.Error) as exc:
+        fail_usage(f"--cache {settings.cache_dir}: {exc}")
+    stack.callback(cache.close)
+    return cache
 
 
 def _refuse_invalid_lines(path: Path, spec: InputSpec) -> None:

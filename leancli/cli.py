@@ -110,6 +110,11 @@ def check(
         "--statement-field",
         help="Field holding the statement the snippet must still contain.",
     ),
+    cache: Path | None = typer.Option(
+        None,
+        "--cache",
+        help="Keep verdicts in this directory (SQLite) and reuse them in later runs.",
+    ),
     min_free_memory: int = typer.Option(
         0,
         "--min-free-memory",
@@ -161,9 +166,53 @@ def check(
     )
     assert isinstance(spec, InputSpec)
     settings = command.RunSettings(
-        progress=progress, resume=resume, force=force, fsync=fsync, strict=strict
+        progress=progress,
+        resume=resume,
+        force=force,
+        fsync=fsync,
+        strict=strict,
+        cache_dir=cache,
+        fingerprint=command.environment_fingerprint(found) if cache else "",
     )
     raise typer.Exit(command.run(input_path, output, spec, options, settings))
+
+
+# --- cache -------------------------------------------------------------------------------
+
+cache_app = typer.Typer(help="Inspect or clear the result cache of `check --cache`.")
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("stats")
+def cache_stats(
+    directory: Path | None = typer.Argument(None, help="Cache directory (default: leancli's)."),
+    json_output: bool = typer.Option(False, "--json", help="JSON on stdout."),
+) -> None:
+    """Entries per status and size on disk."""
+    import orjson
+
+    from leancli.result_cache import cache_stats as read_stats
+    from leancli.result_cache import default_cache_dir, describe
+
+    where = directory or default_cache_dir()
+    stats = read_stats(where)
+    if json_output:
+        typer.echo(orjson.dumps({"directory": str(where), **describe(stats)}).decode())
+        return
+    typer.echo(f"{where}: {stats.entries} entries, {stats.bytes / 2**20:.1f} MiB")
+    for status, count in sorted(stats.by_status.items()):
+        typer.echo(f"  {status}: {count}")
+
+
+@cache_app.command("clear")
+def cache_clear(
+    directory: Path | None = typer.Argument(None, help="Cache directory (default: leancli's)."),
+) -> None:
+    """Delete every cached verdict."""
+    from leancli.result_cache import clear_cache, default_cache_dir
+
+    where = directory or default_cache_dir()
+    typer.echo(f"{where}: removed {clear_cache(where)} entries", err=True)
 
 
 # --- stats -------------------------------------------------------------------------------

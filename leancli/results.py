@@ -33,6 +33,7 @@ class Result:
     error: str | None = None
     duplicate_of: int | None = None
     axioms: dict[str, list[str]] | None = None
+    cached: bool = False
 
     @property
     def passed(self) -> bool:
@@ -53,6 +54,8 @@ class Result:
             out["duplicate_of"] = self.duplicate_of
         if self.axioms is not None:
             out["axioms"] = self.axioms
+        if self.cached:
+            out["cached"] = True
         return out
 
     def to_json_line(self) -> bytes:
@@ -70,6 +73,7 @@ class Result:
             error=data.get("error"),
             duplicate_of=data.get("duplicate_of"),
             axioms=data.get("axioms"),
+            cached=bool(data.get("cached", False)),
         )
 
 

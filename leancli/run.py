@@ -14,6 +14,7 @@ from leancli.audit import find_cheats, statement_present
 from leancli.executors.base import Executor, Finished, Lost
 from leancli.items import InvalidLine, Item
 from leancli.options import CheckOptions
+from leancli.result_cache import ResultCache
 from leancli.results import Result, Status
 from leancli.schedule import Scheduler
 from leancli.snippet import split_snippet
@@ -34,7 +35,7 @@ class _Pending:
 
     item: Item
     dedup_key: bytes | None
-    header: str
+    cache_key: bytes | None = None
     duplicates: list[Item] = field(default_factory=list)
 
 
@@ -42,26 +43,34 @@ def check(
     items: Iterable[Item | InvalidLine],
     options: CheckOptions,
     executor: Executor | None = None,
+    cache: ResultCache | None = None,
 ) -> Generator[Result, None, None]:
     """Check every item, yielding one Result per item as soon as it is known.
+
+    With a `cache`, known verdicts are taken from it and new ones stored in it.
 
     With no `executor`, the one named by `options.executor` is started and torn down
     when the iterator finishes or is closed.
     """
     if executor is not None:
-        yield from _Run(items, options, executor).results()
+        yield from _Run(items, options, executor, cache).results()
         return
     from leancli.executors import make_executor
 
     with make_executor(options) as started:
-        yield from _Run(items, options, started).results()
+        yield from _Run(items, options, started, cache).results()
 
 
 class _Run:
     def __init__(
-        self, items: Iterable[Item | InvalidLine], options: CheckOptions, executor: Executor
+        self,
+        items: Iterable[Item | InvalidLine],
+        options: CheckOptions,
+        executor: Executor,
+        cache: ResultCache | None,
     ) -> None:
         self._source = iter(items)
+        self._cache = cache
         self._exhausted = False
         self._options = options
         self._executor = executor
@@ -111,9 +120,15 @@ class _Run:
                 if key in self._finished:
                     yield _as_duplicate(self._finished[key], entry)
                     continue
+            cache_key = self._cache.key(snippet) if self._cache is not None else None
+            if self._cache is not None and cache_key is not None:
+                known = self._cache.get(cache_key, self._options.worker.timeout)
+                if known is not None:
+                    yield replace(_result(entry, known), cached=True)
+                    continue
             task_key = self._next_key
             self._next_key += 1
-            self._pending[task_key] = _Pending(entry, key, snippet.header)
+            self._pending[task_key] = _Pending(entry, key, cache_key)
             if key is not None:
                 self._by_dedup_key[key] = task_key
             group = ""
@@ -175,17 +190,9 @@ class _Run:
         if outcome.header_timed_out:
             self._header_timeouts[task.header] = self._header_timeouts.get(task.header, 0) + 1
         pending = self._pending.pop(task.key)
-        original = pending.item
-        result = Result(
-            line=original.line,
-            id=original.id,
-            status=outcome.status,
-            time=outcome.time,
-            messages=outcome.messages,
-            sorries=outcome.sorries,
-            error=outcome.error,
-            axioms=outcome.axioms,
-        )
+        result = _result(pending.item, outcome)
+        if self._cache is not None and pending.cache_key is not None:
+            self._cache.put(pending.cache_key, outcome, self._options.worker.timeout)
         yield result
         for duplicate in pending.duplicates:
             yield _as_duplicate(result, duplicate)
@@ -196,6 +203,19 @@ class _Run:
                 self._finished[pending.dedup_key] = result
                 if len(self._finished) > FINISHED_DEDUP_MEMORY:
                     self._finished.popitem(last=False)
+
+
+def _result(item: Item, outcome: Outcome) -> Result:
+    return Result(
+        line=item.line,
+        id=item.id,
+        status=outcome.status,
+        time=outcome.time,
+        messages=outcome.messages,
+        sorries=outcome.sorries,
+        error=outcome.error,
+        axioms=outcome.axioms,
+    )
 
 
 def refuse(item: Item) -> str | None:

@@ -38,6 +38,8 @@ STOP_GRACE_SECONDS = 2.0
 LOCAL_OBJECT_STORE_BYTES = 128 * 2**20
 PROBE_COMMAND = "example : True := trivial"
 
+logger = logging.getLogger(__name__)
+
 
 class _ReplActor:
     """The body of one Ray actor: a `Worker`, hence one REPL, checking one task at a time.
@@ -99,8 +101,8 @@ class RayExecutor:
         self._owns_connection = connect(options.ray.address)
         try:
             self._actor_options = _actor_options(options.ray)
-            workers = options.workers if options.workers > 0 else cluster_capacity(options.ray)
-            for worker_id in range(max(1, workers)):
+            workers = options.workers if options.workers > 0 else _default_workers(options.ray)
+            for worker_id in range(workers):
                 self._slots[worker_id] = self._spawn(worker_id)
         except BaseException:
             self.close()
@@ -129,9 +131,9 @@ class RayExecutor:
         if not calls:
             time.sleep(timeout)
             return []
-        done, _ = ray.wait(list(calls), num_returns=1, timeout=timeout)
+        done = _wait(list(calls), 1, timeout)
         if done:
-            done, _ = ray.wait(list(calls), num_returns=len(calls), timeout=0)
+            done = _wait(list(calls), len(calls), 0)
         events: list[Event] = []
         for ref in done:
             self._settle(calls[ref], ref, events)
@@ -150,7 +152,7 @@ class RayExecutor:
             else:  # busy or not started: its REPL need not finish anything
                 _kill(slot.actor)
         if stopping:
-            ray.wait(stopping, num_returns=len(stopping), timeout=STOP_GRACE_SECONDS)
+            _wait(stopping, len(stopping), STOP_GRACE_SECONDS)
         for actor in actors:
             _kill(actor)
         self._slots.clear()
@@ -210,8 +212,7 @@ class RayExecutor:
         if not self._retiring:
             return
         refs = [ref for _, ref in self._retiring]
-        done, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
-        finished = set(done)
+        finished = set(_wait(refs, len(refs), 0))
         for actor, ref in self._retiring:
             if ref in finished:
                 _kill(actor)
@@ -256,6 +257,19 @@ def cluster_capacity(options: RayOptions) -> int:
     return total
 
 
+def _default_workers(options: RayOptions) -> int:
+    capacity = cluster_capacity(options)
+    if capacity == 0:
+        # An autoscaling cluster may still grow to fit one; a fixed one never will.
+        logger.warning(
+            "no node of the Ray cluster has %g CPUs and %d MiB of memory for one REPL "
+            "(--cpus-per-repl, --memory-per-repl): waiting for one to join",
+            options.cpus_per_repl,
+            options.memory_per_repl_mb,
+        )
+    return max(1, capacity)
+
+
 def _alive_nodes() -> list[dict[str, Any]]:
     nodes: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]
     return [node for node in nodes if node.get("Alive")]
@@ -272,6 +286,19 @@ def _actor_options(options: RayOptions) -> dict[str, Any]:
     if options.memory_per_repl_mb > 0:
         chosen["memory"] = options.memory_per_repl_mb * 2**20
     return chosen
+
+
+def _wait(refs: list[Any], count: int, timeout: float) -> list[Any]:
+    """The refs among `refs` that are ready once `count` are, or `timeout` passed."""
+    try:
+        done: list[Any] = ray.wait(refs, num_returns=count, timeout=timeout)[0]
+    except SystemError as exc:
+        # A signal handler's exception (the CLI turns SIGTERM into one) raised while Ray
+        # waits in native code comes out wrapped; unwrap it so that callers see it.
+        if exc.__cause__ is not None:
+            raise exc.__cause__ from None
+        raise
+    return done
 
 
 def _kill(actor: Any) -> None:
@@ -318,10 +345,10 @@ def check_nodes(address: str | None, repl: ReplSpec, timeout: float = 60.0) -> l
                 scheduling_strategy=strategy, num_cpus=0, max_retries=0
             ).remote(repl, timeout)
             probes[ref] = node
-        _, pending = ray.wait(list(probes), num_returns=len(probes), timeout=timeout + 15)
+        done = set(_wait(list(probes), len(probes), timeout + 15))
         reports = []
         for ref, node in probes.items():
-            if ref in pending:
+            if ref not in done:
                 ray.cancel(ref, force=True)
                 found: tuple[str, bool, str] = ("", False, f"no answer within {timeout:g} s")
             else:

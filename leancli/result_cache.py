@@ -1,0 +1,199 @@
+"""A persistent cache of verdicts in SQLite, so that a second run of a file is near instant.
+
+The key covers everything that can change a verdict: the REPL and its project (toolchain,
+manifest, binaries), the header and the normalised body, and the options that matter.
+Only Lean's own verdicts and timeouts are kept; a timeout is reused only by a run whose
+timeout is no longer than the one that timed out. WAL mode and a busy timeout make it
+crash-safe and shareable by several leancli processes at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from leancli.options import CheckOptions, ReplSpec
+from leancli.results import Status
+from leancli.snippet import Snippet
+from leancli.worker import Outcome
+
+DATABASE = "results.sqlite3"
+CACHED_STATUSES = frozenset({Status.PASS, Status.FAIL, Status.SORRY, Status.TIMEOUT})
+COMMIT_EVERY_SECONDS = 1.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS results (
+    key BLOB PRIMARY KEY,
+    status TEXT NOT NULL,
+    timeout REAL NOT NULL,
+    outcome BLOB NOT NULL,
+    created REAL NOT NULL
+)
+"""
+
+
+def default_cache_dir() -> Path:
+    from leancli.cache_dirs import cache_root
+
+    return cache_root() / "results"
+
+
+def fingerprint(repl: ReplSpec, lean_version: str | None = None) -> str:
+    """What identifies the checking environment: the REPL command, its project's
+    toolchain and manifest, and the size and time of each binary the command names."""
+    digest = hashlib.sha256()
+    digest.update(orjson.dumps([list(repl.argv), str(repl.cwd), lean_version]))
+    for name in ("lean-toolchain", "lake-manifest.json"):
+        path = (repl.cwd or Path.cwd()) / name
+        with suppress(OSError):
+            digest.update(name.encode() + b"\0" + path.read_bytes())
+    for part in repl.argv:
+        with suppress(OSError, ValueError):
+            stat = Path(part).stat()
+            digest.update(f"{part}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def verdict_options(options: CheckOptions) -> bytes:
+    """The options that can change a verdict (the timeout is handled apart)."""
+    worker = options.worker
+    return orjson.dumps(
+        {
+            "heartbeats": worker.lean.heartbeats,
+            "elab_async": worker.lean.elab_async,
+            "audit": worker.audit.enabled,
+            "allowed": sorted(worker.audit.allowed),
+            "native_decide": worker.audit.allow_native_decide,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    entries: int
+    by_status: dict[str, int]
+    bytes: int
+
+
+class ResultCache:
+    """Outcomes by snippet, for one checking environment (`fingerprint`)."""
+
+    def __init__(self, directory: Path, fingerprint: str, options: bytes = b"") -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / DATABASE
+        self._salt = fingerprint.encode() + b"\0" + options
+        self._db = _connect(self.path)
+        self._db.execute(_SCHEMA)
+        self._db.commit()
+        self._last_commit = time.monotonic()
+        self.hits = 0
+
+    def key(self, snippet: Snippet) -> bytes:
+        digest = hashlib.sha256(self._salt)
+        digest.update(b"\0")
+        digest.update(snippet.dedup_key())
+        return digest.digest()
+
+    def get(self, key: bytes, timeout: float) -> Outcome | None:
+        row = self._db.execute(
+            "SELECT status, timeout, outcome FROM results WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            return None
+        status, timed_out_after, blob = row
+        if status == Status.TIMEOUT.value and timeout > timed_out_after:
+            return None  # it might finish with the longer timeout
+        data = orjson.loads(blob)
+        self.hits += 1
+        return Outcome(
+            status=Status(status),
+            time=float(data.get("time", 0.0)),
+            messages=data.get("messages", []),
+            sorries=data.get("sorries", []),
+            error=data.get("error"),
+            axioms=data.get("axioms"),
+        )
+
+    def put(self, key: bytes, outcome: Outcome, timeout: float) -> None:
+        if outcome.status not in CACHED_STATUSES or outcome.header_timed_out:
+            return
+        blob = orjson.dumps(
+            {
+                "time": outcome.time,
+                "messages": outcome.messages,
+                "sorries": outcome.sorries,
+                "error": outcome.error,
+                "axioms": outcome.axioms,
+            }
+        )
+        self._db.execute(
+            "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?)",
+            (key, outcome.status.value, timeout, blob, time.time()),
+        )
+        if time.monotonic() - self._last_commit >= COMMIT_EVERY_SECONDS:
+            self._commit()
+
+    def close(self) -> None:
+        self._commit()
+        self._db.close()
+
+    def _commit(self) -> None:
+        self._db.commit()
+        self._last_commit = time.monotonic()
+
+
+def cache_stats(directory: Path) -> CacheStats:
+    path = directory / DATABASE
+    if not path.exists():
+        return CacheStats(0, {}, 0)
+    db = _connect(path)
+    try:
+        db.execute(_SCHEMA)
+        rows = db.execute("SELECT status, COUNT(*) FROM results GROUP BY status").fetchall()
+    finally:
+        db.close()
+    size = sum(p.stat().st_size for p in _files(path) if p.exists())
+    by_status = {str(status): int(count) for status, count in rows}
+    return CacheStats(sum(by_status.values()), by_status, size)
+
+
+def clear_cache(directory: Path) -> int:
+    """Delete every entry; returns how many there were."""
+    path = directory / DATABASE
+    if not path.exists():
+        return 0
+    db = _connect(path)
+    try:
+        db.execute(_SCHEMA)
+        count = int(db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+        db.execute("DELETE FROM results")
+        db.commit()
+        db.execute("VACUUM")
+    finally:
+        db.close()
+    return count
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=30.0)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+def _files(path: Path) -> Iterator[Path]:
+    yield path
+    yield path.with_name(path.name + "-wal")
+    yield path.with_name(path.name + "-shm")
+
+
+def describe(stats: CacheStats) -> dict[str, Any]:
+    return {"entries": stats.entries, "by_status": stats.by_status, "bytes": stats.bytes}
