@@ -71,6 +71,12 @@ def check(
         help="Reuse the elaboration of shared prefixes (LeanInteract's REPL fork); keeps "
         "the samples of one problem on one worker.",
     ),
+    standby: bool = typer.Option(
+        False,
+        "--standby",
+        help="Keep a spare REPL per worker warm with its headers, so that a REPL lost to a "
+        "timeout or crash is replaced without a new import (costs a second REPL's memory).",
+    ),
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Check identical snippets once."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
     executor: str = typer.Option(
@@ -151,6 +157,7 @@ def check(
             import_timeout=import_timeout,
             memory=MemoryLimits(rss_mb=memory_limit, address_space_mb=hard),
             lean=lean,
+            standby=standby,
             audit=AuditOptions(audit, frozenset(allow_axiom), allow_native_decide),
         ),
         workers=workers,

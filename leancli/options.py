@@ -76,6 +76,7 @@ class WorkerConfig:
     import_timeout: float = 600.0
     memory: MemoryLimits = field(default_factory=MemoryLimits)
     max_headers: int = 4
+    standby: bool = False
     lean: LeanOptions = field(default_factory=LeanOptions)
     audit: AuditOptions = field(default_factory=AuditOptions)
     environment: tuple[tuple[str, str], ...] = ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from leancli.session import (
     ReplOutOfMemory,
     ReplSession,
     ReplTimeout,
+    kill_process_group,
 )
 from leancli.verdict import classify, first_error, shift_positions
 
@@ -72,12 +74,13 @@ class Worker:
     ) -> None:
         self.config = config
         self._should_abort = should_abort
-        self._session = ReplSession(
-            config.repl, config.memory, dict(config.environment), on_start=on_repl_start
-        )
+        self._on_repl_start = on_repl_start
+        self._session = self._new_session()
         self._envs: OrderedDict[str, int] = OrderedDict()
         self._failed_headers: dict[str, _HeaderFailure] = {}
+        self._standby = _Standby(self._warm) if config.standby else None
         self.imports = 0
+        self.standby_swaps = 0
 
     @property
     def headers(self) -> frozenset[str]:
@@ -152,10 +155,24 @@ class Worker:
         outcome.status, outcome.error = Status(verdict), error
 
     def close(self) -> None:
+        if self._standby is not None:
+            self._standby.close()
         self._session.close()
         self._envs.clear()
 
+    def _new_session(self) -> ReplSession:
+        config = self.config
+        return ReplSession(
+            config.repl, config.memory, dict(config.environment), on_start=self._on_repl_start
+        )
+
     def _env_for(self, header: str) -> int:
+        env = self._loaded_env(header)
+        if self._standby is not None:
+            self._standby.ensure(list(self._envs))
+        return env
+
+    def _loaded_env(self, header: str) -> int:
         if header in self._envs:
             self._envs.move_to_end(header)
             return self._envs[header]
@@ -166,14 +183,26 @@ class Worker:
             # The REPL cannot forget an environment: a fresh REPL is the only way to
             # bound the memory held by many headers.
             self._restart()
-        env = self._import(header)
+        env = self._import(header, self._session)
         self._envs[header] = env
         return env
 
-    def _import(self, header: str) -> int:
+    def _warm(self, headers: list[str]) -> tuple[ReplSession, dict[str, int]]:
+        """Runs in the standby thread: a fresh REPL with `headers` imported."""
+        assert self._standby is not None
+        session = self._standby.warming = self._new_session()
+        envs: dict[str, int] = {}
+        for header in headers:
+            try:
+                envs[header] = self._import(header, session)
+            except _HeaderError:
+                break
+        return session, envs
+
+    def _import(self, header: str, session: ReplSession) -> int:
         self.imports += 1
         try:
-            answer = self._send(command_request(header), self.config.import_timeout)
+            answer = self._exchange(session, command_request(header), self.config.import_timeout)
         except ReplTimeout as exc:
             outcome = _failure_outcome(exc, 0.0)
             outcome.error = f"header import: {exc}"
@@ -189,9 +218,9 @@ class Worker:
         if classify(answer.messages, []) is Status.FAIL:
             error = first_error(answer.messages) or "error"
             self._fail_header(header, answer.messages, f"header failed to import: {error}")
-        return self._apply_lean_options(answer.env)
+        return self._apply_lean_options(answer.env, session)
 
-    def _apply_lean_options(self, env: int) -> int:
+    def _apply_lean_options(self, env: int, session: ReplSession) -> int:
         # Set once in the header's environment, which every body of that header extends.
         lean = self.config.lean
         lines = []
@@ -202,7 +231,8 @@ class Worker:
         if not lines:
             return env
         try:
-            answer = self._send(command_request("\n".join(lines), env), self.config.timeout)
+            request = command_request("\n".join(lines), env)
+            answer = self._exchange(session, request, self.config.timeout)
         except ReplFailure as exc:
             raise _HeaderError(_failure_outcome(exc, 0.0)) from exc
         if isinstance(answer, ErrorAnswer) or classify(answer.messages, []) is Status.FAIL:
@@ -216,15 +246,68 @@ class Worker:
         raise _HeaderError(Outcome(Status.FAIL, 0.0, messages, error=error))
 
     def _send(self, request: dict[str, Any], timeout: float) -> Answer:
+        return self._exchange(self._session, request, timeout)
+
+    def _exchange(self, session: ReplSession, request: dict[str, Any], timeout: float) -> Answer:
         try:
-            return self._session.send(request, timeout, self._should_abort)
+            return session.send(request, timeout, self._should_abort)
         except ReplFailure:
-            self._envs.clear()
+            if session is self._session:
+                self._replace_session()
             raise
+
+    def _replace_session(self) -> None:
+        """After a failure: the warm standby REPL if it is ready, else a fresh one."""
+        self._session.close()
+        self._envs.clear()
+        taken = self._standby.take() if self._standby is not None else None
+        if taken is not None:
+            self._session, envs = taken
+            self._envs.update(envs)
+            self.standby_swaps += 1
 
     def _restart(self) -> None:
         self._session.close()
         self._envs.clear()
+
+
+class _Standby:
+    """A spare REPL warmed in a background thread with the worker's headers.
+
+    A REPL lost to a timeout or a crash is then replaced without waiting for a full
+    import of its header, at the price of a second REPL's memory.
+    """
+
+    def __init__(self, warm: Callable[[list[str]], tuple[ReplSession, dict[str, int]]]) -> None:
+        self._warm = warm
+        self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leancli-standby")
+        self._future: Future[tuple[ReplSession, dict[str, int]]] | None = None
+        self.warming: ReplSession | None = None
+
+    def ensure(self, headers: list[str]) -> None:
+        """Start warming a spare with `headers` unless one is warm or warming."""
+        if self._future is None and headers:
+            self._future = self._threads.submit(self._warm, headers)
+
+    def take(self) -> tuple[ReplSession, dict[str, int]] | None:
+        """The spare and its environments if it is ready now; never waits."""
+        future = self._future
+        if future is None or not future.done():
+            return None
+        self._future, self.warming = None, None
+        try:
+            return future.result()
+        except Exception:
+            return None
+
+    def close(self) -> None:
+        self._future = None
+        warming = self.warming
+        if warming is not None and warming.pid is not None:
+            kill_process_group(warming.pid)  # ends an import in progress at once
+        self._threads.shutdown(wait=True)
+        if warming is not None:
+            warming.close()
 
 
 class _HeaderError(Exception):

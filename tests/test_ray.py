@@ -11,6 +11,9 @@ import os
 # Before Ray is imported: bind every Ray service to 127.0.0.1 only.
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -29,7 +32,7 @@ from leancli.executors.ray import RayExecutor, check_nodes  # noqa: E402
 from leancli.options import RayOptions, WorkerConfig  # noqa: E402
 from leancli.worker import Task  # noqa: E402
 
-from .conftest import read_jsonl, run_leancli, write_jsonl  # noqa: E402
+from .conftest import leftover_processes, read_jsonl, run_leancli, write_jsonl  # noqa: E402
 
 pytestmark = pytest.mark.ray
 
@@ -106,6 +109,38 @@ def test_cli_answers_every_line_once_with_its_verdict(
     assert {r["line"]: r["status"] for r in results} == expected
     crash = next(r for r in results if r["id"] == "killer")
     assert "retried once" in crash["error"]
+
+
+def test_sigterm_exits_143_and_leaves_no_repl_on_the_nodes(
+    cluster: Cluster, fake_repl: str, tmp_path: Path
+) -> None:
+    rows = [{"id": str(n), "code": f"-- fake: sleep 0.3\nexample : True := trivial -- {n}"}
+            for n in range(100)]  # fmt: skip
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    output = tmp_path / "out.jsonl"
+    marker = str(tmp_path / "marker")  # on the command line of this test's REPLs only
+    process = subprocess.Popen(
+        [sys.executable, "-m", "leancli", "check", str(source), "-o", str(output),
+         "--executor", "ray", "--ray-address", cluster.address,
+         "--repl", f"{fake_repl} {marker}", "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (output.exists() and output.read_bytes().count(b"\n") >= 2):
+        assert time.monotonic() < deadline and process.poll() is None, "no results"
+        time.sleep(0.05)
+    assert leftover_processes(marker)
+
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 143, stderr.decode()
+    results = read_jsonl(output.read_bytes())
+    assert len({r["line"] for r in results}) == len(results) >= 2
+    deadline = time.monotonic() + 10  # Ray kills actors asynchronously
+    while leftover_processes(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not leftover_processes(marker)
 
 
 class _Recorder:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from leancli.options import ReplSpec, WorkerConfig
@@ -104,3 +106,42 @@ def test_heartbeats_are_set_in_the_header_environment(fake_repl: str, import_log
         "import 'import Mathlib'",
         "option 'set_option maxHeartbeats 50' env 0",
     ]
+
+
+def test_standby_replaces_a_lost_repl_without_a_new_import(
+    fake_repl: str, import_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_REPL_IMPORT_SECONDS", "1")
+    config = WorkerConfig(repl=ReplSpec.from_command(fake_repl), timeout=0.5, standby=True)
+    worker = Worker(config)
+    try:
+        assert (
+            worker.run(_task(1, "import Mathlib\nexample : True := trivial")).status is Status.PASS
+        )
+        time.sleep(2)  # the standby imports Mathlib meanwhile
+        assert worker.run(_task(2, "import Mathlib\n-- fake: hang\n")).status is Status.TIMEOUT
+        started = time.monotonic()
+        after = worker.run(_task(3, "import Mathlib\ntheorem u : True := trivial"))
+        assert after.status is Status.PASS
+        assert time.monotonic() - started < 0.9  # no 1 s import on the critical path
+        assert worker.standby_swaps == 1
+    finally:
+        worker.close()
+    pids = {line.split()[0] for line in _imports(import_log)}
+    assert len(pids) >= 2  # the import happened in a second REPL
+
+
+def test_standby_is_killed_with_its_worker(fake_repl: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_REPL_IMPORT_SECONDS", "3")
+    started: list[int] = []
+    config = WorkerConfig(repl=ReplSpec.from_command(fake_repl), standby=True)
+    worker = Worker(config, on_repl_start=started.append)
+    worker.run(_task(1, "import Mathlib
+example : True := trivial"))
+    time.sleep(0.5)  # the standby is importing now
+    begun = time.monotonic()
+    worker.close()
+    assert time.monotonic() - begun < 2  # the import in progress was cut short
+    assert len(started) == 2
+    for pid in started:
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE

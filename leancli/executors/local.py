@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -36,8 +37,7 @@ class _Slot:
     task: Task | None = None
     done: int = 0
     headers: frozenset[str] = frozenset()
-    repl_pid: int | None = None
-    retired: list[BaseProcess] = field(default_factory=list)
+    repl_pids: list[int] = field(default_factory=list)  # the live REPL and a standby
 
 
 class LocalExecutor:
@@ -95,16 +95,16 @@ class LocalExecutor:
     def recycle_largest_idle(self) -> bool:
         """Restart the idle REPL holding the most memory; False if no idle REPL is running."""
         sizes = {
-            slot.worker_id: tree_rss(slot.repl_pid)
+            slot.worker_id: sum(tree_rss(pid) for pid in slot.repl_pids)
             for slot in self._slots.values()
-            if slot.ready and slot.task is None and slot.repl_pid is not None
+            if slot.ready and slot.task is None and slot.repl_pids
         }
         if not sizes:
             return False
         slot = self._slots[max(sizes, key=lambda worker_id: sizes[worker_id])]
         with contextlib.suppress(OSError):
             slot.conn.send(("recycle", None))
-        slot.headers, slot.repl_pid = frozenset(), None
+        slot.headers, slot.repl_pids = frozenset(), []
         return True
 
     def close(self) -> None:
@@ -150,7 +150,7 @@ class LocalExecutor:
             slot.ready = True
             self._start_failures = 0
         elif kind == "repl":
-            slot.repl_pid = payload
+            slot.repl_pids = [*slot.repl_pids[-3:], payload]
         elif kind == "done":
             outcome, headers = payload
             task, slot.task = slot.task, None
@@ -189,8 +189,8 @@ class LocalExecutor:
         if slot.process.is_alive():
             slot.process.kill()
             slot.process.join(timeout=2.0)
-        if slot.repl_pid is not None:
-            kill_process_group(slot.repl_pid)
+        for pid in slot.repl_pids:
+            kill_process_group(pid)
         slot.conn.close()
 
     def _reap_retired(self) -> None:
@@ -220,13 +220,19 @@ def worker_main(conn: Connection, config: WorkerConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
     _exit_with_parent(parent)
+    sending = threading.Lock()  # a standby REPL is started from another thread
+
+    def send(message: tuple[str, Any]) -> None:
+        with sending:
+            conn.send(message)
+
     worker = Worker(
         config,
         should_abort=lambda: os.getppid() != parent,
-        on_repl_start=lambda pid: conn.send(("repl", pid)),
+        on_repl_start=lambda pid: send(("repl", pid)),
     )
     try:
-        conn.send(("ready", None))
+        send(("ready", None))
         while True:
             try:
                 kind, task = conn.recv()
@@ -238,7 +244,7 @@ def worker_main(conn: Connection, config: WorkerConfig) -> None:
             if kind != "task":
                 return
             outcome = worker.run(task)
-            conn.send(("done", (outcome, worker.headers)))
+            send(("done", (outcome, worker.headers)))
     except (ReplAborted, BrokenPipeError, SystemExit):
         return
     finally:
