@@ -136,8 +136,7 @@ def test_standby_is_killed_with_its_worker(fake_repl: str, monkeypatch: pytest.M
     started: list[int] = []
     config = WorkerConfig(repl=ReplSpec.from_command(fake_repl), standby=True)
     worker = Worker(config, on_repl_start=started.append)
-    worker.run(_task(1, "import Mathlib
-example : True := trivial"))
+    worker.run(_task(1, "import Mathlib\nexample : True := trivial"))
     time.sleep(0.5)  # the standby is importing now
     begun = time.monotonic()
     worker.close()
