@@ -71,6 +71,11 @@ def check(
         help="Reuse the elaboration of shared prefixes (LeanInteract's REPL fork); keeps "
         "the samples of one problem on one worker.",
     ),
+    max_headers: int = typer.Option(
+        4,
+        "--max-headers",
+        help="Headers one REPL keeps imported; one more restarts it (bounds its memory).",
+    ),
     standby: bool = typer.Option(
         False,
         "--standby",
@@ -158,6 +163,7 @@ def check(
             memory=MemoryLimits(rss_mb=memory_limit, address_space_mb=hard),
             lean=lean,
             standby=standby,
+            max_headers=max_headers,
             audit=AuditOptions(audit, frozenset(allow_axiom), allow_native_decide),
         ),
         workers=workers,

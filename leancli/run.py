@@ -44,14 +44,20 @@ def check(
     options: CheckOptions,
     executor: Executor | None = None,
     cache: ResultCache | None = None,
+    *,
+    progress: bool = False,
 ) -> Generator[Result, None, None]:
     """Check every item, yielding one Result per item as soon as it is known.
 
-    With a `cache`, known verdicts are taken from it and new ones stored in it.
+    With a `cache`, known verdicts are taken from it and new ones stored in it. With
+    `progress`, a tqdm bar (a widget in notebooks) counts the results.
 
     With no `executor`, the one named by `options.executor` is started and torn down
     when the iterator finishes or is closed.
     """
+    if progress:
+        yield from _with_tqdm(check(items, options, executor, cache))
+        return
     if executor is not None:
         yield from _Run(items, options, executor, cache).results()
         return
@@ -59,6 +65,21 @@ def check(
 
     with make_executor(options) as started:
         yield from _Run(items, options, started, cache).results()
+
+
+def _with_tqdm(results: Generator[Result, None, None]) -> Generator[Result, None, None]:
+    from tqdm.auto import tqdm
+
+    counts: dict[str, int] = {}
+    with tqdm(desc="checking", unit="snippet") as bar:
+        try:
+            for result in results:
+                counts[result.status.value] = counts.get(result.status.value, 0) + 1
+                bar.set_postfix(counts, refresh=False)
+                bar.update()
+                yield result
+        finally:
+            results.close()
 
 
 class _Run:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -208,3 +209,38 @@ def test_help_lists_the_commands() -> None:
     assert done.returncode == 0
     for command in (b"check", b"stats"):
         assert command in done.stdout
+
+
+def test_the_progress_bar_draws_on_a_terminal_and_never_touches_stdout(
+    tmp_path: Path, fake_repl: str
+) -> None:
+    import pty
+
+    rows = [
+        {"id": str(n), "code": f"-- fake: sleep 0.05\ntheorem t{n} : True := trivial"}
+        for n in range(30)
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "leancli", "check", str(source), "--repl", fake_repl],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
+    )
+    os.close(follower)
+    terminal = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    stdout = process.stdout.read() if process.stdout else b""
+    process.wait(timeout=60)
+    os.close(leader)
+    assert process.returncode == 0
+    assert len(read_jsonl(stdout)) == 30  # every stdout line is a result
+    assert b"checking" in terminal and b"30/30" in terminal and b"pass 30" in terminal

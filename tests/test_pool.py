@@ -143,3 +143,11 @@ def test_no_process_outlives_the_run(fake_repl: str, tmp_path: Path) -> None:
             process.wait(timeout=10)
             process.status()
     assert os.getpid() not in [p.ppid() for p in psutil.process_iter() if p.pid in (repl.pid,)]
+
+
+def test_the_api_can_show_a_tqdm_bar(fake_repl: str, capsys: pytest.CaptureFixture[str]) -> None:
+    items = [Item(n, str(n), f"theorem t{n} : True := trivial") for n in range(1, 6)]
+    results = list(check(items, _options(fake_repl), progress=True))
+    assert len(results) == 5
+    err = capsys.readouterr().err
+    assert "checking" in err and "5snippet" in err.replace(" ", "") and "pass=5" in err
