@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -108,14 +109,19 @@ class LocalExecutor:
         return True
 
     def close(self) -> None:
+        """Stop idle workers, kill busy ones (their snippets are abandoned) and every REPL."""
         for slot in self._slots.values():
-            with contextlib.suppress(OSError):
-                slot.conn.send(("stop", None))
+            if slot.task is None:
+                with contextlib.suppress(OSError):
+                    slot.conn.send(("stop", None))
+            else:
+                slot.process.kill()
+        deadline = time.monotonic() + 2.0
+        for process in [*(slot.process for slot in self._slots.values()), *self._retiring]:
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
         for slot in self._slots.values():
-            slot.process.join(timeout=2.0)
             self._kill(slot)
         for process in self._retiring:
-            process.join(timeout=2.0)
             if process.is_alive():
                 process.kill()
         self._slots.clear()
@@ -170,6 +176,7 @@ class LocalExecutor:
     def _retire(self, slot: _Slot) -> None:
         with contextlib.suppress(OSError):
             slot.conn.send(("stop", None))
+        slot.conn.close()  # the worker reads its stop, then EOF; it closes its own REPL
         self._retiring.append(slot.process)
         self._slots[slot.worker_id] = self._spawn(slot.worker_id)
 
