@@ -83,3 +83,27 @@ def test_doctor_agrees_that_check_can_run(found: Discovery) -> None:
 def test_real_lean_version_output_parses() -> None:
     output = subprocess.run(["lean", "--version"], capture_output=True, text=True, check=True)
     assert parse_lean_version_output(output.stdout) is not None, output.stdout
+
+
+def test_the_basic_samples_get_leans_verdicts(found: Discovery, tmp_path: Path) -> None:
+    """The whole pipeline (header split, empty header, audit) against real Lean."""
+    from tests.conftest import REPO, read_jsonl, run_leancli
+
+    assert found.spec is not None
+    output = tmp_path / "out.jsonl"
+    args = ["check", str(REPO / "samples" / "basics.jsonl"), "-o", str(output), "-w", "1"]
+    if _project() is not None:
+        args += ["--project", str(_project())]
+    done = run_leancli(*args, timeout=900)
+    assert done.returncode == 1, done.stderr.decode()
+    statuses = {r["id"]: r["status"] for r in read_jsonl(output.read_bytes())}
+    assert statuses == {
+        "def-eval": "pass",
+        "two-plus-two": "pass",
+        "by-sorry": "sorry",
+        "unsolved": "fail",
+        "metavariables": "fail",
+        "unfinished": "fail",
+        "have-sorry": "fail",
+        "with-header": "pass",
+    }

@@ -295,7 +295,7 @@ def _wait(refs: list[Any], count: int, timeout: float) -> list[Any]:
     except SystemError as exc:
         # A signal handler's exception (the CLI turns SIGTERM into one) raised while Ray
         # waits in native code comes out wrapped; unwrap it so that callers see it.
-        if False:
+        if exc.__cause__ is not None:
             raise exc.__cause__ from None
         raise
     return done
