@@ -106,50 +106,34 @@ def test_usage_errors_exit_2_with_a_clear_message(tmp_path: Path, fake_repl: str
     assert unknown.returncode == 2
 
 
-def _start(source: Path, output: Path, fake_repl: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "leancli",
-            "check",
-            str(source),
-            "-o",
-            str(output),
-            "--repl",
-            fake_repl,
-            "-w",
-            "2",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-
-
-def _wait_for_lines(output: Path, count: int) -> None:
+def _signal_mid_run(
+    tmp_path: Path, fake_repl: str, signum: int, *, after: int
+) -> tuple[subprocess.Popen[bytes], bytes, list[psutil.Process], Path]:
+    """Start a slow run, send `signum` once `after` results are out; return what is left."""
+    rows = [
+        {"id": str(n), "code": f"-- fake: sleep 0.3\nexample : True := trivial -- {n}"}
+        for n in range(200)
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    output = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "leancli", "check", str(source), "-o", str(output),
+               "--repl", fake_repl, "-w", "2"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if output.exists() and output.read_bytes().count(b"\n") >= count:
-            return
+    while not (output.exists() and output.read_bytes().count(b"\n") >= after):
+        assert time.monotonic() < deadline, f"fewer than {after} results in {output}"
         time.sleep(0.05)
-    raise AssertionError(f"fewer than {count} results in {output}")
+    children = psutil.Process(process.pid).children(recursive=True)
+    assert any(str(FAKE_REPL) in " ".join(c.cmdline()) for c in children)  # REPLs run
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=30)
+    return process, stderr, children, output
 
 
 def test_ctrl_c_keeps_finished_results_kills_everything_and_exits_130(
     tmp_path: Path, fake_repl: str
 ) -> None:
-    rows = [
-        {"id": str(n), "code": f"-- fake: sleep 0.2\nexample : True := trivial -- {n}"}
-        for n in range(200)
-    ]
-    source = write_jsonl(tmp_path / "in.jsonl", rows)
-    output = tmp_path / "out.jsonl"
-    process = _start(source, output, fake_repl)
-    _wait_for_lines(output, 4)
-    children = psutil.Process(process.pid).children(recursive=True)
-    assert children  # workers and REPLs
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=30)
+    process, stderr, children, output = _signal_mid_run(tmp_path, fake_repl, signal.SIGINT, after=4)
     assert process.returncode == 130, stderr
     assert b"interrupted after" in stderr
     results = read_jsonl(output.read_bytes())
@@ -158,34 +142,14 @@ def test_ctrl_c_keeps_finished_results_kills_everything_and_exits_130(
 
 
 def test_sigterm_exits_143_and_leaves_no_process(tmp_path: Path, fake_repl: str) -> None:
-    rows = [
-        {"id": str(n), "code": f"-- fake: sleep 0.2\nexample : True := trivial -- {n}"}
-        for n in range(200)
-    ]
-    source = write_jsonl(tmp_path / "in.jsonl", rows)
-    output = tmp_path / "out.jsonl"
-    process = _start(source, output, fake_repl)
-    _wait_for_lines(output, 2)
-    children = psutil.Process(process.pid).children(recursive=True)
-    process.send_signal(signal.SIGTERM)
-    process.communicate(timeout=30)
+    process, _, children, _ = _signal_mid_run(tmp_path, fake_repl, signal.SIGTERM, after=2)
     assert process.returncode == 143
     assert not _survivors(children)
 
 
 def test_sigkill_of_leancli_leaves_no_worker_or_repl(tmp_path: Path, fake_repl: str) -> None:
-    rows = [
-        {"id": str(n), "code": f"-- fake: sleep 0.5\nexample : True := trivial -- {n}"}
-        for n in range(50)
-    ]
-    source = write_jsonl(tmp_path / "in.jsonl", rows)
-    output = tmp_path / "out.jsonl"
-    process = _start(source, output, fake_repl)
-    _wait_for_lines(output, 2)
-    children = psutil.Process(process.pid).children(recursive=True)
-    assert any(str(FAKE_REPL) in " ".join(c.cmdline()) for c in children)
-    process.send_signal(signal.SIGKILL)
-    process.communicate(timeout=30)
+    process, _, children, _ = _signal_mid_run(tmp_path, fake_repl, signal.SIGKILL, after=2)
+    assert process.returncode == -signal.SIGKILL
     assert not _survivors(children)
 
 
