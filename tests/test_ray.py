@@ -6,6 +6,7 @@ that loses a node adds its own third node first, so the others always see two no
 
 from __future__ import annotations
 
+import logging
 import os
 
 # Before Ray is imported: bind every Ray service to 127.0.0.1 only.
@@ -47,7 +48,7 @@ def cluster() -> Iterator[Cluster]:
     try:
         started.add_node(num_cpus=1)
         started.wait_for_nodes()
-        ray.init(address=started.address, logging_level="WARNING")
+        ray.init(address=started.address, logging_level=logging.WARNING)
         yield started
     finally:
         ray.shutdown()
@@ -115,8 +116,8 @@ def test_sigterm_exits_143_and_leaves_no_repl_on_the_nodes(
     cluster: Cluster, fake_repl: str, tmp_path: Path
 ) -> None:
     # Two quick snippets, then REPLs busy for good: the driver is waiting on Ray.
-    rows = [{"id": str(n), "code": f"-- fake: sleep {0 if n < 2 else 60}\nexample : True := trivial -- {n}"}
-            for n in range(10)]  # fmt: skip
+    code = "-- fake: sleep {}\nexample : True := trivial -- {}"
+    rows = [{"id": str(n), "code": code.format(0 if n < 2 else 60, n)} for n in range(10)]
     source = write_jsonl(tmp_path / "in.jsonl", rows)
     output = tmp_path / "out.jsonl"
     marker = str(tmp_path / "marker")  # on the command line of this test's REPLs only
@@ -142,6 +143,54 @@ def test_sigterm_exits_143_and_leaves_no_repl_on_the_nodes(
     while leftover_processes(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not leftover_processes(marker)
+
+
+def test_max_tasks_replaces_each_repl_after_that_many_snippets(
+    cluster: Cluster, fake_repl: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "imports.log"
+    options = _options(fake_repl, cluster, log, workers=2, max_tasks=3)
+    items = [Item(n, str(n), f"import Mathlib\ntheorem t{n} : True := trivial") for n in range(12)]
+
+    with RayExecutor(options) as executor:
+        results = list(check(items, options, executor=executor))
+
+    assert sorted(r.line for r in results) == list(range(12))
+    assert all(r.status is Status.PASS for r in results)
+    # 12 snippets, 3 per REPL: four REPLs, each importing Mathlib once.
+    assert sorted(Counter(_imports(log)).values()) == [1, 1, 1, 1]
+
+
+def test_snippets_go_to_the_actor_that_has_their_header(
+    cluster: Cluster, fake_repl: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "imports.log"
+    # One header per REPL: every switch of header would cost a restart and an import.
+    options = _options(fake_repl, cluster, log, workers=2, max_headers=1)
+    headers = ["import Mathlib", "import Aesop"]
+    items = [
+        Item(n, str(n), f"{headers[n % 2]}\ntheorem t{n} : True := trivial") for n in range(40)
+    ]
+
+    with RayExecutor(options) as executor:
+        results = list(check(items, options, executor=executor))
+
+    assert sorted(r.line for r in results) == list(range(40))
+    assert all(r.status is Status.PASS for r in results)
+    assert len(_imports(log)) <= 2 * len(headers)
+
+
+def test_check_nodes_starts_the_repl_on_every_node(cluster: Cluster, fake_repl: str) -> None:
+    nodes = {node.node_id for node in cluster.list_all_nodes()}
+
+    good = check_nodes(cluster.address, ReplSpec.from_command(fake_repl), timeout=30)
+    missing = check_nodes(cluster.address, ReplSpec.from_command("/nonexistent/repl"))
+
+    # A node removed by another test may still be listed until Ray declares it dead.
+    assert {r.node_id for r in good if r.ok} == nodes, good
+    missing = [r for r in missing if r.node_id in nodes]
+    assert len(missing) == 2 and not any(r.ok for r in missing)
+    assert all("/nonexistent/repl not found" in r.detail for r in missing)
 
 
 class _Recorder:
@@ -205,47 +254,3 @@ def test_losing_a_node_mid_run_loses_and_duplicates_nothing(
     assert all(r.status is Status.PASS for r in results), [r.error for r in results]
     assert executor.lost, "no snippet was in flight on the lost node"
     assert len(set(_imports(log))) >= 3
-
-
-def test_max_tasks_replaces_each_repl_after_that_many_snippets(
-    cluster: Cluster, fake_repl: str, tmp_path: Path
-) -> None:
-    log = tmp_path / "imports.log"
-    options = _options(fake_repl, cluster, log, workers=2, max_tasks=3)
-    items = [Item(n, str(n), f"import Mathlib\ntheorem t{n} : True := trivial") for n in range(12)]
-
-    with RayExecutor(options) as executor:
-        results = list(check(items, options, executor=executor))
-
-    assert sorted(r.line for r in results) == list(range(12))
-    assert all(r.status is Status.PASS for r in results)
-    # 12 snippets, 3 per REPL: four REPLs, each importing Mathlib once.
-    assert sorted(Counter(_imports(log)).values()) == [1, 1, 1, 1]
-
-
-def test_snippets_go_to_the_actor_that_has_their_header(
-    cluster: Cluster, fake_repl: str, tmp_path: Path
-) -> None:
-    log = tmp_path / "imports.log"
-    # One header per REPL: every switch of header would cost a restart and an import.
-    options = _options(fake_repl, cluster, log, workers=2, max_headers=1)
-    headers = ["import Mathlib", "import Aesop"]
-    items = [
-        Item(n, str(n), f"{headers[n % 2]}\ntheorem t{n} : True := trivial") for n in range(40)
-    ]
-
-    with RayExecutor(options) as executor:
-        results = list(check(items, options, executor=executor))
-
-    assert sorted(r.line for r in results) == list(range(40))
-    assert all(r.status is Status.PASS for r in results)
-    assert len(_imports(log)) <= 2 * len(headers)
-
-
-def test_check_nodes_starts_the_repl_on_every_node(cluster: Cluster, fake_repl: str) -> None:
-    good = check_nodes(cluster.address, ReplSpec.from_command(fake_repl), timeout=30)
-    missing = check_nodes(cluster.address, ReplSpec.from_command("/nonexistent/repl"))
-
-    assert len(good) == 2 and all(report.ok for report in good), good
-    assert len(missing) == 2 and not any(report.ok for report in missing)
-    assert all("/nonexistent/repl not found" in report.detail for report in missing)

@@ -24,7 +24,7 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from leancli.executors import ExecutorUnavailable
 from leancli.executors.base import Event, Finished, IdleWorker, Lost
-from leancli.options import CheckOptions, RayOptions, ReplSpec, WorkerConfig
+from leancli.options import CheckOptions, ReplSpec, WorkerConfig
 from leancli.protocol import ErrorAnswer, command_request
 from leancli.results import Status
 from leancli.session import ReplFailure, ReplSession
@@ -84,10 +84,10 @@ class _Slot:
 class RayExecutor:
     """Workers as Ray actors on the cluster at `options.ray.address` (or a local one).
 
-    Each actor reserves `cpus_per_repl` CPUs and `memory_per_repl_mb` MiB so that Ray
-    spreads REPLs over the nodes; with `options.workers == 0`, as many actors as the
-    cluster's nodes can hold are started. An actor is replaced after `max_tasks` tasks
-    (0: never) or when it dies.
+    Each actor reserves `cpus_per_repl` CPUs and `memory_per_repl_mb` MiB (twice that
+    with a standby REPL) so that Ray spreads REPLs over the nodes; with
+    `options.workers == 0`, as many actors as the cluster's nodes can hold are started.
+    An actor is replaced after `max_tasks` tasks (0: never) or when it dies.
     """
 
     def __init__(self, options: CheckOptions) -> None:
@@ -100,8 +100,9 @@ class RayExecutor:
         self.spawned = 0
         self._owns_connection = connect(options.ray.address)
         try:
-            self._actor_options = _actor_options(options.ray)
-            workers = options.workers if options.workers > 0 else _default_workers(options.ray)
+            cpus, memory_mb = _actor_cost(options)
+            self._actor_options = _actor_options(cpus, memory_mb)
+            workers = options.workers if options.workers > 0 else _default_workers(cpus, memory_mb)
             for worker_id in range(workers):
                 self._slots[worker_id] = self._spawn(worker_id)
         except BaseException:
@@ -243,29 +244,34 @@ def connect(address: str | None) -> bool:
     return True
 
 
-def cluster_capacity(options: RayOptions) -> int:
-    """How many REPL actors the alive nodes can hold (an actor never spans nodes)."""
-    cpus = options.cpus_per_repl if options.cpus_per_repl > 0 else 1.0
-    memory = options.memory_per_repl_mb * 2**20
+def cluster_capacity(cpus: float, memory_mb: int) -> int:
+    """How many actors of that cost the alive nodes hold (an actor never spans nodes)."""
+    per_actor = cpus if cpus > 0 else 1.0  # reserving no CPU still means one REPL a core
     total = 0
     for node in _alive_nodes():
         resources = node.get("Resources", {})
-        fits = math.floor(resources.get("CPU", 0.0) / cpus + 1e-9)
-        if memory > 0:
-            fits = min(fits, int(resources.get("memory", 0.0) // memory))
+        fits = math.floor(resources.get("CPU", 0.0) / per_actor + 1e-9)
+        if memory_mb > 0:
+            fits = min(fits, int(resources.get("memory", 0.0) // (memory_mb * 2**20)))
         total += fits
     return total
 
 
-def _default_workers(options: RayOptions) -> int:
-    capacity = cluster_capacity(options)
+def _actor_cost(options: CheckOptions) -> tuple[float, int]:
+    """CPUs and MiB of memory one actor reserves: a standby REPL doubles the memory."""
+    repls = 2 if options.worker.standby else 1
+    return options.ray.cpus_per_repl, options.ray.memory_per_repl_mb * repls
+
+
+def _default_workers(cpus: float, memory_mb: int) -> int:
+    capacity = cluster_capacity(cpus, memory_mb)
     if capacity == 0:
         # An autoscaling cluster may still grow to fit one; a fixed one never will.
         logger.warning(
             "no node of the Ray cluster has %g CPUs and %d MiB of memory for one REPL "
             "(--cpus-per-repl, --memory-per-repl): waiting for one to join",
-            options.cpus_per_repl,
-            options.memory_per_repl_mb,
+            cpus,
+            memory_mb,
         )
     return max(1, capacity)
 
@@ -275,16 +281,16 @@ def _alive_nodes() -> list[dict[str, Any]]:
     return [node for node in nodes if node.get("Alive")]
 
 
-def _actor_options(options: RayOptions) -> dict[str, Any]:
+def _actor_options(cpus: float, memory_mb: int) -> dict[str, Any]:
     chosen: dict[str, Any] = {
-        "num_cpus": options.cpus_per_repl,
+        "num_cpus": cpus,
         "max_restarts": 0,
         "max_task_retries": 0,
         # REPLs are memory-hungry: one per node before two on any node.
         "scheduling_strategy": "SPREAD",
     }
-    if options.memory_per_repl_mb > 0:
-        chosen["memory"] = options.memory_per_repl_mb * 2**20
+    if memory_mb > 0:
+        chosen["memory"] = memory_mb * 2**20
     return chosen
 
 
