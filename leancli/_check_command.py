@@ -275,6 +275,23 @@ def _open_input(input_path: str, stack: ExitStack) -> tuple[Iterator[bytes], int
     return iter(handle), _count_lines(path) if path.is_file() else None
 
 
+def _claim_stdout(stack: ExitStack) -> IO[bytes]:
+    """Results get a private copy of stdout; fd 1 points at stderr meanwhile, so that
+    nothing else (Ray's log lines, a library's print) can slip into the JSONL."""
+    sys.stdout.flush()
+    results_fd = os.dup(1)
+    saved_fd = os.dup(1)
+    os.dup2(2, 1)
+
+    def restore() -> None:
+        sys.stdout.flush()
+        os.dup2(saved_fd, 1)
+        os.close(saved_fd)
+
+    stack.callback(restore)
+    return stack.enter_context(os.fdopen(results_fd, "wb"))
+
+
 def _count_lines(path: Path) -> int:
     count = 0
     last = b"\n"
@@ -287,7 +304,7 @@ def _count_lines(path: Path) -> int:
 
 def _open_output(output: Path | None, stack: ExitStack) -> IO[bytes]:
     if output is None:
-        return sys.stdout.buffer
+        return _claim_stdout(stack)
     try:
         # Appending: prepare_output has emptied the file unless we resume it.
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)

@@ -154,6 +154,10 @@ def check(
         )
     except command.UsageError as exc:
         command.fail_usage(str(exc))
+    if executor == "ray" and min_free_memory:
+        # This machine's memory says nothing of the nodes'; Ray watches their memory.
+        typer.echo("warning: --min-free-memory is ignored with --executor ray", err=True)
+        min_free_memory = 0
     hard = 2 * memory_limit if hard_memory_limit is None else hard_memory_limit
     options = CheckOptions(
         worker=WorkerConfig(
@@ -273,6 +277,10 @@ def doctor(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the report as JSON on stdout.")
     ] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="Also start the REPL on every node of this cluster."),
+    ] = None,
 ) -> None:
     """Say whether `leancli check` can run here, and the command that fixes each problem."""
     import orjson
@@ -281,7 +289,7 @@ def doctor(
     from leancli.doctor import diagnose, render
 
     _require_dir(project)
-    report = diagnose(repl, project, incremental=incremental)
+    report = diagnose(repl, project, incremental=incremental, ray_address=ray_address)
     if as_json:
         typer.echo(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
     else:

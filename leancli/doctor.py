@@ -20,7 +20,7 @@ from leancli.discovery import (
     setup_command,
     which,
 )
-from leancli.options import MemoryLimits, usable_cores
+from leancli.options import MemoryLimits, ReplSpec, usable_cores
 from leancli.toolchain import FEATURES, LeanVersion, parse_lean_version_output, supports
 
 if TYPE_CHECKING:
@@ -75,8 +75,10 @@ def diagnose(
     *,
     incremental: bool = False,
     cwd: Path | None = None,
+    ray_address: str | None = None,
 ) -> Report:
-    """Gather everything `leancli check` depends on; runs only short `--version` probes."""
+    """Gather everything `leancli check` depends on; runs only short `--version` probes
+    (and, with `ray_address`, a trial REPL on every node of that Ray cluster)."""
     here = (project or cwd or Path.cwd()).resolve()
     report = Report()
     found = discover_repl(repl, project, environ, incremental=incremental, cwd=cwd)
@@ -87,6 +89,8 @@ def diagnose(
     _project(report, project)
     _features(report, found)
     _sandbox(report)
+    if ray_address is not None:
+        _ray_nodes(report, ray_address, repl, project, environ)
     report.problems = _distinct([*report.problems, *found.problems])
     report.notes.extend(found.notes)
     return report
@@ -338,6 +342,57 @@ def _sandbox(report: Report) -> None:
         report.rows.append(Row("sandbox", "ok", "bubblewrap works: --sandbox is available"))
     else:
         report.rows.append(Row("sandbox", "info", f"--sandbox unavailable: {problem}"))
+
+
+def _ray_nodes(
+    report: Report,
+    address: str,
+    repl: str | None,
+    project: Path | None,
+    environ: Mapping[str, str],
+) -> None:
+    """Start the REPL on every live node: `--repl`/`--project` must be valid on each."""
+    command = repl or environ.get("LEANCLI_REPL")
+    if not command:
+        report.problems.append(
+            Problem(
+                "--ray-address: say which REPL the nodes run",
+                fix=f"leancli doctor --ray-address {address} --repl PATH/TO/repl",
+            )
+        )
+        return
+    try:
+        from leancli.executors import ExecutorUnavailable
+        from leancli.executors.ray import check_nodes
+    except ImportError:
+        report.problems.append(Problem("--ray-address needs Ray", fix="pip install 'leancli[ray]'"))
+        return
+    spec = ReplSpec.from_command(command, project)
+    try:
+        nodes = check_nodes(address, spec)
+    except ExecutorUnavailable as exc:
+        report.problems.append(Problem(f"Ray cluster {address}: {exc}", fix=""))
+        return
+    report.data["ray_nodes"] = [
+        {"hostname": n.hostname, "address": n.address, "ok": n.ok, "detail": n.detail}
+        for n in nodes
+    ]
+    for node in nodes:
+        report.rows.append(
+            Row(
+                f"ray node {node.hostname} ({node.address})",
+                "ok" if node.ok else "fail",
+                f"{node.cpus:g} CPUs, {node.memory_mb} MiB: {node.detail}",
+            )
+        )
+        if not node.ok:
+            report.problems.append(
+                Problem(
+                    f"Ray node {node.hostname}: {node.detail}",
+                    fix="install the same toolchain, REPL and leancli at the same paths "
+                    "on every node (a shared image or file system)",
+                )
+            )
 
 
 def _feature_row(name: str, has: bool | None, detail: str) -> Row:

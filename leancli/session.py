@@ -81,6 +81,7 @@ class ReplSession:
         self._frames = FrameBuffer()
         self._stderr_tail = bytearray()
         self._psutil: psutil.Process | None = None
+        self._last_memory_check = 0.0
         self.peak_rss = 0
 
     @property
@@ -150,7 +151,9 @@ class ReplSession:
         writing = True
         now = time.monotonic()
         deadline = now + timeout
-        next_memory_check = now
+        # Polled at most every MEMORY_POLL_SECONDS across requests, not on each one:
+        # a process-tree scan costs more than a fast snippet.
+        next_memory_check = self._last_memory_check + MEMORY_POLL_SECONDS
         try:
             while True:
                 now = time.monotonic()
@@ -158,10 +161,11 @@ class ReplSession:
                     raise ReplTimeout(f"no answer within {timeout:g} s")
                 if now >= next_memory_check:
                     self._check_memory()
+                    self._last_memory_check = now
                     next_memory_check = now + MEMORY_POLL_SECONDS
                 if should_abort is not None and should_abort():
                     raise ReplAborted("stopped by the caller")
-                wait = min(deadline - now, next_memory_check - now, MEMORY_POLL_SECONDS)
+                wait = min(deadline - now, max(next_memory_check - now, 0.0), MEMORY_POLL_SECONDS)
                 for key, _ in selector.select(max(wait, 0.0)):
                     if key.data == "stdin":
                         try:

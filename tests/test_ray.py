@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 ray = pytest.importorskip("ray")
@@ -191,6 +192,19 @@ def test_check_nodes_starts_the_repl_on_every_node(cluster: Cluster, fake_repl: 
     missing = [r for r in missing if r.node_id in nodes]
     assert len(missing) == 2 and not any(r.ok for r in missing)
     assert all("/nonexistent/repl not found" in r.detail for r in missing)
+
+
+def test_doctor_checks_every_node_of_a_cluster(cluster: Cluster, fake_repl: str) -> None:
+    done = run_leancli(
+        "doctor", "--json", "--ray-address", cluster.address, "--repl", "/nonexistent/repl"
+    )
+    report = orjson.loads(done.stdout)
+    assert done.returncode == 1 and not report["ok"]
+    assert len(report["ray_nodes"]) >= 2 and not any(n["ok"] for n in report["ray_nodes"])
+    assert any("Ray node" in p["message"] and "same paths" in p["fix"] for p in report["problems"])
+    good = run_leancli("doctor", "--json", "--ray-address", cluster.address, "--repl", fake_repl)
+    nodes = {node.node_id for node in cluster.list_all_nodes()}
+    assert sum(n["ok"] for n in orjson.loads(good.stdout)["ray_nodes"]) >= len(nodes)
 
 
 class _Recorder:
