@@ -208,3 +208,17 @@ def test_the_progress_bar_draws_on_a_terminal_and_never_touches_stdout(
     assert process.returncode == 0
     assert len(read_jsonl(stdout)) == 30  # every stdout line is a result
     assert b"checking" in terminal and b"30/30" in terminal and b"pass 30" in terminal
+
+
+def test_stray_prints_from_workers_never_reach_the_results(tmp_path: Path, fake_repl: str) -> None:
+    # Stands in for libraries (Ray, say) that print to the process's stdout.
+    noisy = tmp_path / "site"
+    noisy.mkdir()
+    (noisy / "sitecustomize.py").write_text(
+        "import sys\nif '--multiprocessing-fork' in sys.argv:\n    print('noise from a worker', flush=True)\n"
+    )
+    source = write_jsonl(tmp_path / "in.jsonl", ROWS)
+    done = run_leancli("check", str(source), "--repl", fake_repl, env={"PYTHONPATH": str(noisy)})
+    assert b"noise from a worker" in done.stderr
+    assert b"noise" not in done.stdout
+    assert len(read_jsonl(done.stdout)) == 3
