@@ -215,7 +215,9 @@ def test_stray_prints_from_workers_never_reach_the_results(tmp_path: Path, fake_
     noisy = tmp_path / "site"
     noisy.mkdir()
     (noisy / "sitecustomize.py").write_text(
-        "import sys\nif '--multiprocessing-fork' in sys.argv:\n    print('noise from a worker', flush=True)\n"
+        "import sys\n"
+        "if '--multiprocessing-fork' in sys.argv:\n"
+        "    print('noise from a worker', flush=True)\n"
     )
     source = write_jsonl(tmp_path / "in.jsonl", ROWS)
     done = run_leancli("check", str(source), "--repl", fake_repl, env={"PYTHONPATH": str(noisy)})
