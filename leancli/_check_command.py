@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import sqlite3
 import sys
@@ -46,7 +47,7 @@ class Terminated(Exception):
 
 
 def fail_usage(message: str) -> NoReturn:
-    Console(stderr=True).print(f"[red]error:[/] {escape(message)}", highlight=False)
+    Console(stderr=True).print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise SystemExit(EXIT_USAGE)
 
 
@@ -83,6 +84,18 @@ def resolve_repl(repl: str | None, project: Path | None, *, incremental: bool) -
             "`leancli doctor` explains what is missing."
         )
     return found
+
+
+def require_executable(spec: ReplSpec) -> None:
+    """Fail fast, rather than crash on every snippet, when the REPL command is missing."""
+    program = spec.argv[0]
+    if shutil.which(program, path=os.environ.get("PATH")) is None and not (
+        os.sep in program and os.access(program, os.X_OK)
+    ):
+        raise UsageError(
+            f"the REPL command {program!r} is not found or not executable "
+            f"({spec.source}: {spec.describe()}); `leancli doctor` explains what is missing"
+        )
 
 
 def environment_fingerprint(found: Discovery) -> str:
@@ -181,14 +194,14 @@ def run(
         except Terminated:
             stopped = EXIT_TERMINATED
         except ResumeError as exc:
-            console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+            console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             stopped = EXIT_USAGE
         finally:
             signal.signal(signal.SIGTERM, previous)
             results.close()
             executor.close()  # kills every worker and REPL before the summary
     if strict.error is not None and not stopped:
-        console.print(f"[red]error:[/] {escape(strict.error)}", highlight=False)
+        console.print(f"[red]error:[/] {escape(strict.error)}", highlight=False, soft_wrap=True)
         stopped = EXIT_USAGE
     console.print(tracker.summary(interrupted=bool(stopped)), highlight=False, soft_wrap=True)
     if stopped:

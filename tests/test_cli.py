@@ -104,6 +104,8 @@ def test_usage_errors_exit_2_with_a_clear_message(tmp_path: Path, fake_repl: str
     assert b"no Lean REPL found" in no_repl.stderr and b"leancli setup" in no_repl.stderr
     unknown = run_leancli("check", str(source), "--repl", fake_repl, "--no-such-option")
     assert unknown.returncode == 2
+    absent = run_leancli("check", str(source), "--repl", str(tmp_path / "no-repl"))
+    assert absent.returncode == 2 and b"not found or not executable" in absent.stderr
 
 
 def _signal_mid_run(
