@@ -176,6 +176,10 @@ class Worker:
         if header in self._envs:
             self._envs.move_to_end(header)
             return self._envs[header]
+        if not self._envs and self._standby is not None:
+            self._take_standby(header)
+            if header in self._envs:
+                return self._envs[header]
         failed = self._failed_headers.get(header)
         if failed is not None:
             raise _HeaderError(Outcome(Status.FAIL, 0.0, failed.messages, error=failed.error))
@@ -253,15 +257,16 @@ class Worker:
             return session.send(request, timeout, self._should_abort)
         except ReplFailure:
             if session is self._session:
-                self._replace_session()
+                self._envs.clear()  # the session restarts empty on its next request
             raise
 
-    def _replace_session(self) -> None:
-        """After a failure: the warm standby REPL if it is ready, else a fresh one."""
-        self._session.close()
-        self._envs.clear()
-        taken = self._standby.take() if self._standby is not None else None
+    def _take_standby(self, header: str) -> None:
+        """Swap in the spare REPL if it holds `header`, waiting for it if it is still
+        importing: it started earlier, so it is ready sooner than a fresh import."""
+        assert self._standby is not None
+        taken = self._standby.take(header)
         if taken is not None:
+            self._session.close()
             self._session, envs = taken
             self._envs.update(envs)
             self.standby_swaps += 1
@@ -282,17 +287,19 @@ class _Standby:
         self._warm = warm
         self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leancli-standby")
         self._future: Future[tuple[ReplSession, dict[str, int]]] | None = None
+        self._headers: list[str] = []
         self.warming: ReplSession | None = None
 
     def ensure(self, headers: list[str]) -> None:
         """Start warming a spare with `headers` unless one is warm or warming."""
         if self._future is None and headers:
+            self._headers = headers
             self._future = self._threads.submit(self._warm, headers)
 
-    def take(self) -> tuple[ReplSession, dict[str, int]] | None:
-        """The spare and its environments if it is ready now; never waits."""
+    def take(self, header: str) -> tuple[ReplSession, dict[str, int]] | None:
+        """The spare and its environments, once ready, if it is meant to hold `header`."""
         future = self._future
-        if future is None or not future.done():
+        if future is None or header not in self._headers:
             return None
         self._future, self.warming = None, None
         try:
