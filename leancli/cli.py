@@ -148,12 +148,12 @@ def check(
         spec = command.input_spec(code_field, template, id_field, statement_field)
         found = command.resolve_repl(repl, project, incremental=incremental)
         assert found.spec is not None
-        if executor != "ray":  # on a cluster, the path must exist on the nodes instead
-            command.require_executable(found.spec)
-        repl_spec = command.sandboxed(found.spec) if sandbox else found.spec
         lean = command.lean_options(
             found, heartbeats=heartbeats, elab_async=elab_async, incremental=incremental
         )
+        if executor != "ray":  # on a cluster, the path must exist on the nodes instead
+            command.require_executable(found.spec)
+        repl_spec = command.sandboxed(found.spec) if sandbox else found.spec
     except command.UsageError as exc:
         command.fail_usage(str(exc))
     if executor == "ray" and min_free_memory:

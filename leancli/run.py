@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import psutil
 
-from leancli.audit import find_cheats, statement_present
+from leancli.audit import statement_present
 from leancli.executors.base import Executor, Finished, Lost
 from leancli.items import InvalidLine, Item
 from leancli.options import CheckOptions
@@ -36,7 +36,7 @@ class _Pending:
     item: Item
     dedup_key: bytes | None
     cache_key: bytes | None = None
-    duplicates: list[Item] = field(default_factory=list)
+    duplicates: list[tuple[int, str | None]] = field(default_factory=list)
 
 
 def check(
@@ -101,6 +101,7 @@ class _Run:
         self._finished: OrderedDict[bytes, Result] = OrderedDict()
         self._header_timeouts: dict[str, int] = {}
         self._last_group: dict[int, str] = {}
+        self._waiting_copies = 0
         self._next_key = 0
         self._window = max(64, executor.size * 32)
         self._memory_checked = -MEMORY_CHECK_SECONDS
@@ -120,7 +121,7 @@ class _Run:
                     yield from self._lost(event)
 
     def _fill(self) -> Iterator[Result]:
-        while not self._exhausted and len(self._pending) < self._window:
+        while not self._exhausted and len(self._pending) + self._waiting_copies < self._window:
             entry = next(self._source, None)
             if entry is None:
                 self._exhausted = True
@@ -128,18 +129,22 @@ class _Run:
             if isinstance(entry, InvalidLine):
                 yield Result(entry.line, entry.id, Status.INVALID, error=entry.error)
                 continue
-            refusal = refuse(entry, audit=self._options.worker.audit.enabled)
-            if refusal is not None:
-                yield Result(entry.line, entry.id, Status.FAIL, error=refusal)
+            if entry.statement is not None and not statement_present(entry.code, entry.statement):
+                error = "statement changed: the snippet no longer contains the given statement"
+                yield Result(entry.line, entry.id, Status.FAIL, error=error)
                 continue
             snippet = split_snippet(entry.code)
             key = snippet.dedup_key() if self._options.dedup else None
             if key is not None:
                 if key in self._by_dedup_key:
-                    self._pending[self._by_dedup_key[key]].duplicates.append(entry)
+                    # Only (line, id) is kept, and copies count toward the window, so
+                    # input of one snippet repeated a million times stays small.
+                    copy = (entry.line, entry.id)
+                    self._pending[self._by_dedup_key[key]].duplicates.append(copy)
+                    self._waiting_copies += 1
                     continue
                 if key in self._finished:
-                    yield _as_duplicate(self._finished[key], entry)
+                    yield _as_duplicate(self._finished[key], entry.line, entry.id)
                     continue
             cache_key = self._cache.key(snippet) if self._cache is not None else None
             if self._cache is not None and cache_key is not None:
@@ -215,8 +220,9 @@ class _Run:
         if self._cache is not None and pending.cache_key is not None:
             self._cache.put(pending.cache_key, outcome, self._options.worker.timeout)
         yield result
-        for duplicate in pending.duplicates:
-            yield _as_duplicate(result, duplicate)
+        self._waiting_copies -= len(pending.duplicates)
+        for line, item_id in pending.duplicates:
+            yield _as_duplicate(result, line, item_id)
         if pending.dedup_key is not None:
             del self._by_dedup_key[pending.dedup_key]
             if outcome.status in (Status.PASS, Status.FAIL, Status.SORRY):
@@ -239,20 +245,9 @@ def _result(item: Item, outcome: Outcome) -> Result:
     )
 
 
-def refuse(item: Item, *, audit: bool = True) -> str | None:
-    """Why a snippet fails whatever Lean says: it cheats (`audit`), or it changed its
-    statement."""
-    cheats = find_cheats(item.code) if audit else []
-    if cheats:
-        return "refused: " + "; ".join(cheats)
-    if item.statement is not None and not statement_present(item.code, item.statement):
-        return "statement changed: the snippet no longer contains the given statement"
-    return None
-
-
-def _as_duplicate(result: Result, item: Item) -> Result:
-    line = result.duplicate_of if result.duplicate_of is not None else result.line
-    return replace(result, line=item.line, id=item.id, duplicate_of=line)
+def _as_duplicate(result: Result, line: int, item_id: str | None) -> Result:
+    checked = result.duplicate_of if result.duplicate_of is not None else result.line
+    return replace(result, line=line, id=item_id, duplicate_of=checked)
 
 
 def _hopeless_header_outcome(options: CheckOptions) -> Outcome:

@@ -20,7 +20,8 @@ class Snippet:
 
     def dedup_key(self) -> bytes:
         """Identical after normalising line endings and trailing spaces."""
-        body = "\n".join(line.rstrip() for line in self.body.splitlines()).strip("\n")
+        # split("\n"), not splitlines(): a lone "\r" is not a line break in Lean.
+        body = "\n".join(line.rstrip() for line in self.body.split("\n")).strip("\n")
         digest = hashlib.blake2b(digest_size=16)
         digest.update(self.header.encode())
         digest.update(b"\x00")

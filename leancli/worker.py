@@ -12,7 +12,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from leancli.audit import ALLOWED_AXIOMS, declared_names, judge_axioms, parse_axioms_message
+from leancli.audit import (
+    ALLOWED_AXIOMS,
+    declared_names,
+    find_cheats,
+    judge_axioms,
+    parse_axioms_message,
+)
 from leancli.options import WorkerConfig
 from leancli.protocol import Answer, CommandAnswer, ErrorAnswer, command_request
 from leancli.results import Status
@@ -92,6 +98,10 @@ class Worker:
 
     def run(self, task: Task) -> Outcome:
         started = time.monotonic()
+        if self.config.audit.enabled:
+            cheats = find_cheats(task.body)
+            if cheats:
+                return Outcome(Status.FAIL, 0.0, error="refused: " + "; ".join(cheats))
         try:
             env = self._env_for(task.header)
         except _HeaderError as exc:

@@ -7,14 +7,17 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 
 from leancli import CheckOptions, Item, ReplSpec, Status, check
+from leancli.executors.base import Event, Finished, IdleWorker
 from leancli.executors.local import LocalExecutor
 from leancli.options import WorkerConfig
+from leancli.worker import Outcome, Task
 
 
 def _options(fake_repl: str, **worker: object) -> CheckOptions:
@@ -151,3 +154,40 @@ def test_the_api_can_show_a_tqdm_bar(fake_repl: str, capsys: pytest.CaptureFixtu
     assert len(results) == 5
     err = capsys.readouterr().err
     assert "checking" in err and "5snippet" in err.replace(" ", "") and "pass=5" in err
+
+
+class _OneWorker:
+    """An executor stand-in that answers each task with `pass` on the next wait."""
+
+    size = 1
+
+    def __init__(self) -> None:
+        self._task: Task | None = None
+
+    def idle_workers(self) -> list[IdleWorker]:
+        return [] if self._task else [IdleWorker(0, frozenset())]
+
+    def submit(self, worker_id: int, task: Task) -> None:
+        self._task = task
+
+    def wait(self, timeout: float) -> list[Event]:
+        task, self._task = self._task, None
+        return [Finished(task, Outcome(Status.PASS, 0.0))] if task else []
+
+    def close(self) -> None:
+        pass
+
+
+def test_copies_of_a_snippet_in_flight_do_not_pile_up_in_memory(fake_repl: str) -> None:
+    pulled = 0
+
+    def source() -> Iterator[Item]:
+        nonlocal pulled
+        for line in range(1, 100_001):
+            pulled += 1
+            yield Item(line, None, "theorem t : True := trivial")
+
+    results = check(source(), _options(fake_repl), executor=_OneWorker())  # type: ignore[arg-type]
+    first = next(results)
+    assert first.line == 1 and pulled <= 100  # read no further than the window
+    assert sum(1 for _ in results) == 99_999
