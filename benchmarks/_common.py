@@ -9,7 +9,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,8 @@ PYTHON = sys.executable
 FAKE_REPL = ROOT / "tests" / "fake_repl.py"
 REPL_COMMAND = f"{PYTHON} {FAKE_REPL}"
 LEANCLI = [PYTHON, "-m", "leancli"]
+# Runs in a thread while `leancli check` runs: (its pid, an event set when it has exited).
+During = Callable[[int, threading.Event], None]
 
 
 def workdir(prefix: str) -> Path:
@@ -86,7 +88,7 @@ def run_check(
     workers: int = 2,
     watch_rss: bool = False,
     read_output: bool = True,
-    during: Any = None,
+    during: During | None = None,
 ) -> CliRun:
     """Time one `leancli check` run with the simulated REPL.
 
@@ -130,9 +132,9 @@ def run_check(
     stop.set()
     for thread in threads:
         thread.join()
-    if not output.exists():
+    if process.returncode not in (0, 1) or not output.exists():
         message = stderr.decode(errors="replace")[-2000:]
-        raise RuntimeError(f"leancli check exited {process.returncode} with no output:\n{message}")
+        raise RuntimeError(f"leancli check exited {process.returncode}:\n{message}")
     results, broken = read_results(output) if read_output else ([], 0)
     peak = max((rss for _, rss in samples), default=0)
     return CliRun(wall, process.returncode, stderr.decode(), results, broken, peak, samples)
@@ -161,7 +163,7 @@ def median_wall(argv: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
-def mib(size: int) -> float:
+def mib(size: float) -> float:
     return size / 2**20
 
 

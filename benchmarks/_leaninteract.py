@@ -86,6 +86,7 @@ def _check(task: tuple[int, str, str]) -> tuple[int, str]:
 class PoolRun:
     wall: float
     statuses: dict[str, int]
+    imports: int = 0
 
 
 def default_chunksize(tasks: int, workers: int) -> int:

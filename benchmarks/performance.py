@@ -5,10 +5,10 @@ Runs the simulated REPL (tests/fake_repl.py) on 2 workers and prints:
   (b) wall time against the ideal for a heavy-tailed cost mix, leancli vs LeanInteract;
   (c) header imports against workers x headers for interleaved headers;
   (d) REPL commands and time saved by deduplication;
-  (e) peak RSS of the leancli parent process alone for a 1M-line input;
+  (e) peak RSS of the leancli parent process alone for 1M-line inputs;
   (f) `leancli --help` and `leancli check --help` wall time.
 
-    .venv/bin/python benchmarks/performance.py [--quick] [--lines N] [--only a,b,...]
+    .venv/bin/python benchmarks/performance.py [--quick] [--lines N] [--only abcdef]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import platform
 import random
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import _leaninteract as li
@@ -42,10 +42,16 @@ WORKERS = 2
 SEED = 20240601
 HEADER = "import Mathlib"
 IMPORT_SECONDS = 0.5
+Task = tuple[str, str]  # (header, body)
 
 
 def _code(header: str, body: str) -> str:
     return f"{header}\n{body}" if header else body
+
+
+def _write(path: Path, tasks: Iterable[Task]) -> Path:
+    write_jsonl(path, ({"id": f"s{i}", "code": _code(h, b)} for i, (h, b) in enumerate(tasks)))
+    return path
 
 
 def _imports(log: Path) -> int:
@@ -59,10 +65,22 @@ def _statuses(run: CliRun) -> str:
     return ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
 
 
+def _big_body(i: int) -> str:
+    """About 3.4 KB of Lean: 20 small theorems with comments, as a prover's output might be."""
+    return "\n".join(
+        f"theorem p{i}_{k} (a b : ℕ) (h : a ≤ b) : a + {k} ≤ b + {k} := by\n"
+        f"  -- step {k}\n"
+        f"  have h' : a + {k} ≤ b + {k} := Nat.add_le_add_right h {k}\n"
+        "  simpa using h'"
+        for k in range(20)
+    )
+
+
 class Bench:
     def __init__(self, quick: bool, lines: int, distinct_lines: int, leaninteract: bool) -> None:
         self.quick = quick
         self.lines = lines
+        self.identical_lines = lines // 4
         self.distinct_lines = distinct_lines
         self.li_version = li.available() if leaninteract else None
         self.root = workdir("perf")
@@ -71,121 +89,113 @@ class Bench:
         if self.li_version:
             self.repl_dir, self.lake = li.make_repl_dir(self.root / "li", PYTHON, FAKE_REPL)
 
-    def leaninteract(
-        self, name: str, tasks: list[tuple[str, str]], chunksize: int
-    ) -> tuple[li.PoolRun, int] | None:
+    def leaninteract(self, tasks: list[Task], chunksize: int) -> li.PoolRun | None:
         if not self.li_version:
             return None
-        log = self.root / f"{name}-li-imports.log"
+        log = self.root / "li-imports.log"
+        log.unlink(missing_ok=True)
         env = fake_env(IMPORT_SECONDS=IMPORT_SECONDS, LOG=str(log))
         run = li.run_pool(
             tasks, self.repl_dir, self.lake, workers=WORKERS, chunksize=chunksize, env=env
         )
-        return run, _imports(log)
+        run.imports = _imports(log)
+        return run
 
     # (a) ----------------------------------------------------------------------------------
     def throughput(self) -> None:
-        count = 500 if self.quick else 3000
-        tasks = [(HEADER, f"theorem t{i} : {i} + 0 = {i} := rfl") for i in range(count)]
-        path = self.root / "a.jsonl"
-        write_jsonl(path, ({"id": f"a{i}", "code": _code(h, b)} for i, (h, b) in enumerate(tasks)))
+        count = 300 if self.quick else 3000
+        small = [(HEADER, f"theorem t{i} : {i} + 0 = {i} := rfl") for i in range(count)]
+        print(f"(a) zero-cost snippets, header {HEADER!r} ({IMPORT_SECONDS} s per import)")
+        rate = self._throughput("tiny", small)
+        self.summary.append(["(a) zero-cost snippets/s", f"{rate:.0f}/s", ">= 1.5x LeanInteract"])
+        count = 100 if self.quick else 1000
+        self._throughput("3.4 KB", [(HEADER, _big_body(i)) for i in range(count)])
+
+    def _throughput(self, name: str, tasks: list[Task]) -> float:
+        path = _write(self.root / "a.jsonl", tasks)
         env = fake_env(IMPORT_SECONDS=IMPORT_SECONDS)
-        print(f"(a) {count} zero-cost snippets, header {HEADER!r} ({IMPORT_SECONDS} s import)")
-        rates = {}
+        count = len(tasks)
+        rates: dict[str, float] = {}
         for label, options in (("leancli", ()), ("leancli --no-audit", ("--no-audit",))):
             run = run_check(path, *options, env=env)
             rates[label] = count / run.wall
-            print(
-                f"    {label + ':':<19} {run.wall:6.2f} s  {rates[label]:7.1f} snippets/s  ", end=""
-            )
-            print(f"[{_statuses(run)}]")
-        self.summary.append(
-            ["(a) zero-cost snippets/s", f"{rates['leancli']:.0f}/s", ">= 1.5x LeanInteract"]
-        )
-        other = self.leaninteract("a", tasks, li.default_chunksize(count, WORKERS))
-        other_rate = count / other[0].wall if other else None
-        if other is not None and other_rate is not None:
-            pool, imports = other
-            print(
-                f"    {'LeanInteract:':<19} {pool.wall:6.2f} s  {other_rate:7.1f} snippets/s  ",
-                end="",
-            )
-            print(f"[{pool.statuses}; {imports} imports]")
+            print(f"    {count} {name}, {label + ':':<19} {run.wall:6.2f} s ", end="")
+            print(f"{rates[label]:6.0f} snippets/s  [{_statuses(run)}]")
+        pool = self.leaninteract(tasks, li.default_chunksize(count, WORKERS))
+        other = count / pool.wall if pool else 0.0
+        if pool is not None:
+            print(f"    {count} {name}, {'LeanInteract:':<19} {pool.wall:6.2f} s ", end="")
+            print(f"{other:6.0f} snippets/s  [{pool.statuses}; {pool.imports} imports]")
         for label, rate in rates.items():
-            versus = (
-                ["-", "-"]
-                if other_rate is None
-                else [f"{other_rate:.0f}", f"{rate / other_rate:.2f}x"]
-            )
-            self.versus.append([f"(a) snippets/s, {label}", f"{rate:.0f}", *versus])
+            ratio = [f"{other:.0f}", f"{rate / other:.2f}x"] if other else ["-", "-"]
+            self.versus.append([f"(a) {name} snippets/s, {label}", f"{rate:.0f}", *ratio])
+        return rates["leancli"]
 
     # (b) ----------------------------------------------------------------------------------
     def heavy_tail(self) -> None:
         rng = random.Random(SEED)
-        count, big = (80, [2.0]) if self.quick else (300, [2.0, 3.0, 4.0])
-        costs = [min(4.0, max(0.005, rng.lognormvariate(math.log(0.1), 1.0))) for _ in range(count)]
+        count, big = (40, [1.0]) if self.quick else (300, [2.0, 3.0, 4.0])
+        costs = [
+            round(min(4.0, max(0.005, rng.lognormvariate(math.log(0.1), 1.0))), 3)
+            for _ in range(count)
+        ]
         for cost in big:
             costs[rng.randrange(count)] = cost
         tasks = [
-            (HEADER, f"theorem h{i} : True := by\n  -- fake: sleep {cost:.3f}\n  trivial")
+            (HEADER, f"theorem h{i} : True := by\n  -- fake: sleep {cost}\n  trivial")
             for i, cost in enumerate(costs)
         ]
         ideal = sum(costs) / WORKERS + IMPORT_SECONDS
-        path = self.root / "b.jsonl"
-        write_jsonl(path, ({"id": f"b{i}", "code": _code(h, b)} for i, (h, b) in enumerate(tasks)))
-        run = run_check(path, env=fake_env(IMPORT_SECONDS=IMPORT_SECONDS))
         print(
-            f"(b) {count} snippets, lognormal cost (median 0.1 s, sigma 1) + {len(big)} "
-            f"multi-second; sum {sum(costs):.1f} s, max {max(costs):.1f} s; "
-            f"ideal = sum/{WORKERS} + 1 import = {ideal:.2f} s"
+            f"(b) {count} snippets, lognormal cost (median 0.1 s, sigma 1) and {len(big)} "
+            f"multi-second;\n    sum {sum(costs):.1f} s, max {max(costs):.1f} s, "
+            f"ideal = sum / {WORKERS} + one import = {ideal:.2f} s"
         )
-        efficiency = ideal / run.wall
-        print(f"    leancli:      {run.wall:6.2f} s  ideal/measured {efficiency:.3f}  ", end="")
-        print(f"(measured/ideal {run.wall / ideal:.3f})  [{_statuses(run)}]")
-        self.summary.append(
-            ["(b) heavy tail ideal/measured", f"{efficiency:.3f}", ">= 0.95, ahead of LeanInteract"]
-        )
-        other = self.leaninteract("b", tasks, chunksize=1)
-        if other is None:
-            self.versus.append(["(b) ideal/measured", f"{efficiency:.3f}", "-", "-"])
-            return
-        pool, _ = other
-        other_efficiency = ideal / pool.wall
-        print(
-            f"    LeanInteract: {pool.wall:6.2f} s  ideal/measured {other_efficiency:.3f}  "
-            f"(measured/ideal {pool.wall / ideal:.3f})  [{pool.statuses}]"
-        )
-        ratio = f"{efficiency / other_efficiency:.2f}x"
-        row = ["(b) ideal/measured", f"{efficiency:.3f}", f"{other_efficiency:.3f}", ratio]
-        self.versus.append(row)
+        path = _write(self.root / "b.jsonl", tasks)
+        env = fake_env(IMPORT_SECONDS=IMPORT_SECONDS)
+        for label, options in (("leancli", ()), ("leancli --no-audit", ("--no-audit",))):
+            run = run_check(path, *options, env=env)
+            mine = ideal / run.wall
+            print(f"    {label + ':':<19} {run.wall:6.2f} s, ideal/measured {mine:.3f}  ", end="")
+            print(f"[{_statuses(run)}]")
+            if label == "leancli":
+                target = ">= 0.95, ahead of LeanInteract"
+                self.summary.append(["(b) heavy tail, ideal/measured", f"{mine:.3f}", target])
+            self.versus.append([f"(b) ideal/measured, {label}", f"{mine:.3f}"])
+        pool = self.leaninteract(tasks, chunksize=1)
+        other = ideal / pool.wall if pool else 0.0
+        if pool is not None:
+            print(
+                f"    {'LeanInteract:':<19} {pool.wall:6.2f} s, ideal/measured {other:.3f}  ",
+                end="",
+            )
+            print(f"[{pool.statuses}]")
+        for row in self.versus[-2:]:
+            row += [f"{other:.3f}", f"{float(row[1]) / other:.2f}x"] if other else ["-", "-"]
 
     # (c) ----------------------------------------------------------------------------------
     def imports(self) -> None:
         headers = ["import Mathlib", "import Aesop", "import Batteries\nimport Qq"]
-        count = 150 if self.quick else 600
-        path = self.root / "c.jsonl"
-        records = (
-            {"id": f"c{i}", "code": _code(headers[i % 3], f"example : {i} = {i} := rfl")}
-            for i in range(count)
-        )
-        write_jsonl(path, records)
+        count = 90 if self.quick else 600
+        tasks = [(headers[i % 3], f"example : {i} = {i} := rfl") for i in range(count)]
         log = self.root / "c-imports.log"
-        run = run_check(path, env=fake_env(IMPORT_SECONDS=0.3, LOG=str(log)))
-        imports = _imports(log)
-        bound = WORKERS * len(headers)
-        print(f"(c) {count} snippets, {len(headers)} headers interleaved, 0.3 s per import")
-        print(f"    imports: {imports} (workers x headers = {bound}; {run.wall:.2f} s)")
+        run = run_check(
+            _write(self.root / "c.jsonl", tasks), env=fake_env(IMPORT_SECONDS=0.3, LOG=str(log))
+        )
+        imports, bound = _imports(log), WORKERS * len(headers)
+        print(f"(c) {count} snippets, {len(headers)} headers interleaved, 0.3 s per import:")
+        print(f"    {imports} imports (workers x headers = {bound}); {run.wall:.2f} s")
         self.summary.append(["(c) header imports", str(imports), f"<= {bound} (workers x headers)"])
 
     # (d) ----------------------------------------------------------------------------------
     def dedup(self) -> None:
         rng = random.Random(SEED + 4)
-        count = 300 if self.quick else 1000
+        count = 150 if self.quick else 1000
         unique = count * 7 // 10
-        bodies = [
-            f"theorem d{i} : {i} = {i} := by\n  -- fake: sleep 0.02\n  rfl" for i in range(unique)
+        originals = [
+            _code(HEADER, f"theorem d{i} : {i} = {i} := by\n  -- fake: sleep 0.02\n  rfl")
+            for i in range(unique)
         ]
-        originals = [_code(HEADER, body) for body in bodies]
         codes = list(originals)
         for index in range(count - unique):
             code = originals[rng.randrange(unique)]
@@ -197,76 +207,70 @@ class Bench:
         path = self.root / "d.jsonl"
         write_jsonl(path, ({"id": f"d{i}", "code": code} for i, code in enumerate(codes)))
         env = fake_env(IMPORT_SECONDS=IMPORT_SECONDS)
-        with_dedup = run_check(path, env=env)
-        without = run_check(path, "--no-dedup", env=env)
-        copies = sum(1 for r in with_dedup.results if r.get("duplicate_of") is not None)
-        commands = len(with_dedup.results) - copies
-        saved = 1 - with_dedup.wall / without.wall
-        print(f"(d) {count} snippets of which {count - unique} duplicates (1/6 with trailing")
-        print("    spaces, 1/6 with CRLF), 0.02 s each")
+        deduped = run_check(path, env=env)
+        plain = run_check(path, "--no-dedup", env=env)
+        copies = sum(1 for result in deduped.results if result.get("duplicate_of") is not None)
         print(
-            f"    dedup:    {with_dedup.wall:6.2f} s, {copies} results with duplicate_of, "
-            f"{commands} REPL commands"
+            f"(d) {count} snippets (0.02 s each), {count - unique} of them duplicates "
+            "(1/6 with trailing spaces, 1/6 with CRLF):"
         )
-        print(
-            f"    no-dedup: {without.wall:6.2f} s, {len(without.results)} REPL commands; "
-            f"dedup saves {count - commands} commands and {saved:.0%} of the time"
-        )
-        self.summary.append(
-            ["(d) commands saved by dedup", f"{count - commands} of {count - unique}", "all"]
-        )
+        print(f"    dedup:    {deduped.wall:6.2f} s, {copies} results with duplicate_of, ", end="")
+        print(f"{count - copies} REPL commands")
+        print(f"    no-dedup: {plain.wall:6.2f} s, {count} REPL commands; ", end="")
+        print(f"dedup saves {copies} commands and {1 - deduped.wall / plain.wall:.0%} of the time")
+        self.summary.append(["(d) commands saved by dedup", f"{copies} of {count - unique}", "all"])
 
     # (e) ----------------------------------------------------------------------------------
     def parent_rss(self) -> None:
-        cycle = 1000 if self.quick else 5000
-        print("(e) peak RSS of the leancli parent process (polled every 50 ms)")
-        env = fake_env(COST=0)
+        print("(e) peak RSS of the leancli parent process alone (polled every 50 ms):")
+        cycle = 500 if self.quick else 5000
 
-        def cycled() -> Iterator[dict[str, str]]:
+        def cycled() -> Iterator[Task]:
             for i in range(self.lines):
-                j = i % cycle
-                yield {"id": f"e{i}", "code": f"theorem e{j} : {j} = {j} := rfl"}
+                yield "", f"theorem e{i % cycle} : {i % cycle} = {i % cycle} := rfl"
 
-        path = self.root / "e-cycled.jsonl"
-        write_jsonl(path, cycled())
-        run = run_check(path, env=env, watch_rss=True, read_output=False)
-        peak = mib(run.peak_rss)
-        print(f"    {self.lines} lines, {cycle} distinct snippets cycled (the rest deduplicated):")
-        print(f"      peak {peak:.0f} MiB; {run.wall:.1f} s, {self.lines / run.wall:.0f} lines/s")
-        self.summary.append([f"(e) parent RSS, {self.lines} lines", f"{peak:.0f} MiB", "< 150 MB"])
-        path.unlink()
-
-        same = ({"id": f"s{i}", "code": "theorem s : 1 = 1 := rfl"} for i in range(self.lines))
-        path = self.root / "e-same.jsonl"
-        write_jsonl(path, same)
-        run = run_check(
-            path, env=fake_env(IMPORT_SECONDS=IMPORT_SECONDS), watch_rss=True, read_output=False
+        base = self._rss(
+            f"{self.lines} lines, {cycle} distinct snippets cycled (the rest answered by dedup)",
+            cycled(),
+            f"(e) parent RSS, {self.lines} lines",
         )
-        peak = mib(run.peak_rss)
-        print(f"    {self.lines} lines, all one snippet (copies of an in-flight snippet):")
-        print(f"      peak {peak:.0f} MiB; {run.wall:.1f} s")
-        self.summary.append(
-            [f"(e) parent RSS, {self.lines} identical lines", f"{peak:.0f} MiB", "< 150 MB"]
+        count = self.identical_lines
+        same = (("", "theorem s : 1 = 1 := rfl") for _ in range(count))
+        run = self._rss(
+            f"{count} lines, all one snippet (copies of a snippet still in flight)",
+            same,
+            f"(e) parent RSS, {count} identical lines",
         )
-        path.unlink()
-
+        per_million = (run.peak_rss - base.peak_rss) * 1_000_000 / count
+        print(f"      grows {mib(per_million):.0f} MiB per million such lines over the first run")
         count = self.distinct_lines
-        distinct = (
-            {"id": f"u{i}", "code": f"theorem u{i} : {i} = {i} := rfl"} for i in range(count)
+        distinct = (("", f"theorem u{i} : {i} = {i} := rfl") for i in range(count))
+        run = self._rss(
+            f"{count} distinct lines (each one a REPL command)",
+            distinct,
+            f"(e) parent RSS, {count} distinct lines",
         )
-        path = self.root / "e-distinct.jsonl"
-        write_jsonl(path, distinct)
+        if not self.quick:
+            minutes = 1_000_000 / (count / run.wall) / 60
+            print(
+                f"      so 1M distinct lines would take about {minutes:.0f} min at this rate "
+                "(start-up included)"
+            )
+
+    def _rss(self, what: str, tasks: Iterable[Task], item: str) -> CliRun:
+        path = _write(self.root / "e.jsonl", tasks)
+        env = fake_env(IMPORT_SECONDS=IMPORT_SECONDS)
         run = run_check(path, env=env, watch_rss=True, read_output=False)
-        rate = count / run.wall
-        half = [rss for when, rss in run.rss_samples if when <= run.wall / 2]
-        print(f"    {count} distinct lines (each one a REPL command): peak {mib(run.peak_rss):.0f}")
-        print(
-            f"      MiB (at half time {mib(max(half, default=0)):.0f} MiB); {rate:.0f} lines/s, "
-            f"so 1M distinct lines would take {1_000_000 / rate / 60:.0f} min"
-        )
-        self.summary.append(
-            [f"(e) parent RSS, {count} distinct", f"{mib(run.peak_rss):.0f} MiB", "< 150 MB"]
-        )
+        path.unlink()
+        output = path.with_suffix(".results.jsonl")
+        with output.open("rb") as handle:
+            lines = sum(1 for _ in handle)
+        output.unlink()
+        half = max((rss for when, rss in run.rss_samples if when <= run.wall / 2), default=0)
+        print(f"    {what}:\n      peak {mib(run.peak_rss):.0f} MiB (at half time ", end="")
+        print(f"{mib(half):.0f} MiB); {run.wall:.1f} s, {lines / run.wall:.0f} lines/s")
+        self.summary.append([item, f"{mib(run.peak_rss):.0f} MiB", "< 150 MB"])
+        return run
 
     # (f) ----------------------------------------------------------------------------------
     def help_time(self) -> None:
@@ -283,21 +287,32 @@ class Bench:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a ~30 s version with less input")
-    parser.add_argument("--lines", type=int, help="lines of the (e) inputs [1000000; quick 100000]")
     parser.add_argument(
-        "--distinct-lines", type=int, help="lines of the all-distinct (e) input [10000; quick 2000]"
+        "--lines",
+        type=int,
+        help="lines of the (e) input [1000000; quick 20000]; a quarter for the identical one",
+    )
+    parser.add_argument("--identical-lines", type=int, help="lines of the identical (e) input")
+    parser.add_argument(
+        "--distinct-lines", type=int, help="lines of the all-distinct (e) input [3000; quick 300]"
     )
     parser.add_argument("--only", default="abcdef", help="sections to run, e.g. 'ab'")
     parser.add_argument("--no-leaninteract", action="store_true", help="skip LeanInteract")
     args = parser.parse_args()
-    lines = args.lines or (100_000 if args.quick else 1_000_000)
-    distinct = args.distinct_lines or (2000 if args.quick else 10_000)
+    lines = args.lines or (20_000 if args.quick else 1_000_000)
+    distinct = args.distinct_lines or (300 if args.quick else 3000)
     bench = Bench(args.quick, lines, distinct, not args.no_leaninteract)
-    cores = len(os.sched_getaffinity(0))
+    bench.identical_lines = args.identical_lines or bench.identical_lines
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    if args.no_leaninteract:
+        other = "not run (--no-leaninteract)"
+    else:
+        other = bench.li_version or "not installed (pip install lean-interact)"
     print(
-        f"leancli benchmarks {datetime.date.today()}: {cores} cores, Python "
-        f"{platform.python_version()}, {WORKERS} workers, simulated REPL; LeanInteract "
-        f"{bench.li_version or 'not run (pip install lean-interact)'}"
+        f"leancli benchmarks {datetime.datetime.now():%Y-%m-%d %H:%M}: "
+        f"{len(os.sched_getaffinity(0))} cores (load average {load}), "
+        f"Python {platform.python_version()}, {WORKERS} workers, simulated REPL; "
+        f"LeanInteract {other}"
     )
     sections = {
         "a": bench.throughput,
@@ -316,6 +331,7 @@ def main() -> None:
         print(table(bench.versus))
         print()
     print(table(bench.summary))
+    print(f"load average at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":
