@@ -34,6 +34,8 @@ _ID_CHAR = re.compile(f"[{_ID_REST}]")
 # end (h' is an identifier), else its quote would be mistaken for the literal's.
 _CHAR = re.compile(r"'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|.)|[^\\'\n])'")
 _RAW_STRING = re.compile(r'r(#*)"')
+_SPECIAL = re.compile(r"""--|/-|[«"']|r(?=#*")""")
+_COMMENT_MARK = re.compile(r"/-|-/")
 
 
 def _lex(text: str) -> Iterator[tuple[str, str]]:
@@ -59,13 +61,13 @@ def _lex(text: str) -> Iterator[tuple[str, str]]:
         elif text.startswith("/-", i):
             yield from flush(i)
             depth, j = 1, i + 2
-            while j < n and depth:
-                if text.startswith("/-", j):
-                    depth, j = depth + 1, j + 2
-                elif text.startswith("-/", j):
-                    depth, j = depth - 1, j + 2
-                else:
-                    j += 1
+            while depth:
+                mark = _COMMENT_MARK.search(text, j)
+                if mark is None:
+                    j = n
+                    break
+                depth += 1 if mark.group() == "/-" else -1
+                j = mark.end()
             yield "comment", text[i:j]
             i = start = j
         elif ch == "«":
@@ -90,7 +92,9 @@ def _lex(text: str) -> Iterator[tuple[str, str]]:
             yield "string", char.group()
             i = start = char.end()
         else:
-            i += 1
+            # Jump to the next character that can start a comment, string or name.
+            special = _SPECIAL.search(text, i + 1)
+            i = n if special is None else special.start()
     yield from flush(n)
 
 
@@ -189,7 +193,14 @@ def declared_names(body: str) -> list[str]:
 # --- cheats -----------------------------------------------------------------------------
 
 
-_CHEAT_WORDS = re.compile(r"axiom|skipKernelTC|addDeclWithoutChecking|implemented_by|extern|#exit")
+_CHEAT_WORDS = re.compile(
+    r"axiom|skipKernelTC|addDeclWithoutChecking|implemented_by|extern|#exit|macro|elab|syntax"
+)
+# Ways to give a command a new meaning; with "print" in the text they could rewrite the
+# `#print axioms` the audit runs in the snippet's environment.
+_SYNTAX_EXTENSIONS = frozenset(
+    {"macro_rules", "elab_rules", "macro", "elab", "syntax", "command_elab"}
+)
 
 
 def find_cheats(body: str) -> list[str]:
@@ -205,6 +216,8 @@ def find_cheats(body: str) -> list[str]:
       decision procedure can be made to return `true` for a false proposition.
     - `#exit`: Lean stops reading the file, so whatever follows (the theorem, or the
       `#print axioms` added to audit it) is never checked.
+    - a macro, elaborator or syntax definition in a text that mentions `print`: it
+      could give `#print axioms`, which the audit runs afterwards, another meaning.
     Not flagged: `unsafe` and `partial` defs (safe declarations cannot use unsafe ones,
     and partial ones are opaque to the kernel), `native_decide` itself (judged by its
     axioms in `judge_axioms`), and `sorry` (seen in messages and as `sorryAx`).
@@ -228,6 +241,8 @@ def find_cheats(body: str) -> list[str]:
             reasons[f"`@[{token}]` swaps in compiled code that `native_decide` trusts"] = None
         elif token == "#exit":
             reasons["`#exit` stops Lean from checking the rest of the file"] = None
+    if _SYNTAX_EXTENSIONS.intersection(tokens) and any("print" in t.lower() for t in tokens):
+        reasons["new syntax or elaborators around `#print` could forge the axiom audit"] = None
     return list(reasons)
 
 

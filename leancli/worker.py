@@ -5,6 +5,7 @@ The same class runs inside a local pool process and inside a Ray actor.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -95,6 +96,11 @@ class Worker:
     @property
     def repl_pid(self) -> int | None:
         return self._session.pid
+
+    def start(self) -> None:
+        """Start the REPL now, so that its start-up overlaps with waiting for work."""
+        with contextlib.suppress(ReplFailure):  # the first task reports it
+            self._session.start()
 
     def run(self, task: Task) -> Outcome:
         started = time.monotonic()

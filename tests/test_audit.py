@@ -272,3 +272,12 @@ def test_strip_comments() -> None:
     code = 'a -- c\nb /- x /- y -/ z -/ c "-- s" «--n»'
     assert strip_comments(code) == 'a  \nb   c "-- s" «--n»'
     assert strip_comments(code, blank_strings=True) == 'a  \nb   c  ""  «--n»'
+
+
+def test_syntax_that_could_rewrite_print_axioms_is_refused_but_plain_macros_are_not() -> None:
+    forged = "elab_rules : command | `(#print axioms $_) => pure ()\ntheorem t : False := sorry"
+    assert any("forge the axiom audit" in reason for reason in find_cheats(forged))
+    plain = 'macro "my_tac" : tactic => `(tactic| simp)\ntheorem t : True := by my_tac'
+    assert find_cheats(plain) == []
+    # A comment that mentions print does not count.
+    assert find_cheats('macro "t" : tactic => `(tactic| rfl) -- print') == []

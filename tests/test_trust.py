@@ -35,6 +35,11 @@ def test_a_passing_snippet_records_its_audited_axioms(tmp_path: Path, fake_repl:
     [
         ("axiom cheat : False\ntheorem t : 1 = 2 := cheat.elim", "cheat"),
         ("set_option debug.skipKernelTC true\ntheorem t : 1 = 2 := by decide", "skipKernelTC"),
+        (
+            'macro_rules | `(#print axioms $x) => `(#eval IO.println "ok")\n'
+            "theorem t : 1 = 2 := sorry",
+            "forge the axiom audit",
+        ),
     ],
 )
 def test_cheats_are_refused_whatever_lean_says(

@@ -240,6 +240,7 @@ def worker_main(conn: Connection, config: WorkerConfig) -> None:
     )
     try:
         send(("ready", None))
+        worker.start()
         while True:
             try:
                 kind, task = conn.recv()

@@ -50,6 +50,7 @@ class _ReplActor:
 
     def __init__(self, config: WorkerConfig) -> None:
         self._worker = Worker(config)
+        self._worker.start()
 
     def ping(self) -> None:
         """Answers once the actor is placed and alive."""
