@@ -77,8 +77,11 @@ def _big_body(i: int) -> str:
 
 
 class Bench:
-    def __init__(self, quick: bool, lines: int, distinct_lines: int, leaninteract: bool) -> None:
+    def __init__(
+        self, quick: bool, lines: int, distinct_lines: int, leaninteract: bool, snippets: int
+    ) -> None:
         self.quick = quick
+        self.snippets = snippets
         self.lines = lines
         self.identical_lines = lines // 4
         self.distinct_lines = distinct_lines
@@ -103,12 +106,12 @@ class Bench:
 
     # (a) ----------------------------------------------------------------------------------
     def throughput(self) -> None:
-        count = 300 if self.quick else 3000
+        count = self.snippets
         small = [(HEADER, f"theorem t{i} : {i} + 0 = {i} := rfl") for i in range(count)]
         print(f"(a) zero-cost snippets, header {HEADER!r} ({IMPORT_SECONDS} s per import)")
         rate = self._throughput("tiny", small)
         self.summary.append(["(a) zero-cost snippets/s", f"{rate:.0f}/s", ">= 1.5x LeanInteract"])
-        count = 100 if self.quick else 1000
+        count = max(1, self.snippets // 3)
         self._throughput("3.4 KB", [(HEADER, _big_body(i)) for i in range(count)])
 
     def _throughput(self, name: str, tasks: list[Task]) -> float:
@@ -294,6 +297,9 @@ def main() -> None:
     )
     parser.add_argument("--identical-lines", type=int, help="lines of the identical (e) input")
     parser.add_argument(
+        "--snippets", type=int, help="tiny snippets of (a), a third as many 3.4 KB [3000]"
+    )
+    parser.add_argument(
         "--distinct-lines", type=int, help="lines of the all-distinct (e) input [3000; quick 300]"
     )
     parser.add_argument("--only", default="abcdef", help="sections to run, e.g. 'ab'")
@@ -301,7 +307,8 @@ def main() -> None:
     args = parser.parse_args()
     lines = args.lines or (20_000 if args.quick else 1_000_000)
     distinct = args.distinct_lines or (300 if args.quick else 3000)
-    bench = Bench(args.quick, lines, distinct, not args.no_leaninteract)
+    snippets = args.snippets or (300 if args.quick else 3000)
+    bench = Bench(args.quick, lines, distinct, not args.no_leaninteract, snippets)
     bench.identical_lines = args.identical_lines or bench.identical_lines
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     if args.no_leaninteract:

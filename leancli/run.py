@@ -175,12 +175,15 @@ class _Run:
             if freed or in_flight > 0:
                 return
             idle = idle[:1]
-        for worker in idle:
+        # Workers with nothing to do first; busy ones would only queue the task.
+        for worker in sorted(idle, key=lambda worker: worker.busy):
             while True:
                 last_group = self._last_group.get(worker.worker_id, "")
-                task = self._scheduler.pick(worker.headers, last_group)
+                # A busy worker would queue the task: only one that needs no import,
+                # so that nothing waits behind a long (or hopeless) header import.
+                task = self._scheduler.pick(worker.headers, last_group, loaded_only=worker.busy)
                 if task is None:
-                    return
+                    break
                 if self._header_is_hopeless(task.header):
                     yield from self._finish(task, _hopeless_header_outcome(self._options))
                     continue

@@ -33,10 +33,14 @@ class Scheduler:
         self._sequence += 1
         self._size += 1
 
-    def pick(self, loaded: Iterable[str] = (), group: str = "") -> Task | None:
-        """The next task for a worker with `loaded` headers that last ran `group`."""
+    def pick(
+        self, loaded: Iterable[str] = (), group: str = "", *, loaded_only: bool = False
+    ) -> Task | None:
+        """The next task for a worker with `loaded` headers that last ran `group`;
+        with `loaded_only`, none that would need a new import."""
+        loaded = frozenset(loaded)
         if group:
-            task = self._pick_group(group)
+            task = self._pick_group(group, loaded if loaded_only else None)
             if task is not None:
                 return task
         best_header: str | None = None
@@ -45,7 +49,7 @@ class Scheduler:
             queue = self._by_header.get(header)
             if queue and (best_age is None or queue[0][0] < best_age):
                 best_header, best_age = header, queue[0][0]
-        if best_header is None:
+        if best_header is None and not loaded_only:
             for header, queue in self._by_header.items():
                 if best_age is None or queue[0][0] < best_age:
                     best_header, best_age = header, queue[0][0]
@@ -58,8 +62,10 @@ class Scheduler:
         self._size -= 1
         return task
 
-    def _pick_group(self, group: str) -> Task | None:
+    def _pick_group(self, group: str, headers: frozenset[str] | None) -> Task | None:
         for header, queue in self._by_header.items():
+            if headers is not None and header not in headers:
+                continue
             for index, (_, task) in enumerate(queue):
                 if task.group == group:
                     del queue[index]

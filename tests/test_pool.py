@@ -191,3 +191,22 @@ def test_copies_of_a_snippet_in_flight_do_not_pile_up_in_memory(fake_repl: str) 
     first = next(results)
     assert first.line == 1 and pulled <= 100  # read no further than the window
     assert sum(1 for _ in results) == 99_999
+
+
+def test_a_task_queued_behind_a_slow_one_is_taken_back_for_an_idle_worker(
+    fake_repl: str,
+) -> None:
+    warm_up = [Item(n, f"warm{n}", f"theorem w{n} : True := trivial") for n in range(1, 5)]
+    slow = Item(10, "slow", "-- fake: sleep 4\ntheorem s : True := trivial")
+    quick = [
+        Item(n, f"q{n}", f"-- fake: sleep 0.05\ntheorem q{n} : True := trivial")
+        for n in range(11, 41)
+    ]
+    options = _options(fake_repl)
+    with LocalExecutor(options.worker, workers=2) as pool:
+        results = list(check([*warm_up, slow, *quick], options, executor=pool))
+        stolen = pool.stolen
+    assert sorted(r.line for r in results) == [1, 2, 3, 4, 10, *range(11, 41)]
+    assert all(r.status is Status.PASS for r in results)
+    assert stolen >= 1  # something was queued behind the slow snippet ...
+    assert results[-1].line == 10  # ... and did not wait for it

@@ -10,10 +10,14 @@ from leancli.worker import Outcome, Task
 
 @dataclass(frozen=True)
 class IdleWorker:
-    """A worker ready for a task, with the headers its REPL has loaded."""
+    """A worker ready for a task, with the headers its REPL has loaded.
+
+    `busy`: it is running a task already, and would queue this one behind it.
+    """
 
     worker_id: int
     headers: frozenset[str]
+    busy: bool = False
 
 
 @dataclass(frozen=True)

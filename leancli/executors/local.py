@@ -2,7 +2,11 @@
 
 `multiprocessing.Pool` hangs when a worker is SIGKILLed (CPython gh-66587) and
 `ProcessPoolExecutor` fails every pending item, so the parent watches one pipe and one
-process sentinel per worker itself and knows which task each worker holds.
+process sentinel per worker itself and knows which tasks each worker holds.
+
+Each worker holds up to PREFETCH tasks, so that it starts the next one without waiting
+for the parent; a task queued behind a slow one is taken back ("stolen") as soon as
+another worker has nothing to do, so no snippet waits behind another.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -27,6 +32,7 @@ from leancli.session import ReplAborted, kill_process_group, tree_rss
 from leancli.worker import Task, Worker
 
 MAX_START_FAILURES = 5
+PREFETCH = 2
 
 
 @dataclass
@@ -35,7 +41,8 @@ class _Slot:
     process: BaseProcess
     conn: Connection
     ready: bool = False
-    task: Task | None = None
+    queued: list[Task] = field(default_factory=list)  # the first one is running
+    stealing: int | None = None  # key of a queued task asked back
     done: int = 0
     headers: frozenset[str] = frozenset()
     repl_pids: list[int] = field(default_factory=list)  # the live REPL and a standby
@@ -52,6 +59,7 @@ class LocalExecutor:
         self._retiring: list[BaseProcess] = []
         self._start_failures = 0
         self.spawned = 0
+        self.stolen = 0
         for worker_id in range(workers):
             self._slots[worker_id] = self._spawn(worker_id)
 
@@ -61,21 +69,17 @@ class LocalExecutor:
 
     def idle_workers(self) -> list[IdleWorker]:
         return [
-            IdleWorker(slot.worker_id, slot.headers)
+            IdleWorker(slot.worker_id, slot.headers, busy=bool(slot.queued))
             for slot in self._slots.values()
-            if slot.ready and slot.task is None
+            if slot.ready and len(slot.queued) < PREFETCH and self._may_take_more(slot)
         ]
 
     def submit(self, worker_id: int, task: Task) -> None:
-        slot = self._slots[worker_id]
-        assert slot.ready and slot.task is None, "submit to a busy worker"
-        slot.task = task
-        # On a broken pipe its sentinel fires next, and the task comes back as Lost.
-        with contextlib.suppress(OSError):
-            slot.conn.send(("task", task))
+        self._send_task(self._slots[worker_id], task)
 
     def wait(self, timeout: float) -> list[Event]:
         self._reap_retired()
+        self._steal_for_idle_workers()
         handles: dict[Any, _Slot] = {}
         for slot in self._slots.values():
             handles[slot.conn] = slot
@@ -98,7 +102,7 @@ class LocalExecutor:
         sizes = {
             slot.worker_id: sum(tree_rss(pid) for pid in slot.repl_pids)
             for slot in self._slots.values()
-            if slot.ready and slot.task is None and slot.repl_pids
+            if slot.ready and not slot.queued and slot.repl_pids
         }
         if not sizes:
             return False
@@ -111,7 +115,7 @@ class LocalExecutor:
     def close(self) -> None:
         """Stop idle workers, kill busy ones (their snippets are abandoned) and every REPL."""
         for slot in self._slots.values():
-            if slot.task is None:
+            if not slot.queued:
                 with contextlib.suppress(OSError):
                     slot.conn.send(("stop", None))
             else:
@@ -132,6 +136,38 @@ class LocalExecutor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _may_take_more(self, slot: _Slot) -> bool:
+        # A worker due for replacement takes nothing more, so none is left on it.
+        return not self._max_tasks or slot.done + len(slot.queued) < self._max_tasks
+
+    def _send_task(self, slot: _Slot, task: Task) -> None:
+        slot.queued.append(task)
+        # On a broken pipe its sentinel fires next, and the task comes back as Lost.
+        with contextlib.suppress(OSError):
+            slot.conn.send(("task", task))
+
+    def _steal_for_idle_workers(self) -> None:
+        """Ask back a task queued behind a running one while another worker is idle.
+
+        The run loop gave an idle worker nothing, so no task is pending elsewhere."""
+        idle = [s for s in self._slots.values() if s.ready and not s.queued]
+        for slot in self._slots.values():
+            if not idle:
+                return
+            if len(slot.queued) > 1 and slot.stealing is None:
+                slot.stealing = slot.queued[-1].key
+                with contextlib.suppress(OSError):
+                    slot.conn.send(("cancel", slot.stealing))
+                idle.pop()
+
+    def _rehome(self, task: Task) -> None:
+        """A task given back by its worker goes to the least busy one, its header first."""
+        candidates = [s for s in self._slots.values() if s.ready] or list(self._slots.values())
+        target = min(
+            candidates, key=lambda s: (len(s.queued), task.header not in s.headers, s.worker_id)
+        )
+        self._send_task(target, task)
 
     def _spawn(self, worker_id: int) -> _Slot:
         parent_conn, child_conn = self._context.Pipe(duplex=True)
@@ -157,14 +193,20 @@ class LocalExecutor:
             self._start_failures = 0
         elif kind == "repl":
             slot.repl_pids = [*slot.repl_pids[-3:], payload]
+        elif kind == "cancelled":
+            task = _take(slot.queued, payload)
+            slot.stealing = None
+            self.stolen += 1
+            self._rehome(task)
         elif kind == "done":
-            outcome, headers = payload
-            task, slot.task = slot.task, None
-            assert task is not None
+            key, outcome, headers = payload
+            task = _take(slot.queued, key)
+            if slot.stealing == key:
+                slot.stealing = None  # it had started before our request arrived
             slot.headers = headers
             slot.done += 1
             events.append(Finished(task, outcome))
-            if self._max_tasks and slot.done >= self._max_tasks:
+            if self._max_tasks and slot.done >= self._max_tasks and not slot.queued:
                 self._retire(slot)
 
     def _drain(self, slot: _Slot, events: list[Event]) -> None:
@@ -184,13 +226,17 @@ class LocalExecutor:
         slot.process.join(timeout=1.0)
         code = slot.process.exitcode
         self._kill(slot)
-        if slot.task is not None:
-            events.append(Lost(slot.task, f"worker process died ({_describe(code)})"))
+        replacement = self._slots[slot.worker_id] = self._spawn(slot.worker_id)
+        if slot.queued:
+            # Only the running task can be the culprit; the ones queued behind it had
+            # not started and go to the replacement as they are.
+            events.append(Lost(slot.queued[0], f"worker process died ({_describe(code)})"))
+            for task in slot.queued[1:]:
+                self._send_task(replacement, task)
         elif not slot.ready:
             self._start_failures += 1
             if self._start_failures > MAX_START_FAILURES:
                 raise RuntimeError(f"worker processes die on start ({_describe(code)})")
-        self._slots[slot.worker_id] = self._spawn(slot.worker_id)
 
     def _kill(self, slot: _Slot) -> None:
         if slot.process.is_alive():
@@ -210,6 +256,13 @@ class LocalExecutor:
         self._retiring = still
 
 
+def _take(tasks: list[Task], key: int) -> Task:
+    for index, task in enumerate(tasks):
+        if task.key == key:
+            return tasks.pop(index)
+    raise AssertionError(f"worker answered for task {key}, which it does not hold")
+
+
 def _describe(code: int | None) -> str:
     if code is None:
         return "still running"
@@ -227,36 +280,70 @@ def worker_main(conn: Connection, config: WorkerConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
     _exit_with_parent(parent)
-    sending = threading.Lock()  # a standby REPL is started from another thread
+    _WorkerLoop(conn, config, parent).serve()
 
-    def send(message: tuple[str, Any]) -> None:
-        with sending:
-            conn.send(message)
 
-    worker = Worker(
-        config,
-        should_abort=lambda: os.getppid() != parent,
-        on_repl_start=lambda pid: send(("repl", pid)),
-    )
-    try:
-        send(("ready", None))
-        worker.start()
-        while True:
-            try:
-                kind, task = conn.recv()
-            except (EOFError, OSError):
-                return
-            if kind == "recycle":
-                worker.close()
-                continue
-            if kind != "task":
-                return
-            outcome = worker.run(task)
-            send(("done", (outcome, worker.headers)))
-    except (ReplAborted, BrokenPipeError, SystemExit):
-        return
-    finally:
-        worker.close()
+class _WorkerLoop:
+    """Reads tasks, cancels, recycles and stops from the parent; runs tasks in order."""
+
+    def __init__(self, conn: Connection, config: WorkerConfig, parent: int) -> None:
+        self._conn = conn
+        self._parent = parent
+        self._sending = threading.Lock()  # a standby REPL is started from another thread
+        self._queue: deque[Task] = deque()
+        self._stopping = False
+        self._worker = Worker(
+            config,
+            should_abort=self._tick,
+            on_repl_start=lambda pid: self._send(("repl", pid)),
+        )
+
+    def serve(self) -> None:
+        try:
+            self._send(("ready", None))
+            self._worker.start()
+            while not self._stopping:
+                self._read(block=not self._queue)
+                if self._queue and not self._stopping:
+                    task = self._queue.popleft()
+                    outcome = self._worker.run(task)
+                    self._send(("done", (task.key, outcome, self._worker.headers)))
+        except (ReplAborted, BrokenPipeError, EOFError, SystemExit):
+            return
+        finally:
+            self._worker.close()
+
+    def _tick(self) -> bool:
+        """Called while a snippet runs: answer the parent at once; True if it is gone."""
+        if threading.current_thread() is threading.main_thread():  # not the standby's
+            with contextlib.suppress(EOFError, OSError):
+                self._read(block=False)
+        return os.getppid() != self._parent
+
+    def _read(self, *, block: bool) -> None:
+        """Handle one message (waiting for it if `block`), then all that are waiting."""
+        if block:
+            self._handle(*self._conn.recv())
+        while self._conn.poll(0):
+            self._handle(*self._conn.recv())
+
+    def _handle(self, kind: str, payload: Any) -> None:
+        if kind == "task":
+            self._queue.append(payload)
+        elif kind == "cancel":
+            for task in self._queue:
+                if task.key == payload:
+                    self._queue.remove(task)
+                    self._send(("cancelled", task.key))
+                    break
+        elif kind == "recycle":
+            self._worker.close()
+        else:
+            self._stopping = True
+
+    def _send(self, message: tuple[str, Any]) -> None:
+        with self._sending:
+            self._conn.send(message)
 
 
 def _exit_with_parent(parent: int) -> None:
