@@ -82,6 +82,7 @@ class ReplSession:
         self._stderr_tail = bytearray()
         self._psutil: psutil.Process | None = None
         self._last_memory_check = 0.0
+        self.rss = 0  # as last measured
         self.peak_rss = 0
 
     @property
@@ -119,7 +120,7 @@ class ReplSession:
         self._frames = FrameBuffer()
         self._stderr_tail = bytearray()
         self._psutil = psutil.Process(self._process.pid)
-        self.peak_rss = 0
+        self.rss = self.peak_rss = 0
         if self._on_start is not None:
             self._on_start(self._process.pid)
 
@@ -212,7 +213,7 @@ class ReplSession:
             del self._stderr_tail[: len(self._stderr_tail) - STDERR_TAIL_BYTES]
 
     def _check_memory(self) -> None:
-        rss = self._tree_rss()
+        rss = self.rss = self._tree_rss()
         self.peak_rss = max(self.peak_rss, rss)
         limit = self.memory.rss_mb * 1024 * 1024
         if self.memory.rss_mb > 0 and rss > limit:

@@ -34,6 +34,8 @@ from leancli.session import (
 )
 from leancli.verdict import classify, first_error, shift_positions
 
+RECYCLE_AT_FRACTION = 0.8
+
 
 @dataclass(frozen=True, slots=True)
 class Task:
@@ -133,7 +135,15 @@ class Worker:
         if status is Status.PASS and self.config.audit.enabled:
             self._audit(task, answer.env, outcome)
             outcome.time = time.monotonic() - started
+        self._recycle_if_near_memory_limit()
         return outcome
+
+    def _recycle_if_near_memory_limit(self) -> None:
+        """A REPL keeps every environment it made, so it grows snippet by snippet; it is
+        replaced between snippets near the limit, not by failing an innocent one."""
+        limit = self.config.memory.rss_mb * 2**20
+        if limit and self._session.rss > RECYCLE_AT_FRACTION * limit:
+            self._restart()
 
     def _audit(self, task: Task, env: int, outcome: Outcome) -> None:
         """`#print axioms` for every declaration of a passing snippet, in its environment."""

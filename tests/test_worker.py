@@ -8,7 +8,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from leancli.options import ReplSpec, WorkerConfig
+from leancli.options import MemoryLimits, ReplSpec, WorkerConfig
 from leancli.results import Status
 from leancli.snippet import split_snippet
 from leancli.worker import Task, Worker
@@ -144,3 +144,17 @@ def test_standby_is_killed_with_its_worker(fake_repl: str, monkeypatch: pytest.M
     assert len(started) == 2
     for pid in started:
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_repl_near_its_memory_limit_is_replaced_between_snippets(fake_repl: str) -> None:
+    config = WorkerConfig(repl=ReplSpec.from_command(fake_repl), memory=MemoryLimits(rss_mb=220))
+    worker = Worker(config)
+    try:
+        grown = worker.run(_task(1, "-- fake: eat 180\ntheorem a : True := trivial"))
+        first = worker.repl_pid
+        assert grown.status is Status.PASS  # under the limit: not this snippet's fault
+        after = worker.run(_task(2, "-- fake: eat 100\ntheorem b : True := trivial"))
+        assert after.status is Status.PASS  # a fresh REPL had room for it
+        assert worker.repl_pid != first
+    finally:
+        worker.close()
