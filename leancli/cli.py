@@ -193,7 +193,11 @@ def check(
         cache_dir=cache,
         fingerprint=command.environment_fingerprint(found) if cache else "",
     )
-    raise typer.Exit(command.run(input_path, output, spec, options, settings))
+    try:
+        code = command.run(input_path, output, spec, options, settings)
+    except KeyboardInterrupt:  # before the run loop took over (starting workers, say)
+        code = command.EXIT_INTERRUPTED
+    raise typer.Exit(code)
 
 
 # --- cache -------------------------------------------------------------------------------
