@@ -36,6 +36,7 @@ from leancli.resume import DoneLines, ResumeError, prepare_output
 from leancli.run import check
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a process that SIGPIPE ended
 
 
 class UsageError(Exception):
@@ -193,6 +194,8 @@ def run(
             stopped = EXIT_INTERRUPTED
         except Terminated:
             stopped = EXIT_TERMINATED
+        except BrokenPipeError:  # the reader went away (`leancli check ... | head`)
+            stopped = EXIT_BROKEN_PIPE
         except ResumeError as exc:
             console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             stopped = EXIT_USAGE

@@ -226,3 +226,18 @@ def test_stray_prints_from_workers_never_reach_the_results(tmp_path: Path, fake_
     assert b"noise from a worker" in done.stderr
     assert b"noise" not in done.stdout
     assert len(read_jsonl(done.stdout)) == 3
+
+
+def test_a_reader_that_goes_away_stops_the_run_quietly(tmp_path: Path, fake_repl: str) -> None:
+    rows = [{"id": str(n), "code": f"theorem t{n} : True := trivial"} for n in range(3000)]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    command = f"{sys.executable} -m leancli check {source} --repl '{fake_repl}' | head -1"
+    pipeline = subprocess.run(
+        ["bash", "-c", command + "; exit ${PIPESTATUS[0]}"],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert len(read_jsonl(pipeline.stdout)) == 1
+    assert pipeline.returncode == 141  # as if SIGPIPE had ended it, like other tools
+    assert b"interrupted after" in pipeline.stderr and b"Traceback" not in pipeline.stderr
