@@ -147,9 +147,17 @@ class ReplSession:
     ) -> Answer:
         process, selector = self._process, self._selector
         assert process is not None and selector is not None and process.stdin is not None
+        # Most requests fit in the pipe at once; the selector writes the rest of a big one.
         pending = memoryview(data)
-        selector.register(process.stdin, selectors.EVENT_WRITE, "stdin")
-        writing = True
+        try:
+            pending = pending[os.write(process.stdin.fileno(), pending) :]
+        except BlockingIOError:
+            pass
+        except BrokenPipeError:
+            raise self._died() from None
+        writing = bool(pending)
+        if writing:
+            selector.register(process.stdin, selectors.EVENT_WRITE, "stdin")
         now = time.monotonic()
         deadline = now + timeout
         # Polled at most every MEMORY_POLL_SECONDS across requests, not on each one:
