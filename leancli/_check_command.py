@@ -169,8 +169,8 @@ def run(
         sink = _open_output(output, stack)
         writer = ResultWriter(sink, fsync=settings.fsync)
         items: Iterator[Item | InvalidLine] = read_items(source, spec)
-        strict = _StopAtInvalid(items)
-        if settings.strict:
+        strict = _StopAtInvalid(items) if settings.strict else None
+        if strict is not None:
             items = iter(strict)
         if len(done):
             items = (item for item in items if not done.answered(item.line, item.id))
@@ -203,7 +203,7 @@ def run(
             signal.signal(signal.SIGTERM, previous)
             results.close()
             executor.close()  # kills every worker and REPL before the summary
-    if strict.error is not None and not stopped:
+    if strict is not None and strict.error is not None and not stopped:
         console.print(f"[red]error:[/] {escape(strict.error)}", highlight=False, soft_wrap=True)
         stopped = EXIT_USAGE
     console.print(tracker.summary(interrupted=bool(stopped)), highlight=False, soft_wrap=True)

@@ -35,10 +35,6 @@ class Result:
     axioms: dict[str, list[str]] | None = None
     cached: bool = False
 
-    @property
-    def passed(self) -> bool:
-        return self.status is Status.PASS
-
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
@@ -60,21 +56,6 @@ class Result:
 
     def to_json_line(self) -> bytes:
         return orjson.dumps(self.to_dict()) + b"\n"
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Result:
-        return cls(
-            line=int(data["line"]),
-            id=data.get("id"),
-            status=Status(data["status"]),
-            time=float(data.get("time", 0.0)),
-            messages=list(data.get("messages") or []),
-            sorries=list(data.get("sorries") or []),
-            error=data.get("error"),
-            duplicate_of=data.get("duplicate_of"),
-            axioms=data.get("axioms"),
-            cached=bool(data.get("cached", False)),
-        )
 
 
 class ResultWriter:

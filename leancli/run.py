@@ -169,8 +169,7 @@ class _Run:
             # Free the biggest idle REPL before the kernel's OOM killer picks a victim
             # of its own, and hand out nothing meanwhile; with nothing left to free,
             # go on one snippet at a time rather than stall for ever.
-            recycle = getattr(self._executor, "recycle_largest_idle", None)
-            freed = recycle() if recycle is not None else False
+            freed = self._executor.recycle_largest_idle()
             in_flight = len(self._pending) - len(self._scheduler)
             if freed or in_flight > 0:
                 return

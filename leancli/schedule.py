@@ -74,9 +74,3 @@ class Scheduler:
                     self._size -= 1
                     return task
         return None
-
-    def drain(self) -> list[Task]:
-        tasks = [task for queue in self._by_header.values() for _, task in queue]
-        self._by_header.clear()
-        self._size = 0
-        return tasks

@@ -83,7 +83,6 @@ class ReplSession:
         self._psutil: psutil.Process | None = None
         self._last_memory_check = 0.0
         self.rss = 0  # as last measured
-        self.peak_rss = 0
 
     @property
     def pid(self) -> int | None:
@@ -120,7 +119,7 @@ class ReplSession:
         self._frames = FrameBuffer()
         self._stderr_tail = bytearray()
         self._psutil = psutil.Process(self._process.pid)
-        self.rss = self.peak_rss = 0
+        self.rss = 0
         if self._on_start is not None:
             self._on_start(self._process.pid)
 
@@ -222,7 +221,6 @@ class ReplSession:
 
     def _check_memory(self) -> None:
         rss = self.rss = self._tree_rss()
-        self.peak_rss = max(self.peak_rss, rss)
         limit = self.memory.rss_mb * 1024 * 1024
         if self.memory.rss_mb > 0 and rss > limit:
             raise ReplOutOfMemory(

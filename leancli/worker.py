@@ -88,7 +88,6 @@ class Worker:
         self._envs: OrderedDict[str, int] = OrderedDict()
         self._failed_headers: dict[str, _HeaderFailure] = {}
         self._standby = _Standby(self._warm) if config.standby else None
-        self.imports = 0
         self.standby_swaps = 0
 
     @property
@@ -230,7 +229,6 @@ class Worker:
         return session, envs
 
     def _import(self, header: str, session: ReplSession) -> int:
-        self.imports += 1
         try:
             answer = self._exchange(session, command_request(header), self.config.import_timeout)
         except ReplTimeout as exc:

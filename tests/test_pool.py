@@ -174,6 +174,9 @@ class _OneWorker:
         task, self._task = self._task, None
         return [Finished(task, Outcome(Status.PASS, 0.0))] if task else []
 
+    def recycle_largest_idle(self) -> bool:
+        return False
+
     def close(self) -> None:
         pass
 

@@ -229,6 +229,9 @@ class _Recorder:
         self.lost.extend(e for e in events if isinstance(e, Lost))
         return events
 
+    def recycle_largest_idle(self) -> bool:
+        return self.inner.recycle_largest_idle()
+
     def close(self) -> None:
         self.inner.close()
 
