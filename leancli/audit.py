@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 ALLOWED_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
 # `native_decide` (and `decide +kernel`'s cousins) trust the compiler via these.
@@ -188,6 +189,69 @@ def declared_names(body: str) -> list[str]:
         if decl.keyword != "axiom" and decl.name is not None:
             names[decl.name] = None
     return list(names)
+
+
+def inline_audit_command(body: str, names: list[str]) -> str | None:
+    """`body` followed by a `#print axioms` line per name, so that one REPL request both
+    checks and audits it; None when there is nothing to print or when Lean could read the
+    body differently with lines after it: a body ending in `in` (`open Foo in`) would take
+    the first `#print` as its command.
+
+    The prints start two lines below the body's last line; `split_inline_audit` reads
+    the answer back.
+    """
+    if not names:
+        return None
+    tokens = _tokens(body)
+    if tokens and tokens[-1] == "in":
+        return None
+    prints = "\n".join(f"#print axioms {name}" for name in names)
+    return f"{body}\n\n{prints}"
+
+
+def split_inline_audit(
+    body: str,
+    names: list[str],
+    messages: list[dict[str, Any]],
+    sorries: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]] | None:
+    """The body's own messages, and each name's axioms, from the answer to
+    `inline_audit_command(body, names)`.
+
+    None unless the lines after the body gave exactly one axioms message per name and
+    nothing else, and nothing of the body reached past its last line: then the prints
+    changed how Lean read the body (an unterminated comment swallows them, say), or
+    something forged a message, and only the body sent alone gives its true answer.
+    """
+    body_lines = body.count("\n") + 1
+    own: list[dict[str, Any]] = []
+    found: dict[str, list[str]] = {}
+    printed = 0
+    for message in messages:
+        start, end = _line(message, "pos"), _line(message, "endPos")
+        if start is None:
+            return None
+        if start <= body_lines:
+            if end is not None and end > body_lines:
+                return None
+            own.append(message)
+            continue
+        parsed = parse_axioms_message(str(message.get("data", "")))
+        if start == body_lines + 1 or message.get("severity") != "info" or parsed is None:
+            return None
+        found[parsed[0]] = parsed[1]
+        printed += 1
+    if printed != len(names) or set(found) != set(names):
+        return None
+    if any((_line(s, "pos") or 0) > body_lines for s in sorries):
+        return None
+    return own, found
+
+
+def _line(entry: dict[str, Any], key: str) -> int | None:
+    pos = entry.get(key)
+    line = pos.get("line") if isinstance(pos, dict) else None
+    return line if isinstance(line, int) else None
 
 
 # --- cheats -----------------------------------------------------------------------------

@@ -17,8 +17,10 @@ from leancli.audit import (
     ALLOWED_AXIOMS,
     declared_names,
     find_cheats,
+    inline_audit_command,
     judge_axioms,
     parse_axioms_message,
+    split_inline_audit,
 )
 from leancli.options import WorkerConfig
 from leancli.protocol import Answer, CommandAnswer, ErrorAnswer, command_request
@@ -105,37 +107,62 @@ class Worker:
 
     def run(self, task: Task) -> Outcome:
         started = time.monotonic()
+        names: list[str] = []
+        command = None
         if self.config.audit.enabled:
             cheats = find_cheats(task.body)
             if cheats:
                 return Outcome(Status.FAIL, 0.0, error="refused: " + "; ".join(cheats))
+            names = declared_names(task.body)
+            # The audit rides along with the check: one request instead of two.
+            command = inline_audit_command(task.body, names)
         try:
             env = self._env_for(task.header)
         except _HeaderError as exc:
             outcome = exc.outcome
             outcome.time = time.monotonic() - started
             return outcome
+        answer = self._elaborate(command or task.body, env, started)
+        if isinstance(answer, Outcome):
+            return answer
+        messages, found = answer.messages, None
+        if command is not None:
+            split = split_inline_audit(task.body, names, answer.messages, answer.sorries)
+            if split is None:
+                answer = self._elaborate(task.body, env, started)
+                if isinstance(answer, Outcome):
+                    return answer
+                messages = answer.messages
+            else:
+                messages, found = split
+        messages = shift_positions(messages, task.offset)
+        sorries = shift_positions(answer.sorries, task.offset)
+        status = classify(messages, sorries)
+        error = first_error(messages) if status is Status.FAIL else None
+        outcome = Outcome(status, time.monotonic() - started, messages, sorries, error)
+        if status is Status.PASS and self.config.audit.enabled:
+            if found is None:
+                found = self._print_axioms(names, answer.env, outcome)
+            if found is not None:
+                self._judge_axioms(found, outcome)
+            outcome.time = time.monotonic() - started
+        self._recycle_if_near_memory_limit()
+        return outcome
+
+    def _elaborate(self, text: str, env: int, started: float) -> CommandAnswer | Outcome:
+        """The REPL's answer to `text` in `env`, or the outcome of its failure."""
         try:
-            request = command_request(task.body, env)
+            request = command_request(text, env)
             if self.config.lean.incremental:
                 request["incrementality"] = True
             answer = self._send(request, self.config.timeout)
         except ReplFailure as exc:
             return _failure_outcome(exc, time.monotonic() - started)
-        elapsed = time.monotonic() - started
         if isinstance(answer, ErrorAnswer):
             self._restart()
+            elapsed = time.monotonic() - started
             return Outcome(Status.CRASH, elapsed, error=f"REPL error: {answer.message}")
-        messages = shift_positions(answer.messages, task.offset)
-        sorries = shift_positions(answer.sorries, task.offset)
-        status = classify(messages, sorries)
-        error = first_error(messages) if status is Status.FAIL else None
-        outcome = Outcome(status, elapsed, messages, sorries, error)
-        if status is Status.PASS and self.config.audit.enabled:
-            self._audit(task, answer.env, outcome)
-            outcome.time = time.monotonic() - started
-        self._recycle_if_near_memory_limit()
-        return outcome
+        return answer
 
     def _recycle_if_near_memory_limit(self) -> None:
         """A REPL keeps every environment it made, so it grows snippet by snippet; it is
@@ -144,36 +171,40 @@ class Worker:
         if limit and self._session.rss > RECYCLE_AT_FRACTION * limit:
             self._restart()
 
-    def _audit(self, task: Task, env: int, outcome: Outcome) -> None:
-        """`#print axioms` for every declaration of a passing snippet, in its environment."""
-        names = declared_names(task.body)
+    def _print_axioms(
+        self, names: list[str], env: int, outcome: Outcome
+    ) -> dict[str, list[str]] | None:
+        """`#print axioms` for `names` as a request of its own, in the snippet's environment;
+        None (with `outcome` failed) when the REPL cannot answer it."""
         if not names:
-            outcome.axioms = {}
-            return
+            return {}
         command = "\n".join(f"#print axioms {name}" for name in names)
         try:
             answer = self._send(command_request(command, env), self.config.timeout)
         except ReplFailure as exc:
             failed = _failure_outcome(exc, 0.0)
             outcome.status, outcome.error = failed.status, f"axiom audit: {failed.error}"
-            return
+            return None
         if isinstance(answer, ErrorAnswer):
             outcome.status, outcome.error = Status.FAIL, f"axiom audit: {answer.message}"
-            return
+            return None
         found: dict[str, list[str]] = {}
         for message in answer.messages:
             parsed = parse_axioms_message(str(message.get("data", "")))
             if parsed is not None:
                 found[parsed[0]] = parsed[1]
-        outcome.axioms = found
         missing = [name for name in names if name not in found]
         if missing:
             # Never pass what could not be audited.
             detail = first_error(answer.messages) or "no answer"
-            outcome.status = Status.FAIL
+            outcome.status, outcome.axioms = Status.FAIL, found
             outcome.error = f"axiom audit: cannot print axioms of {missing[0]}: {detail}"
-            return
+            return None
+        return found
+
+    def _judge_axioms(self, found: dict[str, list[str]], outcome: Outcome) -> None:
         audit = self.config.audit
+        outcome.axioms = found
         verdict, error = judge_axioms(
             found, ALLOWED_AXIOMS | audit.allowed, audit.allow_native_decide
         )

@@ -7,15 +7,19 @@ blank line. A command whose text is in a transcript under FAKE_REPL_TRANSCRIPTS 
 real recorded answer; a body run in the environment of an import header is looked up as
 header + body and its positions are made relative to the body, as the real REPL reports
 them. Anything else gets a Lean-like answer: a `sorry` warning for `sorry`, an error for
-`-- fake: error`, otherwise success.
+`-- fake: error`, an error at the end of the input for an unterminated comment or a
+trailing `in`, otherwise success. `#print axioms NAME` lines answer with the axioms of
+NAME (declared by `theorem`, `lemma` or `def`, or set by the `axioms` cue), alone or
+two lines below a snippet, as leancli's audit sends them.
 
 Cues in a snippet, one per line as `-- fake: <cue> [argument]`:
   sleep S | hang | crash | panic-oom | garbage | stderr BYTES | eat MB | error |
   write PATH | connect HOST:PORT | axioms NAME=AX1,AX2 | spawn-child SECONDS |
   pidfile PATH | kill-parent
 Environment: FAKE_REPL_IMPORT_SECONDS (time per import), FAKE_REPL_COST (time per
-command), FAKE_REPL_LOG (a file that gets one line per import), FAKE_REPL_MODULES (extra
-importable module roots, comma separated).
+command), FAKE_REPL_LOG (a file that gets one line per import), FAKE_REPL_COMMANDS (a
+file that gets each request's cmd as a JSON line), FAKE_REPL_MODULES (extra importable
+module roots, comma separated).
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ KNOWN_MODULES = {"Mathlib", "Aesop", "Lean", "Init", "Std", "Batteries", "Qq", "
 CUE = re.compile(r"^\s*--\s*fake:\s*(\S+)\s*(.*?)\s*$", re.MULTILINE)
 IMPORT = re.compile(r"^import\s+(\S+)")
 ENV_FIELD = re.compile(r'"env":\s*\d+')
+AXIOMS_QUERY = re.compile(r"^#print axioms\s+(\S+)\s*$")
+# `#print axioms` lines two lines below a snippet, as leancli's audit appends them.
+TRAILING_QUERIES = re.compile(r"\n\n(?P<names>(?:#print axioms \S+\n?)+)$")
 
 _hoard: list[bytearray] = []
 
@@ -95,6 +102,9 @@ class FakeRepl:
         if cost:
             time.sleep(cost)
         cmd = request.get("cmd")
+        if os.environ.get("FAKE_REPL_COMMANDS"):
+            with open(os.environ["FAKE_REPL_COMMANDS"], "a") as handle:
+                handle.write(json.dumps(cmd) + "\n")
         if request.get("incrementality") and os.environ.get("FAKE_REPL_LOG"):
             with open(os.environ["FAKE_REPL_LOG"], "a") as handle:
                 handle.write(f"{os.getpid()} incremental {cmd!r}\n")
@@ -146,30 +156,58 @@ class FakeRepl:
         extra_messages: list[dict[str, Any]],
         cues: dict[str, str],
     ) -> None:
-        whole = f"{header}\n{cmd}" if header else cmd
-        recorded = self.answers.get(whole)
-        queries = [re.match(r"^#print axioms\s+(\S+)\s*$", line) for line in cmd.split("\n")]
+        queries = [AXIOMS_QUERY.match(line) for line in cmd.split("\n")]
         if env is not None and queries and all(queries):
             names = [query.group(1) for query in queries if query]
-            self.reply(self.axioms_answer(names, env), header=header, env=env)
+            answer = self.axioms_answer(names, self.declared.get(env, {}))
+            self.reply(answer, header=header, env=env)
             return
         declared = self.collect_declarations(cmd, cues, env)
-        if recorded is not None and not extra_messages:
+        # `#print axioms` lines after the snippet (the audit riding along) answer after it.
+        body, prints = cmd, []
+        if trailing := TRAILING_QUERIES.search(cmd):
+            body = cmd[: trailing.start()]
+            first = body.count("\n") + 3
+            lines = trailing["names"].splitlines()
+            prints = [(first + i, query.split()[-1]) for i, query in enumerate(lines)]
+        whole = f"{header}\n{body}" if header else body
+        recorded = self.answers.get(whole)
+        glitch = _glitch(cmd)
+        if recorded is not None and not extra_messages and not glitch:
+            answer = json.loads(recorded)
             if header:
-                answer = json.loads(recorded)
                 lines = header.count("\n") + 1
                 for entry in answer.get("messages", []) + answer.get("sorries", []):
                     for key in ("pos", "endPos"):
                         if key in entry:
                             entry[key]["line"] -= lines
-                answer.pop("env", None)
-                self.reply(answer, header=header, declared=declared)
-            else:
+            elif not prints:
                 self.reply_text(ENV_FIELD.sub(f'"env": {self.new_env(header, declared)}', recorded))
-            return
+                return
+            answer.pop("env", None)
+        else:
+            answer = self.synthetic_answer(cmd, extra_messages, cues, glitch)
+        if prints and not glitch:
+            audit = self.axioms_answer([name for _, name in prints], declared)
+            for (line, _), message in zip(prints, audit["messages"], strict=True):
+                message["pos"]["line"] = message["endPos"]["line"] = line
+            answer["messages"] = answer.get("messages", []) + audit["messages"]
+        self.reply(answer, header=header, declared=declared)
+
+    def synthetic_answer(
+        self,
+        cmd: str,
+        extra_messages: list[dict[str, Any]],
+        cues: dict[str, str],
+        glitch: str | None,
+    ) -> dict[str, Any]:
+        """A Lean-like answer for a command no transcript holds."""
         answer: dict[str, Any] = {}
         messages = list(extra_messages)
-        if "error" in cues:
+        if glitch:
+            # Lean reports these at the end of the input, wherever that is.
+            messages.append(_message("error", cmd.count("\n") + 1, glitch))
+        elif "error" in cues:
             messages.append(
                 _message("error", _line_of(cmd, "-- fake: error"), "unsolved goals\n⊢ False")
             )
@@ -188,7 +226,7 @@ class FakeRepl:
             ]
         if messages:
             answer["messages"] = messages
-        self.reply(answer, header=header, declared=declared)
+        return answer
 
     def collect_declarations(
         self, cmd: str, cues: dict[str, str], env: int | None
@@ -205,10 +243,10 @@ class FakeRepl:
             declared[name] = [a for a in axioms.split(",") if a]
         return declared
 
-    def axioms_answer(self, names: list[str], env: int) -> dict[str, Any]:
+    def axioms_answer(self, names: list[str], declared: dict[str, list[str]]) -> dict[str, Any]:
         messages = []
         for line, name in enumerate(names, start=1):
-            axioms = self.declared.get(env, {}).get(name)
+            axioms = declared.get(name)
             if axioms is None:
                 messages.append(_message("error", line, f"unknown constant '{name}'"))
             elif not axioms:
@@ -302,6 +340,16 @@ def _line_of(cmd: str, text: str) -> int:
 def _only_imports(cmd: str) -> bool:
     lines = [line for line in cmd.split("\n") if line.strip()]
     return all(IMPORT.match(line) for line in lines)
+
+
+def _glitch(cmd: str) -> str | None:
+    """The error Lean gives at the end of a command that does not end where it should."""
+    code = _strip_comments(cmd)
+    if "/-" in code:
+        return "unterminated comment"
+    if re.search(r"\bin\s*$", code):
+        return "unexpected end of input; expected command"
+    return None
 
 
 def _strip_comments(text: str) -> str:

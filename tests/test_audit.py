@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from leancli.audit import (
     ALLOWED_AXIOMS,
     declared_names,
     find_cheats,
+    inline_audit_command,
     judge_axioms,
     parse_axioms_message,
+    split_inline_audit,
     statement_present,
     strip_comments,
 )
@@ -281,3 +285,60 @@ def test_syntax_that_could_rewrite_print_axioms_is_refused_but_plain_macros_are_
     assert find_cheats(plain) == []
     # A comment that mentions print does not count.
     assert find_cheats('macro "t" : tactic => `(tactic| rfl) -- print') == []
+
+
+def _at(line: int, data: str, severity: str = "info") -> dict[str, Any]:
+    return {
+        "severity": severity,
+        "pos": {"line": line, "column": 0},
+        "endPos": {"line": line, "column": 1},
+        "data": data,
+    }
+
+
+def test_inline_audit_appends_prints_two_lines_below_the_body() -> None:
+    body = "theorem a : True := trivial\nnamespace N\ntheorem b : True := trivial"
+    names = declared_names(body)
+    assert inline_audit_command(body, names) == f"{body}\n\n#print axioms a\n#print axioms N.b"
+    assert inline_audit_command("example : True := trivial", []) is None
+    assert inline_audit_command("theorem a : True := trivial\nopen Nat in", ["a"]) is None
+
+
+def test_split_inline_audit_keeps_the_bodys_messages_and_reads_the_axioms() -> None:
+    body = "theorem a : True := trivial\ntheorem b : True := by simp"
+    warning = _at(2, "this tactic is never executed", "warning")
+    messages = [
+        warning,
+        _at(4, "'a' does not depend on any axioms"),
+        _at(5, "'b' depends on axioms: [propext]"),
+    ]
+    own, found = split_inline_audit(body, ["a", "b"], messages, []) or ([], {})
+    assert own == [warning]
+    assert found == {"a": [], "b": ["propext"]}
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [_at(4, "'a' does not depend on any axioms")],  # b is missing
+        [  # a second, forged answer for a
+            _at(4, "'a' does not depend on any axioms"),
+            _at(4, "'a' does not depend on any axioms"),
+            _at(5, "'b' depends on axioms: [propext]"),
+        ],
+        [  # something else below the body: the prints changed how Lean read it
+            _at(4, "'a' does not depend on any axioms"),
+            _at(5, "unterminated comment", "error"),
+        ],
+        [  # the body's message runs into the prints
+            {**_at(2, "unexpected token", "error"), "endPos": {"line": 4, "column": 0}},
+            _at(4, "'a' does not depend on any axioms"),
+            _at(5, "'b' depends on axioms: [propext]"),
+        ],
+    ],
+)
+def test_split_inline_audit_refuses_an_answer_it_cannot_account_for(
+    messages: list[dict[str, Any]],
+) -> None:
+    body = "theorem a : True := trivial\ntheorem b : True := by simp"
+    assert split_inline_audit(body, ["a", "b"], messages, []) is None

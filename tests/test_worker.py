@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -158,3 +159,41 @@ def test_a_repl_near_its_memory_limit_is_replaced_between_snippets(fake_repl: st
         assert worker.repl_pid != first
     finally:
         worker.close()
+
+
+def _commands(log: Path) -> list[str]:
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def test_a_passing_snippet_is_checked_and_audited_in_one_request(
+    worker: Worker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "commands.jsonl"
+    monkeypatch.setenv("FAKE_REPL_COMMANDS", str(log))
+    worker.close()  # the next request starts a REPL that sees the variable
+    code = "import Mathlib\ntheorem a : True := trivial\n\nlemma b : 1 = 1 := rfl"
+    outcome = worker.run(_task(1, code))
+    assert outcome.status is Status.PASS, outcome.error
+    assert outcome.axioms is not None and set(outcome.axioms) == {"a", "b"}
+    assert outcome.messages == []  # the audit's own info messages are not the snippet's
+    bodies = [cmd for cmd in _commands(log) if not cmd.startswith("import")]
+    assert len(bodies) == 1 and bodies[0].endswith("#print axioms a\n#print axioms b")
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ("theorem t : True := trivial\n/- a proof cut off here", "unterminated comment"),
+        ("theorem t : True := trivial\nopen Nat in", "unexpected end of input"),
+    ],
+)
+def test_a_body_that_would_swallow_the_audit_gets_its_own_answer(
+    worker: Worker, body: str, error: str
+) -> None:
+    outcome = worker.run(_task(1, f"import Mathlib\n{body}"))
+    assert outcome.status is Status.FAIL
+    assert (outcome.error or "").startswith(error)
+    # Where Lean puts it for the snippet alone: its last line, not the audit's.
+    [message] = outcome.messages
+    assert message["pos"]["line"] == 3
+    assert "#print" not in json.dumps(outcome.messages)
