@@ -176,11 +176,12 @@ class _Run:
             idle = idle[:1]
         # Workers with nothing to do first; busy ones would only queue the task.
         for worker in sorted(idle, key=lambda worker: worker.busy):
-            while True:
+            busy, given = worker.busy, 0
+            while given < worker.room:
                 last_group = self._last_group.get(worker.worker_id, "")
                 # A busy worker would queue the task: only one that needs no import,
                 # so that nothing waits behind a long (or hopeless) header import.
-                task = self._scheduler.pick(worker.headers, last_group, loaded_only=worker.busy)
+                task = self._scheduler.pick(worker.headers, last_group, loaded_only=busy)
                 if task is None:
                     break
                 if self._header_is_hopeless(task.header):
@@ -188,7 +189,7 @@ class _Run:
                     continue
                 self._executor.submit(worker.worker_id, task)
                 self._last_group[worker.worker_id] = task.group
-                break
+                busy, given = True, given + 1
 
     def _memory_is_low(self) -> bool:
         floor = self._options.min_free_memory_mb

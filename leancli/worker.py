@@ -54,6 +54,10 @@ class Task:
     attempt: int = 0
     group: str = ""
 
+    def __reduce__(self) -> tuple[type[Task], tuple[int, str, str, int, int, str]]:
+        # Cheaper to pickle than the generated per-field state of a slots dataclass.
+        return (Task, (self.key, self.header, self.body, self.offset, self.attempt, self.group))
+
 
 @dataclass
 class Outcome:

@@ -10,14 +10,16 @@ from leancli.worker import Outcome, Task
 
 @dataclass(frozen=True)
 class IdleWorker:
-    """A worker ready for a task, with the headers its REPL has loaded.
+    """A worker ready for tasks, with the headers its REPL has loaded.
 
-    `busy`: it is running a task already, and would queue this one behind it.
+    `busy`: it is running a task already, and would queue new ones behind it.
+    `room`: how many tasks it takes now.
     """
 
     worker_id: int
     headers: frozenset[str]
     busy: bool = False
+    room: int = 1
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,11 @@
 `ProcessPoolExecutor` fails every pending item, so the parent watches one pipe and one
 process sentinel per worker itself and knows which tasks each worker holds.
 
-Each worker holds up to PREFETCH tasks, so that it starts the next one without waiting
-for the parent; a task queued behind a slow one is taken back ("stolen") as soon as
-another worker has nothing to do, so no snippet waits behind another.
+Each worker holds a few tasks, so that it starts the next one without waiting for the
+parent: two for slow snippets, up to MAX_PREFETCH for fast ones, so that about
+QUEUE_SECONDS of work waits on each. Tasks queued behind a slow one are taken back
+("stolen") as soon as another worker has nothing to do, so no snippet waits behind
+another.
 """
 
 from __future__ import annotations
@@ -15,34 +17,39 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
+import selectors
 import signal
 import sys
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
+from leancli.executors._channel import Channel
 from leancli.executors.base import Event, Finished, IdleWorker, Lost
 from leancli.options import WorkerConfig
 from leancli.session import ReplAborted, kill_process_group, tree_rss
 from leancli.worker import Task, Worker
 
 MAX_START_FAILURES = 5
-PREFETCH = 2
+MIN_PREFETCH = 2
+MAX_PREFETCH = 16
+QUEUE_SECONDS = 0.02
 
 
 @dataclass
 class _Slot:
     worker_id: int
     process: BaseProcess
-    conn: Connection
+    channel: Channel
     ready: bool = False
     queued: list[Task] = field(default_factory=list)  # the first one is running
-    stealing: int | None = None  # key of a queued task asked back
+    unsent: list[Task] = field(default_factory=list)  # queued, sent on the next wait
+    stealing: set[int] = field(default_factory=set)  # keys of queued tasks asked back
     done: int = 0
     headers: frozenset[str] = frozenset()
     repl_pids: list[int] = field(default_factory=list)  # the live REPL and a standby
@@ -55,9 +62,11 @@ class LocalExecutor:
         self._config = config
         self._max_tasks = max_tasks
         self._context = multiprocessing.get_context("spawn")
+        self._selector = selectors.DefaultSelector()
         self._slots: dict[int, _Slot] = {}
         self._retiring: list[BaseProcess] = []
         self._start_failures = 0
+        self._mean_time: float | None = None  # recent snippet time, for the prefetch
         self.spawned = 0
         self.stolen = 0
         for worker_id in range(workers):
@@ -68,33 +77,41 @@ class LocalExecutor:
         return len(self._slots)
 
     def idle_workers(self) -> list[IdleWorker]:
-        return [
-            IdleWorker(slot.worker_id, slot.headers, busy=bool(slot.queued))
-            for slot in self._slots.values()
-            if slot.ready and len(slot.queued) < PREFETCH and self._may_take_more(slot)
-        ]
+        prefetch = self._prefetch()
+        idle = []
+        for slot in self._slots.values():
+            room = prefetch - len(slot.queued)
+            if self._max_tasks:
+                # A worker due for replacement takes nothing more, so none is left on it.
+                room = min(room, self._max_tasks - slot.done - len(slot.queued))
+            if slot.ready and room > 0:
+                idle.append(IdleWorker(slot.worker_id, slot.headers, bool(slot.queued), room))
+        return idle
 
     def submit(self, worker_id: int, task: Task) -> None:
-        self._send_task(self._slots[worker_id], task)
+        slot = self._slots[worker_id]
+        slot.queued.append(task)
+        slot.unsent.append(task)
 
     def wait(self, timeout: float) -> list[Event]:
         self._reap_retired()
         self._steal_for_idle_workers()
-        handles: dict[Any, _Slot] = {}
-        for slot in self._slots.values():
-            handles[slot.conn] = slot
-            handles[slot.process.sentinel] = slot
+        for slot in list(self._slots.values()):
+            self._flush(slot)
         events: list[Event] = []
-        for handle in wait(list(handles), timeout):
-            slot = handles[handle]
+        for key, mask in self._selector.select(timeout):
+            slot, is_process = key.data
             if self._slots.get(slot.worker_id) is not slot:
                 continue  # replaced earlier in this loop
-            if handle is slot.conn:
-                self._receive(slot, events)
-            else:
+            if is_process:
                 self._drain(slot, events)
                 if self._slots.get(slot.worker_id) is slot:
                     self._on_death(slot, events)
+                continue
+            if mask & selectors.EVENT_WRITE:
+                self._flush(slot)
+            if mask & selectors.EVENT_READ:
+                self._receive(slot, events)
         return events
 
     def recycle_largest_idle(self) -> bool:
@@ -107,8 +124,7 @@ class LocalExecutor:
         if not sizes:
             return False
         slot = self._slots[max(sizes, key=lambda worker_id: sizes[worker_id])]
-        with contextlib.suppress(OSError):
-            slot.conn.send(("recycle", None))
+        self._send(slot, ("recycle", None))
         slot.headers, slot.repl_pids = frozenset(), []
         return True
 
@@ -116,8 +132,7 @@ class LocalExecutor:
         """Stop idle workers, kill busy ones (their snippets are abandoned) and every REPL."""
         for slot in self._slots.values():
             if not slot.queued:
-                with contextlib.suppress(OSError):
-                    slot.conn.send(("stop", None))
+                self._send(slot, ("stop", None))
             else:
                 slot.process.kill()
         deadline = time.monotonic() + 2.0
@@ -130,6 +145,7 @@ class LocalExecutor:
                 process.kill()
         self._slots.clear()
         self._retiring.clear()
+        self._selector.close()
 
     def __enter__(self) -> LocalExecutor:
         return self
@@ -137,37 +153,61 @@ class LocalExecutor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _may_take_more(self, slot: _Slot) -> bool:
-        # A worker due for replacement takes nothing more, so none is left on it.
-        return not self._max_tasks or slot.done + len(slot.queued) < self._max_tasks
+    def _prefetch(self) -> int:
+        if self._mean_time is None:
+            return MIN_PREFETCH
+        if self._mean_time <= 0:
+            return MAX_PREFETCH
+        return max(MIN_PREFETCH, min(MAX_PREFETCH, int(QUEUE_SECONDS / self._mean_time)))
 
-    def _send_task(self, slot: _Slot, task: Task) -> None:
-        slot.queued.append(task)
-        # On a broken pipe its sentinel fires next, and the task comes back as Lost.
+    def _send(self, slot: _Slot, message: tuple[str, Any]) -> None:
+        # On a broken pipe its sentinel fires next, and its tasks come back as Lost.
         with contextlib.suppress(OSError):
-            slot.conn.send(("task", task))
+            slot.channel.send(message)
+        self._watch_writes(slot)
+
+    def _flush(self, slot: _Slot) -> None:
+        if slot.unsent:
+            tasks, slot.unsent = slot.unsent, []
+            self._send(slot, ("tasks", tasks))
+        elif slot.channel.wants_write:
+            with contextlib.suppress(OSError):
+                slot.channel.flush()
+            self._watch_writes(slot)
+
+    def _watch_writes(self, slot: _Slot) -> None:
+        if self._slots.get(slot.worker_id) is not slot:
+            return
+        events = selectors.EVENT_READ
+        if slot.channel.wants_write:
+            events |= selectors.EVENT_WRITE
+        with contextlib.suppress(KeyError, ValueError):
+            if self._selector.get_key(slot.channel).events != events:
+                self._selector.modify(slot.channel, events, (slot, False))
 
     def _steal_for_idle_workers(self) -> None:
-        """Ask back a task queued behind a running one while another worker is idle.
+        """Ask back tasks queued behind a running one while another worker is idle: half
+        of them, from each worker that has some.
 
         The run loop gave an idle worker nothing, so no task is pending elsewhere."""
-        idle = [s for s in self._slots.values() if s.ready and not s.queued]
+        if not any(s.ready and not s.queued for s in self._slots.values()):
+            return
         for slot in self._slots.values():
-            if not idle:
-                return
-            if len(slot.queued) > 1 and slot.stealing is None:
-                slot.stealing = slot.queued[-1].key
-                with contextlib.suppress(OSError):
-                    slot.conn.send(("cancel", slot.stealing))
-                idle.pop()
+            waiting = [t.key for t in slot.queued[1:] if t not in slot.unsent]
+            if waiting and not slot.stealing:
+                keys = waiting[len(waiting) // 2 :]
+                slot.stealing.update(keys)
+                self._send(slot, ("cancel", keys))
 
-    def _rehome(self, task: Task) -> None:
-        """A task given back by its worker goes to the least busy one, its header first."""
-        candidates = [s for s in self._slots.values() if s.ready] or list(self._slots.values())
-        target = min(
-            candidates, key=lambda s: (len(s.queued), task.header not in s.headers, s.worker_id)
-        )
-        self._send_task(target, task)
+    def _rehome(self, tasks: list[Task]) -> None:
+        """Tasks given back by a worker go to the least busy ones, their header first."""
+        for task in tasks:
+            candidates = [s for s in self._slots.values() if s.ready] or list(self._slots.values())
+            target = min(
+                candidates,
+                key=lambda s: (len(s.queued), task.header not in s.headers, s.worker_id),
+            )
+            self.submit(target.worker_id, task)
 
     def _spawn(self, worker_id: int) -> _Slot:
         parent_conn, child_conn = self._context.Pipe(duplex=True)
@@ -180,45 +220,54 @@ class LocalExecutor:
         process.start()
         child_conn.close()
         self.spawned += 1
-        return _Slot(worker_id, process, parent_conn)
+        slot = _Slot(worker_id, process, Channel(parent_conn, blocking=False))
+        self._selector.register(slot.channel, selectors.EVENT_READ, (slot, False))
+        self._selector.register(process.sentinel, selectors.EVENT_READ, (slot, True))
+        return slot
 
     def _receive(self, slot: _Slot, events: list[Event]) -> None:
         try:
-            kind, payload = slot.conn.recv()
+            messages = slot.channel.receive()
         except (EOFError, OSError):
             self._on_death(slot, events)
             return
-        if kind == "ready":
-            slot.ready = True
-            self._start_failures = 0
-        elif kind == "repl":
-            slot.repl_pids = [*slot.repl_pids[-3:], payload]
-        elif kind == "cancelled":
-            task = _take(slot.queued, payload)
-            slot.stealing = None
-            self.stolen += 1
-            self._rehome(task)
-        elif kind == "done":
-            key, outcome, headers = payload
-            task = _take(slot.queued, key)
-            if slot.stealing == key:
-                slot.stealing = None  # it had started before our request arrived
-            slot.headers = headers
-            slot.done += 1
-            events.append(Finished(task, outcome))
-            if self._max_tasks and slot.done >= self._max_tasks and not slot.queued:
-                self._retire(slot)
+        for kind, payload in messages:
+            if kind == "ready":
+                slot.ready = True
+                self._start_failures = 0
+            elif kind == "repl":
+                slot.repl_pids = [*slot.repl_pids[-3:], payload]
+            elif kind == "cancelled":
+                slot.stealing.clear()
+                tasks = [_take(slot.queued, key) for key in payload]
+                self.stolen += len(tasks)
+                self._rehome(tasks)
+            elif kind == "done":
+                key, outcome, headers = payload
+                task = _take(slot.queued, key)
+                slot.stealing.discard(key)  # it had started before our request arrived
+                if headers is not None:
+                    slot.headers = headers
+                slot.done += 1
+                self._note_time(outcome.time)
+                events.append(Finished(task, outcome))
+        if self._max_tasks and slot.done >= self._max_tasks and not slot.queued:
+            self._retire(slot)
+
+    def _note_time(self, seconds: float) -> None:
+        mean = self._mean_time
+        self._mean_time = seconds if mean is None else 0.8 * mean + 0.2 * seconds
 
     def _drain(self, slot: _Slot, events: list[Event]) -> None:
         """Read what a dead worker sent before it died (a last result, say)."""
         with contextlib.suppress(EOFError, OSError):
-            while self._slots.get(slot.worker_id) is slot and slot.conn.poll(0):
+            while self._slots.get(slot.worker_id) is slot and slot.channel.ready():
                 self._receive(slot, events)
 
     def _retire(self, slot: _Slot) -> None:
-        with contextlib.suppress(OSError):
-            slot.conn.send(("stop", None))
-        slot.conn.close()  # the worker reads its stop, then EOF; it closes its own REPL
+        self._send(slot, ("stop", None))
+        self._forget(slot)
+        slot.channel.close()  # the worker reads its stop, then EOF; it closes its own REPL
         self._retiring.append(slot.process)
         self._slots[slot.worker_id] = self._spawn(slot.worker_id)
 
@@ -232,19 +281,25 @@ class LocalExecutor:
             # not started and go to the replacement as they are.
             events.append(Lost(slot.queued[0], f"worker process died ({_describe(code)})"))
             for task in slot.queued[1:]:
-                self._send_task(replacement, task)
+                self.submit(replacement.worker_id, task)
         elif not slot.ready:
             self._start_failures += 1
             if self._start_failures > MAX_START_FAILURES:
                 raise RuntimeError(f"worker processes die on start ({_describe(code)})")
 
+    def _forget(self, slot: _Slot) -> None:
+        for handle in (slot.channel, slot.process.sentinel):
+            with contextlib.suppress(KeyError, ValueError):
+                self._selector.unregister(handle)
+
     def _kill(self, slot: _Slot) -> None:
+        self._forget(slot)
         if slot.process.is_alive():
             slot.process.kill()
             slot.process.join(timeout=2.0)
         for pid in slot.repl_pids:
             kill_process_group(pid)
-        slot.conn.close()
+        slot.channel.close()
 
     def _reap_retired(self) -> None:
         still = []
@@ -287,11 +342,12 @@ class _WorkerLoop:
     """Reads tasks, cancels, recycles and stops from the parent; runs tasks in order."""
 
     def __init__(self, conn: Connection, config: WorkerConfig, parent: int) -> None:
-        self._conn = conn
+        self._channel = Channel(conn, blocking=True)
         self._parent = parent
         self._sending = threading.Lock()  # a standby REPL is started from another thread
         self._queue: deque[Task] = deque()
         self._stopping = False
+        self._sent_headers: frozenset[str] | None = None
         self._worker = Worker(
             config,
             should_abort=self._tick,
@@ -307,7 +363,10 @@ class _WorkerLoop:
                 if self._queue and not self._stopping:
                     task = self._queue.popleft()
                     outcome = self._worker.run(task)
-                    self._send(("done", (task.key, outcome, self._worker.headers)))
+                    headers = self._worker.headers
+                    changed = headers if headers != self._sent_headers else None
+                    self._sent_headers = headers
+                    self._send(("done", (task.key, outcome, changed)))
         except (ReplAborted, BrokenPipeError, EOFError, SystemExit):
             return
         finally:
@@ -321,21 +380,19 @@ class _WorkerLoop:
         return os.getppid() != self._parent
 
     def _read(self, *, block: bool) -> None:
-        """Handle one message (waiting for it if `block`), then all that are waiting."""
-        if block:
-            self._handle(*self._conn.recv())
-        while self._conn.poll(0):
-            self._handle(*self._conn.recv())
+        """Handle the messages waiting (waiting for some if `block`)."""
+        if block or self._channel.ready():
+            for kind, payload in self._channel.receive():
+                self._handle(kind, payload)
 
     def _handle(self, kind: str, payload: Any) -> None:
-        if kind == "task":
-            self._queue.append(payload)
+        if kind == "tasks":
+            self._queue.extend(payload)
         elif kind == "cancel":
-            for task in self._queue:
-                if task.key == payload:
-                    self._queue.remove(task)
-                    self._send(("cancelled", task.key))
-                    break
+            keys = set(payload)
+            cancelled = [task.key for task in self._queue if task.key in keys]
+            self._queue = deque(task for task in self._queue if task.key not in keys)
+            self._send(("cancelled", cancelled))
         elif kind == "recycle":
             self._worker.close()
         else:
@@ -343,7 +400,7 @@ class _WorkerLoop:
 
     def _send(self, message: tuple[str, Any]) -> None:
         with self._sending:
-            self._conn.send(message)
+            self._channel.send(message)
 
 
 def _exit_with_parent(parent: int) -> None:
