@@ -184,29 +184,32 @@ def declared_names(body: str) -> list[str]:
     Names get the enclosing `namespace` prefixes (`_root_.x` is `x`); comments and
     strings are ignored. Each name appears once, in source order.
     """
+    return _names(_tokens(body))
+
+
+def _names(tokens: list[str]) -> list[str]:
     names: dict[str, None] = {}
-    for decl in _declarations(_tokens(body)):
+    for decl in _declarations(tokens):
         if decl.keyword != "axiom" and decl.name is not None:
             names[decl.name] = None
     return list(names)
 
 
-def inline_audit_command(body: str, names: list[str]) -> str | None:
-    """`body` followed by a `#print axioms` line per name, so that one REPL request both
-    checks and audits it; None when there is nothing to print or when Lean could read the
-    body differently with lines after it: a body ending in `in` (`open Foo in`) would take
-    the first `#print` as its command.
+def inline_audit_command(body: str) -> tuple[list[str], str | None]:
+    """The names `declared_names(body)` gives, and `body` followed by a `#print axioms`
+    line per name, so that one REPL request both checks and audits it.
 
-    The prints start two lines below the body's last line; `split_inline_audit` reads
-    the answer back.
+    The command is None when there is nothing to print, or when Lean could read the
+    body differently with lines after it: a body ending in `in` (`open Foo in`) would
+    take the first `#print` as its command. The prints start two lines below the body's
+    last line; `split_inline_audit` reads the answer back.
     """
-    if not names:
-        return None
     tokens = _tokens(body)
-    if tokens and tokens[-1] == "in":
-        return None
+    names = _names(tokens)
+    if not names or tokens[-1] == "in":
+        return names, None
     prints = "\n".join(f"#print axioms {name}" for name in names)
-    return f"{body}\n\n{prints}"
+    return names, f"{body}\n\n{prints}"
 
 
 def split_inline_audit(
@@ -216,7 +219,7 @@ def split_inline_audit(
     sorries: list[dict[str, Any]],
 ) -> tuple[list[dict[str, Any]], dict[str, list[str]]] | None:
     """The body's own messages, and each name's axioms, from the answer to
-    `inline_audit_command(body, names)`.
+    `inline_audit_command(body)`.
 
     None unless the lines after the body gave exactly one axioms message per name and
     nothing else, and nothing of the body reached past its last line: then the prints

@@ -27,7 +27,7 @@ def classify(messages: list[dict[str, Any]], sorries: list[dict[str, Any]]) -> S
 
 def shift_positions(entries: list[dict[str, Any]], offset: int) -> list[dict[str, Any]]:
     """Copies of REPL messages or sorries with `pos`/`endPos` lines moved down by `offset`."""
-    if offset == 0:
+    if offset == 0 or not entries:
         return entries
     shifted = copy.deepcopy(entries)
     for entry in shifted:

@@ -15,7 +15,6 @@ from typing import Any
 
 from leancli.audit import (
     ALLOWED_AXIOMS,
-    declared_names,
     find_cheats,
     inline_audit_command,
     judge_axioms,
@@ -117,9 +116,8 @@ class Worker:
             cheats = find_cheats(task.body)
             if cheats:
                 return Outcome(Status.FAIL, 0.0, error="refused: " + "; ".join(cheats))
-            names = declared_names(task.body)
             # The audit rides along with the check: one request instead of two.
-            command = inline_audit_command(task.body, names)
+            names, command = inline_audit_command(task.body)
         try:
             env = self._env_for(task.header)
         except _HeaderError as exc:

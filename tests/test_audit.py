@@ -298,10 +298,10 @@ def _at(line: int, data: str, severity: str = "info") -> dict[str, Any]:
 
 def test_inline_audit_appends_prints_two_lines_below_the_body() -> None:
     body = "theorem a : True := trivial\nnamespace N\ntheorem b : True := trivial"
-    names = declared_names(body)
-    assert inline_audit_command(body, names) == f"{body}\n\n#print axioms a\n#print axioms N.b"
-    assert inline_audit_command("example : True := trivial", []) is None
-    assert inline_audit_command("theorem a : True := trivial\nopen Nat in", ["a"]) is None
+    prints = "#print axioms a\n#print axioms N.b"
+    assert inline_audit_command(body) == (["a", "N.b"], f"{body}\n\n{prints}")
+    assert inline_audit_command("example : True := trivial") == ([], None)
+    assert inline_audit_command("theorem a : True := trivial\nopen Nat in") == (["a"], None)
 
 
 def test_split_inline_audit_keeps_the_bodys_messages_and_reads_the_axioms() -> None:
