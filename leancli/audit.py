@@ -133,11 +133,17 @@ class _Decl:
     index: int  # of the keyword in the token list
 
 
+_SCOPE_AND_DECL_WORDS = frozenset({"namespace", "section", "mutual", "end", "axiom", *_NAMED_DECLS})
+
+
 def _declarations(tokens: list[str]) -> Iterator[_Decl]:
     """Declaration keywords with their full names, tracking `namespace`/`section`/`end`."""
     # One entry per scope: a namespace component, or None for section / mutual.
     scopes: list[str | None] = []
-    for index, token in enumerate(tokens):
+    # Only these tokens matter; skipping the rest keeps long proofs cheap.
+    marks = [index for index, token in enumerate(tokens) if token in _SCOPE_AND_DECL_WORDS]
+    for index in marks:
+        token = tokens[index]
         after = tokens[index + 1] if index + 1 < len(tokens) else ""
         if token == "namespace" and _IDENT.fullmatch(after):
             scopes.extend(after.split("."))
