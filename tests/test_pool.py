@@ -196,20 +196,26 @@ def test_copies_of_a_snippet_in_flight_do_not_pile_up_in_memory(fake_repl: str) 
     assert sum(1 for _ in results) == 99_999
 
 
-def test_a_task_queued_behind_a_slow_one_is_taken_back_for_an_idle_worker(
-    fake_repl: str,
+@pytest.mark.parametrize(
+    ("warm", "quick_cue", "quick"),
+    [
+        (4, "-- fake: sleep 0.05\n", 30),  # two tasks per worker
+        (200, "", 300),  # zero-cost snippets: each worker holds up to 16
+    ],
+)
+def test_tasks_queued_behind_a_slow_one_are_taken_back_for_an_idle_worker(
+    fake_repl: str, warm: int, quick_cue: str, quick: int
 ) -> None:
-    warm_up = [Item(n, f"warm{n}", f"theorem w{n} : True := trivial") for n in range(1, 5)]
-    slow = Item(10, "slow", "-- fake: sleep 4\ntheorem s : True := trivial")
-    quick = [
-        Item(n, f"q{n}", f"-- fake: sleep 0.05\ntheorem q{n} : True := trivial")
-        for n in range(11, 41)
-    ]
+    warm_up = [Item(n, f"w{n}", f"theorem w{n} : True := trivial") for n in range(1, warm + 1)]
+    slow_line = warm + 10
+    slow = Item(slow_line, "slow", "-- fake: sleep 4\ntheorem s : True := trivial")
+    after = range(slow_line + 1, slow_line + 1 + quick)
+    quick_items = [Item(n, f"q{n}", f"{quick_cue}theorem q{n} : True := trivial") for n in after]
     options = _options(fake_repl)
     with LocalExecutor(options.worker, workers=2) as pool:
-        results = list(check([*warm_up, slow, *quick], options, executor=pool))
+        results = list(check([*warm_up, slow, *quick_items], options, executor=pool))
         stolen = pool.stolen
-    assert sorted(r.line for r in results) == [1, 2, 3, 4, 10, *range(11, 41)]
+    assert sorted(r.line for r in results) == [*range(1, warm + 1), slow_line, *after]
     assert all(r.status is Status.PASS for r in results)
     assert stolen >= 1  # something was queued behind the slow snippet ...
-    assert results[-1].line == 10  # ... and did not wait for it
+    assert results[-1].line == slow_line  # ... and did not wait for it
