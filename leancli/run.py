@@ -173,7 +173,7 @@ class _Run:
             in_flight = len(self._pending) - len(self._scheduler)
             if freed or in_flight > 0:
                 return
-            idle = idle[:1]
+            idle = [replace(worker, room=1) for worker in idle[:1]]
         # Workers with nothing to do first; busy ones would only queue the task.
         for worker in sorted(idle, key=lambda worker: worker.busy):
             busy, given = worker.busy, 0
