@@ -87,3 +87,13 @@ def goedel_items() -> Iterator[list[tuple[str, dict[str, Any], dict[str, Any]]]]
         request = orjson.loads(request_file.read_bytes())
         items.append((request_file.stem, request, orjson.loads(answer_file.read_bytes())))
     yield items
+
+
+def lean_message(severity: str, data: str, line: int = 1) -> dict[str, Any]:
+    """A REPL message as the real REPL prints it, one line long."""
+    return {
+        "severity": severity,
+        "pos": {"line": line, "column": 0},
+        "endPos": {"line": line, "column": 3},
+        "data": data,
+    }

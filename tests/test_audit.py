@@ -17,6 +17,7 @@ from leancli.audit import (
     statement_present,
     strip_comments,
 )
+from tests.conftest import lean_message
 
 # --- parse_axioms_message ----------------------------------------------------------------
 
@@ -288,12 +289,7 @@ def test_syntax_that_could_rewrite_print_axioms_is_refused_but_plain_macros_are_
 
 
 def _at(line: int, data: str, severity: str = "info") -> dict[str, Any]:
-    return {
-        "severity": severity,
-        "pos": {"line": line, "column": 0},
-        "endPos": {"line": line, "column": 1},
-        "data": data,
-    }
+    return lean_message(severity, data, line)
 
 
 def test_inline_audit_appends_prints_two_lines_below_the_body() -> None:

@@ -2,15 +2,9 @@ from __future__ import annotations
 
 from leancli.results import Status
 from leancli.verdict import classify, shift_positions
+from tests.conftest import lean_message
 
-
-def _msg(severity: str, data: str, line: int = 1) -> dict[str, object]:
-    return {
-        "severity": severity,
-        "pos": {"line": line, "column": 0},
-        "endPos": {"line": line, "column": 3},
-        "data": data,
-    }
+_msg = lean_message
 
 
 def test_warnings_and_infos_pass() -> None:
