@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 ALLOWED_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
 # `native_decide` (and `decide +kernel`'s cousins) trust the compiler via these.
@@ -105,6 +104,8 @@ def _after_ident(text: str, i: int) -> bool:
 
 def strip_comments(text: str, *, blank_strings: bool = False) -> str:
     """`text` with each comment (and, if asked, each string) replaced by one space."""
+    if _SPECIAL.search(text) is None:
+        return text  # nothing can start a comment or string: the common short snippet
     pieces: list[str] = []
     for kind, piece in _lex(text):
         if kind == "comment":
@@ -126,11 +127,9 @@ def _tokens(body: str) -> list[str]:
 _NAMED_DECLS = frozenset({"theorem", "lemma", "def", "abbrev", "instance"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Decl:
+class _Decl(NamedTuple):
     keyword: str
     name: str | None  # full name, with the enclosing namespaces
-    index: int  # of the keyword in the token list
 
 
 _SCOPE_AND_DECL_WORDS = frozenset({"namespace", "section", "mutual", "end", "axiom", *_NAMED_DECLS})
@@ -163,7 +162,7 @@ def _declarations(tokens: list[str]) -> Iterator[_Decl]:
             if token == "instance":
                 name_at = _skip_priority(tokens, name_at)
             name = tokens[name_at] if name_at < len(tokens) else ""
-            yield _Decl(token, _full_name(scopes, name) if _IDENT.fullmatch(name) else None, index)
+            yield _Decl(token, _full_name(scopes, name) if _IDENT.fullmatch(name) else None)
 
 
 def _skip_priority(tokens: list[str], at: int) -> int:
@@ -179,6 +178,8 @@ def _skip_priority(tokens: list[str], at: int) -> int:
 
 
 def _full_name(scopes: list[str | None], name: str) -> str:
+    if not scopes:
+        return name.removeprefix("_root_.")
     if name.startswith("_root_."):
         return name.removeprefix("_root_.")
     return ".".join([*(scope for scope in scopes if scope is not None), name])

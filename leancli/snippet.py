@@ -22,11 +22,8 @@ class Snippet:
         """Identical after normalising line endings and trailing spaces."""
         # split("\n"), not splitlines(): a lone "\r" is not a line break in Lean.
         body = "\n".join(line.rstrip() for line in self.body.split("\n")).strip("\n")
-        digest = hashlib.blake2b(digest_size=16)
-        digest.update(self.header.encode())
-        digest.update(b"\x00")
-        digest.update(body.encode())
-        return digest.digest()
+        text = f"{self.header}\x00{body}".encode()
+        return hashlib.blake2b(text, digest_size=16).digest()
 
 
 def split_snippet(code: str) -> Snippet:
@@ -36,13 +33,22 @@ def split_snippet(code: str) -> Snippet:
     line `n + offset`.
     """
     code = code.replace("\r\n", "\n")
-    lines = code.split("\n")
     imports: list[str] = []
-    end = 0
-    for index, line in enumerate(lines):
+    offset = body_start = 0
+    line_start, number = 0, 0
+    # Line by line up to the first line of the body, not over the whole (long) proof.
+    while True:
+        line_end = code.find("\n", line_start)
+        if line_end < 0:
+            line_end = len(code)
+        line = code[line_start:line_end]
+        number += 1
         if _IMPORT.match(line):
             imports.append(" ".join(line.split()))
-            end = index + 1
+            offset, body_start = number, line_end + 1
         elif line.strip() and not _LINE_COMMENT.match(line):
             break
-    return Snippet(header="\n".join(imports), body="\n".join(lines[end:]), offset=end)
+        if line_end == len(code):
+            break
+        line_start = line_end + 1
+    return Snippet(header="\n".join(imports), body=code[body_start:], offset=offset)

@@ -53,10 +53,6 @@ class Task:
     attempt: int = 0
     group: str = ""
 
-    def __reduce__(self) -> tuple[type[Task], tuple[int, str, str, int, int, str]]:
-        # Cheaper to pickle than the generated per-field state of a slots dataclass.
-        return (Task, (self.key, self.header, self.body, self.offset, self.attempt, self.group))
-
 
 @dataclass
 class Outcome:
@@ -69,18 +65,6 @@ class Outcome:
     error: str | None = None
     header_timed_out: bool = False
     axioms: dict[str, list[str]] | None = None
-
-    def __reduce__(self) -> tuple[Callable[..., Outcome], tuple[Any, ...]]:
-        # Plain values pickle several times faster than a dataclass holding an Enum.
-        fields = (self.time, self.messages, self.sorries, self.error, self.header_timed_out)
-        return (_unpickle_outcome, (self.status.value, *fields, self.axioms))
-
-
-_STATUSES = {status.value: status for status in Status}
-
-
-def _unpickle_outcome(status: str, *fields: Any) -> Outcome:
-    return Outcome(_STATUSES[status], *fields)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
+import types
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,3 +221,22 @@ def test_tasks_queued_behind_a_slow_one_are_taken_back_for_an_idle_worker(
     assert all(r.status is Status.PASS for r in results)
     assert stolen >= 1  # something was queued behind the slow snippet ...
     assert results[-1].line == slow_line  # ... and did not wait for it
+
+
+def test_workers_do_not_rerun_the_parents_main_script(
+    fake_repl: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The `leancli` console script (or a user's evaluation script) is the parent's
+    # __main__; a spawn child would run it again, with all it imports, before working.
+    marker = tmp_path / "main-ran"
+    script = tmp_path / "evaluate.py"
+    script.write_text(f"open({str(marker)!r}, 'a').write('ran\\n')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    options = _options(fake_repl)
+    items = [Item(n, None, f"theorem t{n} : True := trivial") for n in range(1, 5)]
+    with LocalExecutor(options.worker, workers=2) as pool:
+        results = list(check(items, options, executor=pool))
+    assert sorted(r.status.value for r in results) == ["pass"] * 4
+    assert not marker.exists()

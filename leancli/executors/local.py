@@ -22,7 +22,9 @@ import signal
 import sys
 import threading
 import time
+import types
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -32,8 +34,9 @@ from typing import Any
 from leancli.executors._channel import Channel
 from leancli.executors.base import Event, Finished, IdleWorker, Lost
 from leancli.options import WorkerConfig
+from leancli.results import Status
 from leancli.session import ReplAborted, kill_process_group, tree_rss
-from leancli.worker import Task, Worker
+from leancli.worker import Outcome, Task, Worker
 
 MAX_START_FAILURES = 5
 MIN_PREFETCH = 2
@@ -169,7 +172,7 @@ class LocalExecutor:
     def _flush(self, slot: _Slot) -> None:
         if slot.unsent:
             tasks, slot.unsent = slot.unsent, []
-            self._send(slot, ("tasks", tasks))
+            self._send(slot, ("tasks", [_task_fields(task) for task in tasks]))
         elif slot.channel.wants_write:
             with contextlib.suppress(OSError):
                 slot.channel.flush()
@@ -217,7 +220,8 @@ class LocalExecutor:
             name=f"leancli-worker-{worker_id}",
             daemon=True,
         )
-        process.start()
+        with _main_module_hidden():
+            process.start()
         child_conn.close()
         self.spawned += 1
         slot = _Slot(worker_id, process, Channel(parent_conn, blocking=False))
@@ -243,7 +247,8 @@ class LocalExecutor:
                 self.stolen += len(tasks)
                 self._rehome(tasks)
             elif kind == "done":
-                key, outcome, headers = payload
+                key, fields, headers = payload
+                outcome = _outcome(fields)
                 task = _take(slot.queued, key)
                 slot.stealing.discard(key)  # it had started before our request arrived
                 if headers is not None:
@@ -311,11 +316,57 @@ class LocalExecutor:
         self._retiring = still
 
 
+# Tasks and outcomes cross the channel as tuples of plain values: a class or function
+# in a pickle costs a module lookup in every message, several times the values' cost.
+_TaskFields = tuple[int, str, str, int, int, str]
+_Messages = list[dict[str, Any]]
+_Axioms = dict[str, list[str]] | None
+_OutcomeFields = tuple[str, float, _Messages, _Messages, str | None, bool, _Axioms]
+_STATUSES = {status.value: status for status in Status}
+
+
+def _task_fields(task: Task) -> _TaskFields:
+    return (task.key, task.header, task.body, task.offset, task.attempt, task.group)
+
+
+def _outcome_fields(outcome: Outcome) -> _OutcomeFields:
+    return (
+        outcome.status.value,
+        outcome.time,
+        outcome.messages,
+        outcome.sorries,
+        outcome.error,
+        outcome.header_timed_out,
+        outcome.axioms,
+    )
+
+
+def _outcome(fields: _OutcomeFields) -> Outcome:
+    status, time, messages, sorries, error, header_timed_out, axioms = fields
+    return Outcome(_STATUSES[status], time, messages, sorries, error, header_timed_out, axioms)
+
+
 def _take(tasks: list[Task], key: int) -> Task:
     for index, task in enumerate(tasks):
         if task.key == key:
             return tasks.pop(index)
     raise AssertionError(f"worker answered for task {key}, which it does not hold")
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start a spawn child without the parent's `__main__`.
+
+    A spawn child first re-runs the parent's main script: the `leancli` console script
+    imports the whole CLI, a user's script whatever it imports. A worker needs nothing
+    from it (it is sent only leancli objects), so the child is shown a bare module.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def _describe(code: int | None) -> str:
@@ -336,6 +387,11 @@ def worker_main(conn: Connection, config: WorkerConfig) -> None:
     parent = os.getppid()
     _exit_with_parent(parent)
     _WorkerLoop(conn, config, parent).serve()
+    # Its REPL is gone and nothing is left to flush: skip the interpreter's teardown,
+    # as multiprocessing does for forked children; the parent is waiting on the exit.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 class _WorkerLoop:
@@ -366,7 +422,7 @@ class _WorkerLoop:
                     headers = self._worker.headers
                     changed = headers if headers != self._sent_headers else None
                     self._sent_headers = headers
-                    self._send(("done", (task.key, outcome, changed)))
+                    self._send(("done", (task.key, _outcome_fields(outcome), changed)))
         except (ReplAborted, BrokenPipeError, EOFError, SystemExit):
             return
         finally:
@@ -387,7 +443,7 @@ class _WorkerLoop:
 
     def _handle(self, kind: str, payload: Any) -> None:
         if kind == "tasks":
-            self._queue.extend(payload)
+            self._queue.extend(Task(*fields) for fields in payload)
         elif kind == "cancel":
             keys = set(payload)
             cancelled = [task.key for task in self._queue if task.key in keys]
