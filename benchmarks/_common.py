@@ -26,6 +26,19 @@ LEANCLI = [PYTHON, "-m", "leancli"]
 During = Callable[[int, threading.Event], None]
 
 
+def compile_bytecode() -> bool:
+    """Compile leancli's modules, as `pip install` does for the packages it installs.
+
+    An editable install leaves that to the first import, and PYTHONDONTWRITEBYTECODE
+    (set on some machines) stops it: every process would then compile leancli's source
+    on each start, while the tools it is compared with load theirs compiled.
+    Returns whether every module compiled.
+    """
+    import compileall
+
+    return bool(compileall.compile_dir(ROOT / "leancli", quiet=1))
+
+
 def workdir(prefix: str) -> Path:
     """A fresh temporary folder, removed when the interpreter exits."""
     holder = tempfile.TemporaryDirectory(prefix=f"leancli-bench-{prefix}-")

@@ -29,6 +29,7 @@ from _common import (
     FAKE_REPL,
     PYTHON,
     CliRun,
+    compile_bytecode,
     fake_env,
     median_wall,
     mib,
@@ -317,6 +318,7 @@ def main() -> None:
     snippets = args.snippets or (300 if args.quick else 20000)
     bench = Bench(args.quick, lines, distinct, not args.no_leaninteract, snippets)
     bench.identical_lines = args.identical_lines or bench.identical_lines
+    compile_bytecode()
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     if args.no_leaninteract:
         other = "not run (--no-leaninteract)"

@@ -6,17 +6,13 @@ import logging
 import os
 import shutil
 import signal
-import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import IO, NoReturn
-
-from rich.console import Console
-from rich.markup import escape
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from leancli.discovery import Discovery
 from leancli.executors import ExecutorUnavailable, make_executor
@@ -29,11 +25,16 @@ from leancli.items import (
     validate_template,
 )
 from leancli.options import CheckOptions, LeanOptions, ReplSpec
-from leancli.progress import RunProgress
-from leancli.result_cache import ResultCache, verdict_options
 from leancli.results import ResultWriter, Status
 from leancli.resume import DoneLines, ResumeError, prepare_output
-from leancli.run import check
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from leancli.result_cache import ResultCache
+
+# rich, the progress display, the cache and the run loop are imported once the workers
+# are starting, so that their start-up overlaps these imports instead of following them.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a process that SIGPIPE ended
@@ -48,6 +49,9 @@ class Terminated(Exception):
 
 
 def fail_usage(message: str) -> NoReturn:
+    from rich.console import Console
+    from rich.markup import escape
+
     Console(stderr=True).print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise SystemExit(EXIT_USAGE)
 
@@ -159,14 +163,24 @@ def run(
     options: CheckOptions,
     settings: RunSettings,
 ) -> int:
-    console = Console(stderr=True)
-    _log_to(console)
     with ExitStack() as stack:
         if settings.strict and input_path != "-":
             _refuse_invalid_lines(Path(input_path), spec)
         source, total = _open_input(input_path, stack)
         done = _prepare_output(output, settings)
         sink = _open_output(output, stack)
+        try:
+            executor = stack.enter_context(make_executor(options))
+        except ExecutorUnavailable as exc:
+            fail_usage(str(exc))
+        from rich.console import Console
+        from rich.markup import escape
+
+        from leancli.progress import RunProgress
+        from leancli.run import check
+
+        console = Console(stderr=True)
+        _log_to(console)
         writer = ResultWriter(sink, fsync=settings.fsync)
         items: Iterator[Item | InvalidLine] = read_items(source, spec)
         strict = _StopAtInvalid(items) if settings.strict else None
@@ -176,10 +190,6 @@ def run(
             items = (item for item in items if not done.answered(item.line, item.id))
             total = None if total is None else max(0, total - len(done))
             console.print(f"resuming: {len(done)} results already in {output}", highlight=False)
-        try:
-            executor = stack.enter_context(make_executor(options))
-        except ExecutorUnavailable as exc:
-            fail_usage(str(exc))
         cache = _open_cache(settings, options, stack)
         show_bar = settings.progress and sys.stderr.isatty()
         tracker = stack.enter_context(RunProgress(console, total, show_bar))
@@ -218,6 +228,10 @@ def _open_cache(
 ) -> ResultCache | None:
     if settings.cache_dir is None:
         return None
+    import sqlite3
+
+    from leancli.result_cache import ResultCache, verdict_options
+
     try:
         cache = ResultCache(settings.cache_dir, settings.fingerprint, verdict_options(options))
     except (OSError, sqlite3.Error) as exc:

@@ -162,6 +162,7 @@ class ReplSession:
         # Polled at most every MEMORY_POLL_SECONDS across requests, not on each one:
         # a process-tree scan costs more than a fast snippet.
         next_memory_check = self._last_memory_check + MEMORY_POLL_SECONDS
+        waited = False  # a fast answer needs no call to `should_abort`
         try:
             while True:
                 now = time.monotonic()
@@ -171,8 +172,9 @@ class ReplSession:
                     self._check_memory()
                     self._last_memory_check = now
                     next_memory_check = now + MEMORY_POLL_SECONDS
-                if should_abort is not None and should_abort():
+                if waited and should_abort is not None and should_abort():
                     raise ReplAborted("stopped by the caller")
+                waited = True
                 wait = min(deadline - now, max(next_memory_check - now, 0.0), MEMORY_POLL_SECONDS)
                 for key, _ in selector.select(max(wait, 0.0)):
                     if key.data == "stdin":

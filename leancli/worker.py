@@ -9,9 +9,8 @@ import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leancli.audit import (
     ALLOWED_AXIOMS,
@@ -34,6 +33,9 @@ from leancli.session import (
     kill_process_group,
 )
 from leancli.verdict import classify, first_error, shift_positions
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 RECYCLE_AT_FRACTION = 0.8
 
@@ -337,6 +339,9 @@ class _Standby:
     """
 
     def __init__(self, warm: Callable[[list[str]], tuple[ReplSession, dict[str, int]]]) -> None:
+        # Imported here: a worker without --standby need not load it (and logging).
+        from concurrent.futures import ThreadPoolExecutor
+
         self._warm = warm
         self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leancli-standby")
         self._future: Future[tuple[ReplSession, dict[str, int]]] | None = None
