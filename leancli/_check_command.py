@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -193,6 +194,9 @@ def run(
         cache = _open_cache(settings, options, stack)
         show_bar = settings.progress and sys.stderr.isatty()
         tracker = stack.enter_context(RunProgress(console, total, show_bar))
+        # Everything loaded so far (modules, mostly) lives as long as the process:
+        # kept out of the collector's full passes, which would walk it again and again.
+        gc.freeze()
         results = check(items, options, executor=executor, cache=cache)
         stopped = 0
         previous = signal.signal(signal.SIGTERM, _raise_terminated)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import selectors
@@ -386,7 +387,11 @@ def worker_main(conn: Connection, config: WorkerConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
     _exit_with_parent(parent)
-    _WorkerLoop(conn, config, parent).serve()
+    loop = _WorkerLoop(conn, config, parent)
+    # What exists now (modules, mostly) lives as long as the process: kept out of the
+    # collector's full passes, which run every few thousand snippets otherwise.
+    gc.freeze()
+    loop.serve()
     # Its REPL is gone and nothing is left to flush: skip the interpreter's teardown,
     # as multiprocessing does for forked children; the parent is waiting on the exit.
     sys.stdout.flush()
