@@ -42,3 +42,12 @@ def test_dedup_key_ignores_line_endings_and_trailing_spaces_only() -> None:
     assert a.dedup_key() == b.dedup_key()
     assert a.dedup_key() != c.dedup_key()  # indentation matters in Lean
     assert a.dedup_key() != d.dedup_key()
+
+
+def test_a_snippet_of_imports_alone_has_an_empty_body() -> None:
+    assert split_snippet("import Mathlib").body == ""
+    assert split_snippet("import Mathlib\n").body == ""
+    trailing = split_snippet("import Mathlib\n\n-- done\n")
+    assert (trailing.header, trailing.offset, trailing.body) == ("import Mathlib", 1, "\n-- done\n")
+    empty = split_snippet("")
+    assert (empty.header, empty.offset, empty.body) == ("", 0, "")
