@@ -178,9 +178,7 @@ def _skip_priority(tokens: list[str], at: int) -> int:
 
 
 def _full_name(scopes: list[str | None], name: str) -> str:
-    if not scopes:
-        return name.removeprefix("_root_.")
-    if name.startswith("_root_."):
+    if not scopes or name.startswith("_root_."):
         return name.removeprefix("_root_.")
     return ".".join([*(scope for scope in scopes if scope is not None), name])
 
