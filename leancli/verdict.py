@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from leancli.results import Status
@@ -26,16 +25,23 @@ def classify(messages: list[dict[str, Any]], sorries: list[dict[str, Any]]) -> S
 
 
 def shift_positions(entries: list[dict[str, Any]], offset: int) -> list[dict[str, Any]]:
-    """Copies of REPL messages or sorries with `pos`/`endPos` lines moved down by `offset`."""
+    """Copies of REPL messages or sorries with `pos`/`endPos` lines moved down by `offset`.
+
+    Only the dicts that change are copied (a deep copy of every message costs more than
+    a fast snippet's check); the input is left as it was.
+    """
     if offset == 0 or not entries:
         return entries
-    shifted = copy.deepcopy(entries)
-    for entry in shifted:
-        for key in ("pos", "endPos"):
-            pos = entry.get(key)
-            if isinstance(pos, dict) and isinstance(pos.get("line"), int):
-                pos["line"] += offset
-    return shifted
+    return [_shifted(entry, offset) for entry in entries]
+
+
+def _shifted(entry: dict[str, Any], offset: int) -> dict[str, Any]:
+    moved = dict(entry)
+    for key in ("pos", "endPos"):
+        pos = entry.get(key)
+        if isinstance(pos, dict) and isinstance(pos.get("line"), int):
+            moved[key] = {**pos, "line": pos["line"] + offset}
+    return moved
 
 
 def first_error(messages: list[dict[str, Any]]) -> str | None:
