@@ -49,7 +49,7 @@ def make_repl_dir(root: Path, python: str, fake_repl: Path) -> tuple[Path, Path]
     binary = repl_dir / ".lake" / "build" / "bin" / "repl"
     binary.parent.mkdir(parents=True)
     (repl_dir / "lean-toolchain").write_text("leanprover/lean4:v4.19.0\n")
-    binary.write_text(f'#!/bin/sh\nexec {python} {fake_repl} "$@"\n')
+    binary.write_text(f'#!/bin/sh\nexec {python} {fake_repl} --model "$@"\n')
     lake = root / "lake"
     lake.write_text(FAKE_LAKE)
     binary.chmod(0o755)

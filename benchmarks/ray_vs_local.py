@@ -76,7 +76,7 @@ def main() -> None:
     args = parser.parse_args()
 
     items, costs = workload(args.snippets, args.mean, args.seed, "p")
-    command = f"{shlex.quote(sys.executable)} {shlex.quote(str(FAKE_REPL))}"
+    command = f"{shlex.quote(sys.executable)} {shlex.quote(str(FAKE_REPL))} --model"
     worker = WorkerConfig(repl=ReplSpec.from_command(command))
     ordered = sorted(costs)
     print(

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, TYPE_CHECKING, NoReturn
 
+from leancli import simulated
 from leancli.discovery import Discovery
 from leancli.executors import ExecutorUnavailable, make_executor
 from leancli.items import (
@@ -89,6 +90,8 @@ def resolve_repl(repl: str | None, project: Path | None, *, incremental: bool) -
             "or run `leancli setup` to build one for your toolchain; "
             "`leancli doctor` explains what is missing."
         )
+    if found.spec.argv == simulated.argv():
+        print(f"leancli: {found.notes[-1]}", file=sys.stderr)
     return found
 
 

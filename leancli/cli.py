@@ -21,6 +21,29 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from leancli import __version__
+
+        typer.echo(f"leancli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _app_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print leancli's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Check Lean 4 snippets in bulk over a pool of REPL workers."""
+
+
 # --- check -------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from leancli import cache_dirs
+from leancli import cache_dirs, simulated
 from leancli.cache_dirs import Kind
 from leancli.options import ReplSpec
 from leancli.toolchain import (
@@ -187,6 +187,11 @@ def _explicit_command(
 
 
 def _use_command(found: Discovery, command: str, source: Source, project: Path | None) -> None:
+    if simulated.is_simulated(command):
+        found.spec = ReplSpec(argv=simulated.argv(), cwd=None, source=source)
+        found.source = source
+        found.notes.append(f"{source} {simulated.NAME}: {simulated.NOTE}")
+        return
     try:
         found.spec = ReplSpec.from_command(command, project, source)
     except ValueError as exc:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from leancli import simulated
 from leancli.discovery import (
     ELAN_INSTALL,
     Discovery,
@@ -219,9 +220,11 @@ def _missing_tools(
     if not missing:
         return []
     uses_lake = found.spec is not None and found.spec.argv[0] == "lake"
-    # The REPL asks `lean` for its sysroot unless LEAN_SYSROOT says where it is.
-    blocking = ("lake" in missing and uses_lake) or (
-        "lean" in missing and not environ.get("LEAN_SYSROOT")
+    # The REPL asks `lean` for its sysroot unless LEAN_SYSROOT says where it is; the
+    # simulated REPL needs no Lean at all.
+    simulated_repl = found.spec is not None and found.spec.argv == simulated.argv()
+    blocking = not simulated_repl and (
+        ("lake" in missing and uses_lake) or ("lean" in missing and not environ.get("LEAN_SYSROOT"))
     )
     return [
         Problem(

@@ -13,12 +13,14 @@ from typing import Any
 import orjson
 import pytest
 
+from leancli.simulated import TRANSCRIPTS
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 FAKE_REPL = HERE / "fake_repl.py"
-TRANSCRIPTS = REPO.parent / "shared" / "repl-transcripts"
-DATASETS = REPO.parent / "shared" / "datasets"
-FAKE_REPL_COMMAND = f"{shlex.quote(sys.executable)} {shlex.quote(str(FAKE_REPL))}"
+DATASETS = HERE / "data" / "datasets"
+# `--model`: commands no recording holds get a Lean-like answer (see tests/fake_repl.py).
+FAKE_REPL_COMMAND = f"{shlex.quote(sys.executable)} {shlex.quote(str(FAKE_REPL))} --model"
 
 
 @pytest.fixture

@@ -94,7 +94,7 @@ def build():
     binary = root / ".lake/build/bin/repl"
     binary.parent.mkdir(parents=True, exist_ok=True)
     fake = os.environ["STUB_FAKE_REPL"]
-    binary.write_text(f"#!/bin/sh\\nexec {sys.executable} {fake} \\"$@\\"\\n")
+    binary.write_text(f"#!/bin/sh\\nexec {sys.executable} {fake} --model \\"$@\\"\\n")
     binary.chmod(0o755)
 
 def update():

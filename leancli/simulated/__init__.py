@@ -1,0 +1,30 @@
+"""A simulated Lean REPL that replays real REPL answers, for machines without Lean.
+
+`leancli check --repl simulated` runs it: it speaks the REPL's wire protocol and answers
+each command with the answer a real REPL gave to the same text (recordings under
+`transcripts/`, see its README). A command it has no recording of gets an error message
+saying so, so a snippet never passes by accident; leancli never picks it unless named.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+NAME = "simulated"
+TRANSCRIPTS = Path(__file__).resolve().parent / "transcripts"
+NOTE = (
+    "the simulated REPL replays answers recorded from a real Lean REPL "
+    f"({TRANSCRIPTS}); a snippet without a recording gets an error, not a verdict, "
+    "and `#print axioms` answers are modelled, not recorded"
+)
+
+
+def argv() -> tuple[str, ...]:
+    """The command line that starts the simulated REPL with this interpreter."""
+    return (sys.executable, "-m", "leancli.simulated")
+
+
+def is_simulated(command: str) -> bool:
+    """Whether a `--repl` / `LEANCLI_REPL` value names the simulated REPL."""
+    return command.strip() == NAME

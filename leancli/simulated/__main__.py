@@ -1,0 +1,3 @@
+from leancli.simulated.repl import SimulatedRepl
+
+SimulatedRepl().serve()
