@@ -102,6 +102,8 @@ class CheckOptions:
     executor: str = "local"
     ray: RayOptions = field(default_factory=RayOptions)
     min_free_memory_mb: int = 0
+    lean_version: str | None = None  # of the REPL, as well as discovery knows it
+    fingerprint: str = ""  # of the checking environment, for the result cache
 
     @property
     def pool_size(self) -> int:

@@ -37,7 +37,7 @@ def sandboxed(spec: ReplSpec) -> ReplSpec:
     """`spec` run inside bubblewrap; SandboxUnavailable when bubblewrap cannot run here."""
     problem = bubblewrap_problem()
     if problem is not None:
-        raise SandboxUnavailable(f"--sandbox: {problem}")
+        raise SandboxUnavailable(problem)
     bwrap = shutil.which("bwrap")
     assert bwrap is not None
     return replace(spec, argv=(*bubblewrap_argv(bwrap), *spec.argv))

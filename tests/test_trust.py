@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from leancli._check_command import UsageError, lean_options
+from leancli.config import CheckRequest, lean_options
+from leancli.errors import ConfigError
 from leancli.discovery import Discovery
 from leancli.schedule import Scheduler
 from leancli.toolchain import LeanVersion
@@ -105,23 +106,18 @@ def test_elab_async_is_sent_only_where_the_option_exists() -> None:
     old, new, unknown = Discovery(), Discovery(), Discovery()
     old.toolchain_version = LeanVersion.parse("v4.18.0")
     new.toolchain_version = LeanVersion.parse("v4.20.0")
+    assert lean_options(old, CheckRequest(elab_async=False, incremental=False)).elab_async is None
+    assert lean_options(new, CheckRequest(elab_async=False, incremental=False)).elab_async is False
+    assert lean_options(new, CheckRequest(elab_async=True, incremental=False)).elab_async is True
     assert (
-        lean_options(old, heartbeats=None, elab_async=False, incremental=False).elab_async is None
+        lean_options(unknown, CheckRequest(elab_async=False, incremental=False)).elab_async is None
     )
-    assert (
-        lean_options(new, heartbeats=None, elab_async=False, incremental=False).elab_async is False
-    )
-    assert lean_options(new, heartbeats=None, elab_async=True, incremental=False).elab_async is True
-    assert (
-        lean_options(unknown, heartbeats=None, elab_async=False, incremental=False).elab_async
-        is None
-    )
-    with pytest.raises(UsageError):
-        lean_options(old, heartbeats=None, elab_async=True, incremental=False)
+    with pytest.raises(ConfigError):
+        lean_options(old, CheckRequest(elab_async=True, incremental=False))
     plain = Discovery()
     plain.supports_incremental = False
-    with pytest.raises(UsageError, match="setup --fork"):
-        lean_options(plain, heartbeats=None, elab_async=False, incremental=True)
+    with pytest.raises(ConfigError, match="setup --fork"):
+        lean_options(plain, CheckRequest(elab_async=False, incremental=True))
 
 
 def test_incremental_sends_the_field_and_keeps_samples_of_a_problem_together(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import shutil
 import signal
 import sys
 from collections.abc import Iterator
@@ -16,7 +15,8 @@ from types import FrameType
 from typing import IO, TYPE_CHECKING, NoReturn
 
 from leancli import simulated
-from leancli.discovery import Discovery
+from leancli.config import CheckRequest
+from leancli.errors import ConfigError, LeancliError
 from leancli.executors import ExecutorUnavailable, make_executor
 from leancli.items import (
     InputSpec,
@@ -26,7 +26,7 @@ from leancli.items import (
     read_items,
     validate_template,
 )
-from leancli.options import CheckOptions, LeanOptions, ReplSpec
+from leancli.options import CheckOptions
 from leancli.results import ResultWriter, Status
 from leancli.resume import DoneLines, ResumeError, prepare_output
 
@@ -42,10 +42,6 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 1
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a process that SIGPIPE ended
 
 
-class UsageError(Exception):
-    """Bad options or arguments: exit 2 with the message."""
-
-
 class Terminated(Exception):
     """SIGTERM arrived."""
 
@@ -58,83 +54,57 @@ def fail_usage(message: str) -> NoReturn:
     raise SystemExit(EXIT_USAGE)
 
 
-def input_spec(
-    code_field: str | None,
-    template: str | None,
-    id_field: str | None,
-    statement_field: str | None = None,
-) -> InputSpec:
-    if template is not None:
-        try:
-            validate_template(template)
-        except TemplateError as exc:
-            raise UsageError(str(exc)) from exc
-        if code_field is not None:
-            raise UsageError("--template and --code-field exclude each other")
-    return InputSpec(code_field, template, id_field, statement_field)
+@dataclass(frozen=True)
+class InputFields:
+    """Which fields of an input line make the snippet, its id and its statement."""
+
+    code_field: str | None = None
+    template: str | None = None
+    id_field: str | None = None
+    statement_field: str | None = None
 
 
-def resolve_repl(repl: str | None, project: Path | None, *, incremental: bool) -> Discovery:
-    """The REPL from --repl / LEANCLI_REPL, else the one `leancli doctor` would find."""
-    from leancli.discovery import discover_repl
+def check_files(
+    input_path: str,
+    output: Path | None,
+    fields: InputFields,
+    request: CheckRequest,
+    settings: RunSettings,
+) -> int:
+    """`leancli check`: resolve the options, run, and return the exit code."""
+    from leancli.config import ExecutorKind, resolve
 
-    if project is not None and not project.is_dir():
-        raise UsageError(f"--project {project}: no such directory")
     try:
-        found = discover_repl(repl or None, project, incremental=incremental)
-    except ValueError as exc:
-        raise UsageError(f"--repl: {exc}") from exc
-    if found.spec is None:
-        raise UsageError(
-            "no Lean REPL found. Pass --repl 'PATH/TO/repl' (or set LEANCLI_REPL), "
-            "or run `leancli setup` to build one for your toolchain; "
-            "`leancli doctor` explains what is missing."
-        )
-    if found.spec.argv == simulated.argv():
-        print(f"leancli: {found.notes[-1]}", file=sys.stderr)
-    return found
+        spec = input_spec(fields)
+        options = resolve(request)
+    except LeancliError as exc:
+        fail_usage(describe_error(exc))
+    if simulated.is_simulated(request.repl or os.environ.get("LEANCLI_REPL", "")):
+        print(f"leancli: --repl {simulated.NAME}: {simulated.NOTE}", file=sys.stderr)
+    if request.executor is ExecutorKind.RAY and request.min_free_memory:
+        print("warning: --min-free-memory is ignored with --executor ray", file=sys.stderr)
+    try:
+        return run(input_path, output, spec, options, settings)
+    except KeyboardInterrupt:  # before the run loop took over (starting workers, say)
+        return EXIT_INTERRUPTED
 
 
-def require_executable(spec: ReplSpec) -> None:
-    """Fail fast, rather than crash on every snippet, when the REPL command is missing."""
-    program = spec.argv[0]
-    if shutil.which(program, path=os.environ.get("PATH")) is None and not (
-        os.sep in program and os.access(program, os.X_OK)
-    ):
-        raise UsageError(
-            f"the REPL command {program!r} is not found or not executable "
-            f"({spec.source}: {spec.describe()}); `leancli doctor` explains what is missing"
-        )
+def describe_error(exc: LeancliError) -> str:
+    """A library error as one line for the terminal, naming a field as its flag."""
+    if isinstance(exc, ConfigError) and exc.option:
+        return f"--{exc.option.replace('_', '-')}: {exc.reason}"
+    return str(exc)
 
 
-def environment_fingerprint(found: Discovery) -> str:
-    from leancli.result_cache import fingerprint
-
-    assert found.spec is not None
-    version = found.lean_version.tag if found.lean_version is not None else None
-    return fingerprint(found.spec, version)
-
-
-def lean_options(
-    found: Discovery, *, heartbeats: int | None, elab_async: bool, incremental: bool
-) -> LeanOptions:
-    """The Lean options in the form the REPL's Lean version accepts."""
-    from leancli.toolchain import elab_async_refusal
-
-    if elab_async:
-        refusal = elab_async_refusal(found.lean_version)
-        if refusal is not None:
-            raise UsageError(refusal)
-    if incremental and found.supports_incremental is False:
-        from leancli.discovery import setup_command
-
-        raise UsageError(
-            "--incremental needs LeanInteract's REPL fork, which the REPL in use is not: "
-            + setup_command(None, fork=True)
-        )
-    # Elab.async exists from v4.19.0: off is said explicitly only where the option exists.
-    async_option = True if elab_async else (False if found.supports_elab_async else None)
-    return LeanOptions(heartbeats=heartbeats, elab_async=async_option, incremental=incremental)
+def input_spec(fields: InputFields) -> InputSpec:
+    if fields.template is not None:
+        try:
+            validate_template(fields.template)
+        except TemplateError as exc:
+            raise ConfigError("template", str(exc)) from exc
+        if fields.code_field is not None:
+            raise ConfigError(None, "--template and --code-field exclude each other")
+    return InputSpec(fields.code_field, fields.template, fields.id_field, fields.statement_field)
 
 
 @dataclass(frozen=True)
@@ -147,17 +117,6 @@ class RunSettings:
     fsync: bool = False
     strict: bool = False
     cache_dir: Path | None = None
-    fingerprint: str = ""
-
-
-def sandboxed(spec: ReplSpec) -> ReplSpec:
-    from leancli.sandbox import SandboxUnavailable
-    from leancli.sandbox import sandboxed as wrap
-
-    try:
-        return wrap(spec)
-    except SandboxUnavailable as exc:
-        raise UsageError(str(exc)) from exc
 
 
 def run(
@@ -240,7 +199,7 @@ def _open_cache(
     from leancli.result_cache import ResultCache, verdict_options
 
     try:
-        cache = ResultCache(settings.cache_dir, settings.fingerprint, verdict_options(options))
+        cache = ResultCache(settings.cache_dir, options.fingerprint, verdict_options(options))
     except (OSError, sqlite3.Error) as exc:
         fail_usage(f"--cache {settings.cache_dir}: {exc}")
     stack.callback(cache.close)

@@ -1,0 +1,276 @@
+"""`leancli check`: its flags, turned into a `CheckRequest` and handed to the run."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from leancli.cli.params import (
+    INPUT,
+    LEAN,
+    OUTPUT,
+    RESOURCES,
+    SCALE_OUT,
+    TRUST,
+    IncrementalOption,
+    ProjectOption,
+    RayAddressOption,
+    ReplOption,
+)
+
+
+class ExecutorChoice(str, enum.Enum):
+    local = "local"
+    ray = "ray"
+
+
+def _option(name: str, *aliases: str, panel: str, help: str) -> Any:
+    return typer.Option(name, *aliases, help=help, rich_help_panel=panel)
+
+
+InputArgument = Annotated[
+    str, typer.Argument(metavar="INPUT", help="JSONL file of snippets, or - for standard input.")
+]
+CodeField = Annotated[
+    str | None, _option("--code-field", panel=INPUT, help="Field with the snippet.")
+]
+Template = Annotated[
+    str | None,
+    _option(
+        "--template", panel=INPUT, help="Build the snippet from fields, e.g. '{header}{statement}'."
+    ),
+]
+IdField = Annotated[str | None, _option("--id-field", panel=INPUT, help="Field with the id.")]
+Strict = Annotated[
+    bool, _option("--strict", panel=INPUT, help="Stop with exit 2 at the first invalid input line.")
+]
+Dedup = Annotated[
+    bool, _option("--dedup/--no-dedup", panel=INPUT, help="Check identical snippets once.")
+]
+Heartbeats = Annotated[
+    int | None,
+    _option(
+        "--heartbeats", panel=LEAN, help="Lean's maxHeartbeats for every snippet (in thousands)."
+    ),
+]
+ElabAsync = Annotated[
+    bool,
+    _option(
+        "--elab-async/--no-elab-async",
+        panel=LEAN,
+        help="Lean's parallel elaboration (Lean v4.19.0 and later; off: the pool keeps "
+        "every core busy already).",
+    ),
+]
+MaxHeaders = Annotated[
+    int,
+    _option(
+        "--max-headers",
+        panel=LEAN,
+        help="Headers one REPL keeps imported; one more restarts it (bounds its memory).",
+    ),
+]
+Workers = Annotated[
+    int, _option("--workers", "-w", panel=RESOURCES, help="REPL workers (default: usable cores).")
+]
+Timeout = Annotated[
+    float, _option("--timeout", panel=RESOURCES, help="Seconds per snippet (wall clock).")
+]
+ImportTimeout = Annotated[
+    float,
+    _option(
+        "--import-timeout", panel=RESOURCES, help="Seconds to import one header (e.g. Mathlib)."
+    ),
+]
+MaxTasks = Annotated[
+    int,
+    _option(
+        "--max-tasks", panel=RESOURCES, help="Replace a worker after this many snippets (0: never)."
+    ),
+]
+MemoryLimit = Annotated[
+    int,
+    _option(
+        "--memory-limit",
+        panel=RESOURCES,
+        help="MiB of anonymous resident memory per REPL before it is recycled (0: off).",
+    ),
+]
+HardMemoryLimit = Annotated[
+    int | None,
+    _option(
+        "--hard-memory-limit",
+        panel=RESOURCES,
+        help="MiB of address space per REPL (RLIMIT_AS) [default: 2 x --memory-limit; 0: none].",
+    ),
+]
+Standby = Annotated[
+    bool,
+    _option(
+        "--standby",
+        panel=RESOURCES,
+        help="Keep a spare REPL per worker warm with its headers, so that a REPL lost to a "
+        "timeout or crash is replaced without a new import (costs a second REPL's memory).",
+    ),
+]
+MinFreeMemory = Annotated[
+    int,
+    _option(
+        "--min-free-memory",
+        panel=RESOURCES,
+        help="MiB of available system memory under which no snippet is handed out "
+        "and the largest idle REPL is recycled (0: off).",
+    ),
+]
+Sandbox = Annotated[
+    bool,
+    _option(
+        "--sandbox",
+        panel=TRUST,
+        help="Run each REPL under bubblewrap: no network, read-only files.",
+    ),
+]
+Audit = Annotated[
+    bool,
+    _option(
+        "--audit/--no-audit",
+        panel=TRUST,
+        help="Check `#print axioms` of every passing declaration.",
+    ),
+]
+AllowAxiom = Annotated[
+    list[str], _option("--allow-axiom", panel=TRUST, help="Accept this axiom too (repeatable).")
+]
+AllowNativeDecide = Annotated[
+    bool,
+    _option(
+        "--allow-native-decide", panel=TRUST, help="Accept native_decide (trusts the compiler)."
+    ),
+]
+StatementField = Annotated[
+    str | None,
+    _option(
+        "--statement-field",
+        panel=TRUST,
+        help="Field holding the statement the snippet must still contain.",
+    ),
+]
+Output = Annotated[
+    Path | None,
+    _option("--output", "-o", panel=OUTPUT, help="Write results here (JSONL) instead of stdout."),
+]
+Resume = Annotated[
+    bool,
+    _option(
+        "--resume", panel=OUTPUT, help="Skip snippets already answered in -o FILE; append the rest."
+    ),
+]
+Force = Annotated[bool, _option("--force", panel=OUTPUT, help="Overwrite a non-empty -o FILE.")]
+Fsync = Annotated[
+    bool, _option("--fsync", panel=OUTPUT, help="fsync the output after every result.")
+]
+Progress = Annotated[bool, _option("--progress/--no-progress", panel=OUTPUT, help="Progress bar.")]
+Cache = Annotated[
+    Path | None,
+    _option(
+        "--cache",
+        panel=OUTPUT,
+        help="Keep verdicts in this directory (SQLite) and reuse them in later runs.",
+    ),
+]
+Executor = Annotated[
+    ExecutorChoice,
+    _option(
+        "--executor",
+        panel=SCALE_OUT,
+        help="Where workers run: a local process pool, or Ray actors.",
+    ),
+]
+CpusPerRepl = Annotated[
+    float,
+    _option("--cpus-per-repl", panel=SCALE_OUT, help="CPUs Ray reserves for each REPL actor."),
+]
+MemoryPerRepl = Annotated[
+    int,
+    _option(
+        "--memory-per-repl",
+        panel=SCALE_OUT,
+        help="MiB Ray reserves per REPL actor [default: --memory-limit].",
+    ),
+]
+
+
+def check(
+    input_path: InputArgument,
+    output: Output = None,
+    repl: ReplOption = None,
+    project: ProjectOption = None,
+    workers: Workers = 0,
+    timeout: Timeout = 60.0,
+    import_timeout: ImportTimeout = 600.0,
+    max_tasks: MaxTasks = 0,
+    memory_limit: MemoryLimit = 8192,
+    hard_memory_limit: HardMemoryLimit = None,
+    code_field: CodeField = None,
+    template: Template = None,
+    id_field: IdField = None,
+    heartbeats: Heartbeats = None,
+    elab_async: ElabAsync = False,
+    incremental: IncrementalOption = False,
+    max_headers: MaxHeaders = 4,
+    standby: Standby = False,
+    dedup: Dedup = True,
+    progress: Progress = True,
+    executor: Executor = ExecutorChoice.local,
+    ray_address: RayAddressOption = None,
+    cpus_per_repl: CpusPerRepl = 1.0,
+    memory_per_repl: MemoryPerRepl = 0,
+    resume: Resume = False,
+    force: Force = False,
+    fsync: Fsync = False,
+    strict: Strict = False,
+    sandbox: Sandbox = False,
+    audit: Audit = True,
+    allow_axiom: AllowAxiom = [],  # noqa: B006 (typer copies it)
+    allow_native_decide: AllowNativeDecide = False,
+    statement_field: StatementField = None,
+    cache: Cache = None,
+    min_free_memory: MinFreeMemory = 0,
+) -> None:
+    """Check every snippet of a JSONL file and write one JSON result per snippet."""
+    from leancli.cli import check_run
+    from leancli.config import CheckRequest, ExecutorKind
+
+    request = CheckRequest(
+        repl=repl,
+        project=project,
+        workers=workers,
+        timeout=timeout,
+        import_timeout=import_timeout,
+        max_tasks=max_tasks,
+        memory_limit=memory_limit,
+        hard_memory_limit=hard_memory_limit,
+        heartbeats=heartbeats,
+        elab_async=elab_async,
+        incremental=incremental,
+        max_headers=max_headers,
+        standby=standby,
+        dedup=dedup,
+        executor=ExecutorKind(executor.value),
+        ray_address=ray_address,
+        cpus_per_repl=cpus_per_repl,
+        memory_per_repl=memory_per_repl,
+        sandbox=sandbox,
+        audit=audit,
+        allow_axioms=tuple(allow_axiom),
+        allow_native_decide=allow_native_decide,
+        min_free_memory=min_free_memory,
+    )
+    settings = check_run.RunSettings(
+        progress=progress, resume=resume, force=force, fsync=fsync, strict=strict, cache_dir=cache
+    )
+    fields = check_run.InputFields(code_field, template, id_field, statement_field)
+    raise typer.Exit(check_run.check_files(input_path, output, fields, request, settings))

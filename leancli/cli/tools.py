@@ -1,0 +1,157 @@
+"""`leancli cache`, `stats`, `doctor` and `setup`: the commands around `check`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leancli.cli.params import IncrementalOption, ProjectOption, RayAddressOption, ReplOption
+
+# --- cache -------------------------------------------------------------------------------
+
+cache_app = typer.Typer(help="Inspect or clear the result cache of `check --cache`.")
+
+
+@cache_app.command("stats")
+def cache_stats(
+    directory: Path | None = typer.Argument(None, help="Cache directory (default: leancli's)."),
+    json_output: bool = typer.Option(False, "--json", help="JSON on stdout."),
+) -> None:
+    """Entries per status and size on disk."""
+    import orjson
+
+    from leancli.result_cache import cache_stats as read_stats
+    from leancli.result_cache import default_cache_dir, describe
+
+    where = directory or default_cache_dir()
+    stats = read_stats(where)
+    if json_output:
+        typer.echo(orjson.dumps({"directory": str(where), **describe(stats)}).decode())
+        return
+    typer.echo(f"{where}: {stats.entries} entries, {stats.bytes / 2**20:.1f} MiB")
+    for status, count in sorted(stats.by_status.items()):
+        typer.echo(f"  {status}: {count}")
+
+
+@cache_app.command("clear")
+def cache_clear(
+    directory: Path | None = typer.Argument(None, help="Cache directory (default: leancli's)."),
+) -> None:
+    """Delete every cached verdict."""
+    from leancli.result_cache import clear_cache, default_cache_dir
+
+    where = directory or default_cache_dir()
+    typer.echo(f"{where}: removed {clear_cache(where)} entries", err=True)
+
+
+# --- stats -------------------------------------------------------------------------------
+
+
+def stats(
+    results: str = typer.Argument(..., help="Results JSONL written by `check`, or - for stdin."),
+    by: str = typer.Option("id", "--by", help="Field grouping the samples of one problem."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
+) -> None:
+    """Status counts, time percentiles and pass@k of a results file."""
+    # Imported here so that `leancli --help` and the other commands do not load them.
+    import orjson
+
+    from leancli.stats import StatsError, collect_path, render
+
+    try:
+        summary = collect_path(results, by).summary()
+    except (StatsError, OSError) as exc:
+        typer.echo(f"error: {results}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(orjson.dumps(summary).decode())
+    else:
+        render(summary)
+
+
+# --- doctor / setup ----------------------------------------------------------------------
+
+
+def doctor(
+    project: ProjectOption = None,
+    repl: ReplOption = None,
+    incremental: IncrementalOption = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON on stdout.")
+    ] = False,
+    ray_address: RayAddressOption = None,
+) -> None:
+    """Say whether `leancli check` can run here, and the command that fixes each problem."""
+    import orjson
+    from rich.console import Console
+
+    from leancli.doctor import diagnose, render
+
+    _require_dir(project)
+    report = diagnose(repl, project, incremental=incremental, ray_address=ray_address)
+    if as_json:
+        typer.echo(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        render(report, Console(stderr=True, highlight=False))
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def setup(
+    project: Annotated[
+        Path | None,
+        typer.Option("--project", help="Build for this Lake project's toolchain (default: here)."),
+    ] = None,
+    mathlib: Annotated[
+        bool, typer.Option("--mathlib", help="Also make a Lake project with Mathlib, cached.")
+    ] = False,
+    fork: Annotated[
+        bool, typer.Option("--fork", help="Build LeanInteract's REPL fork (for --incremental).")
+    ] = False,
+    lean: Annotated[
+        str | None,
+        typer.Option("--lean", help="Build for this Lean version (e.g. v4.19.0)."),
+    ] = None,
+) -> None:
+    """Build a Lean REPL for your toolchain into the leancli cache (once per version)."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from leancli.setup import RichProgress, SetupError
+    from leancli.setup import setup as run_setup
+    from leancli.toolchain import LeanVersion
+
+    _require_dir(project)
+    if lean is not None and LeanVersion.parse(lean.rsplit(":", 1)[-1]) is None:
+        typer.echo(f"error: --lean {lean!r} is not a Lean version such as v4.19.0", err=True)
+        raise typer.Exit(2)
+    console = Console(stderr=True, highlight=False)
+    try:
+        result = run_setup(
+            project, mathlib=mathlib, fork=fork, lean=lean, progress=RichProgress(console)
+        )
+    except SetupError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        console.print("[red]interrupted[/]: nothing was kept from the unfinished step")
+        raise typer.Exit(130) from None
+    console.print(f"REPL for Lean {result.version.tag}: {result.repl_dir}", soft_wrap=True)
+    if result.mathlib_dir is not None:
+        where = f"Mathlib project: {result.mathlib_dir} (check runs there without --project)"
+        console.print(where, soft_wrap=True)
+    if not result.built:
+        console.print("Nothing to do: everything was already set up.")
+    console.print("`leancli check` finds it on its own; `leancli doctor` shows the details.")
+
+
+def _require_dir(project: Path | None) -> None:
+    from leancli.cli.check_run import fail_usage
+    from leancli.config import require_project_dir
+    from leancli.errors import ConfigError
+
+    try:
+        require_project_dir(project)
+    except ConfigError as exc:
+        fail_usage(f"--project {exc.reason}")

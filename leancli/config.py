@@ -1,0 +1,220 @@
+"""From what a caller asks for to a runnable check: the one place options are resolved.
+
+`resolve(CheckRequest(...))` finds the REPL as `leancli check` does (`--repl`, then
+`LEANCLI_REPL`, then `leancli setup`'s cache, then the project's own REPL), puts the Lean
+options in the form the REPL's Lean accepts, wraps the REPL in the sandbox, fills in the
+limits' defaults and applies the executors' rules. The CLI and the Python API both call
+it; every refusal is a `ConfigError` naming the field at fault.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from leancli.discovery import Discovery
+from leancli.errors import ConfigError
+from leancli.options import (
+    AuditOptions,
+    CheckOptions,
+    LeanOptions,
+    MemoryLimits,
+    RayOptions,
+    ReplSpec,
+    WorkerConfig,
+)
+
+
+class ExecutorKind(str, enum.Enum):
+    """Where workers run."""
+
+    LOCAL = "local"
+    RAY = "ray"
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """What a caller asks of a check, before anything is looked up (mirrors the CLI's flags).
+
+    `repl`: a command line that starts one REPL, or `simulated`; None looks for one.
+    `memory_limit` (MiB of anonymous resident memory before a REPL is recycled) and
+    `hard_memory_limit` (MiB of address space, default twice that) accept 0 for "off".
+    """
+
+    repl: str | None = None
+    project: Path | None = None
+    workers: int = 0
+    timeout: float = 60.0
+    import_timeout: float = 600.0
+    max_tasks: int = 0
+    memory_limit: int = 8192
+    hard_memory_limit: int | None = None
+    heartbeats: int | None = None
+    elab_async: bool = False
+    incremental: bool = False
+    max_headers: int = 4
+    standby: bool = False
+    dedup: bool = True
+    executor: ExecutorKind = ExecutorKind.LOCAL
+    ray_address: str | None = None
+    cpus_per_repl: float = 1.0
+    memory_per_repl: int = 0
+    sandbox: bool = False
+    audit: bool = True
+    allow_axioms: tuple[str, ...] = ()
+    allow_native_decide: bool = False
+    min_free_memory: int = 0
+
+
+def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> CheckOptions:
+    """The runnable options for `request`; raises `ConfigError` before anything starts."""
+    check_ranges(request)
+    executor = _executor_kind(request.executor)
+    found = find_repl(request.repl, request.project, incremental=request.incremental)
+    assert found.spec is not None
+    lean = lean_options(found, request)
+    if executor is ExecutorKind.LOCAL:  # on a cluster, the path must exist on the nodes
+        require_executable(found.spec)
+    repl = _sandboxed(found.spec) if request.sandbox else found.spec
+    # This machine's memory says nothing of a cluster's nodes; Ray watches their memory.
+    min_free = request.min_free_memory if executor is ExecutorKind.LOCAL else 0
+    from leancli.result_cache import fingerprint
+
+    hard = request.hard_memory_limit
+    version = found.lean_version.tag if found.lean_version is not None else None
+    return CheckOptions(
+        worker=WorkerConfig(
+            repl=repl,
+            timeout=request.timeout,
+            import_timeout=request.import_timeout,
+            memory=MemoryLimits(
+                rss_mb=request.memory_limit,
+                address_space_mb=2 * request.memory_limit if hard is None else hard,
+            ),
+            lean=lean,
+            standby=request.standby,
+            max_headers=request.max_headers,
+            audit=AuditOptions(
+                request.audit, frozenset(request.allow_axioms), request.allow_native_decide
+            ),
+        ),
+        workers=request.workers,
+        max_tasks=request.max_tasks,
+        dedup=request.dedup,
+        executor=executor.value,
+        min_free_memory_mb=min_free,
+        ray=RayOptions(
+            address=request.ray_address,
+            cpus_per_repl=request.cpus_per_repl,
+            memory_per_repl_mb=request.memory_per_repl or request.memory_limit,
+        ),
+        lean_version=version,
+        fingerprint=fingerprint(found.spec, version),
+    )
+
+
+def check_ranges(request: CheckRequest) -> None:
+    """Refuse values no run can use, naming the field (a negative count, a zero timeout)."""
+    for name in ("timeout", "import_timeout", "cpus_per_repl"):
+        value = getattr(request, name)
+        if not math.isfinite(value) or value <= 0:
+            raise ConfigError(name, f"must be a positive number of {_unit(name)}, not {value}")
+    counts = ("workers", "max_tasks", "memory_limit", "memory_per_repl", "min_free_memory")
+    for name in counts:
+        value = getattr(request, name)
+        if value < 0:
+            raise ConfigError(name, f"must be 0 or more, not {value}")
+    if request.hard_memory_limit is not None and request.hard_memory_limit < 0:
+        raise ConfigError(
+            "hard_memory_limit", f"must be 0 (none) or more, not {request.hard_memory_limit}"
+        )
+    if request.heartbeats is not None and request.heartbeats < 0:
+        raise ConfigError("heartbeats", f"must be 0 (no limit) or more, not {request.heartbeats}")
+    if request.max_headers < 1:
+        raise ConfigError("max_headers", f"must be 1 or more, not {request.max_headers}")
+
+
+def _unit(name: str) -> str:
+    return "CPUs" if name == "cpus_per_repl" else "seconds"
+
+
+def _executor_kind(value: ExecutorKind | str) -> ExecutorKind:
+    try:
+        return ExecutorKind(value)
+    except ValueError:
+        choices = ", ".join(kind.value for kind in ExecutorKind)
+        raise ConfigError("executor", f"{value!r} is not one of {choices}") from None
+
+
+def require_project_dir(project: Path | None) -> None:
+    if project is not None and not project.is_dir():
+        raise ConfigError("project", f"{project}: no such directory")
+
+
+def find_repl(repl: str | None, project: Path | None, *, incremental: bool) -> Discovery:
+    """The REPL from `repl` / LEANCLI_REPL, else the one `leancli doctor` would find."""
+    from leancli.discovery import discover_repl
+
+    require_project_dir(project)
+    try:
+        found = discover_repl(repl or None, project, incremental=incremental)
+    except ValueError as exc:
+        raise ConfigError("repl", str(exc)) from exc
+    if found.spec is None:
+        raise ConfigError(
+            None,
+            "no Lean REPL found: name one (`--repl 'PATH/TO/repl'`, `repl=` in Python, or "
+            "LEANCLI_REPL), or run `leancli setup` to build one for your toolchain; "
+            "`leancli doctor` explains what is missing",
+        )
+    return found
+
+
+def require_executable(spec: ReplSpec) -> None:
+    """Fail fast, rather than crash on every snippet, when the REPL command is missing."""
+    program = spec.argv[0]
+    if shutil.which(program, path=os.environ.get("PATH")) is None and not (
+        os.sep in program and os.access(program, os.X_OK)
+    ):
+        raise ConfigError(
+            "repl",
+            f"the REPL command {program!r} is not found or not executable "
+            f"({spec.source}: {spec.describe()}); `leancli doctor` explains what is missing",
+        )
+
+
+def lean_options(found: Discovery, request: CheckRequest) -> LeanOptions:
+    """The Lean options in the form the REPL's Lean version accepts."""
+    from leancli.toolchain import elab_async_refusal
+
+    if request.elab_async:
+        refusal = elab_async_refusal(found.lean_version)
+        if refusal is not None:
+            raise ConfigError("elab_async", refusal)
+    if request.incremental and found.supports_incremental is False:
+        from leancli.discovery import setup_command
+
+        raise ConfigError(
+            "incremental",
+            "needs LeanInteract's REPL fork, which the REPL in use is not: "
+            + setup_command(None, fork=True),
+        )
+    # Elab.async exists from v4.19.0: off is said explicitly only where the option exists.
+    async_option = True if request.elab_async else (False if found.supports_elab_async else None)
+    return LeanOptions(
+        heartbeats=request.heartbeats, elab_async=async_option, incremental=request.incremental
+    )
+
+
+def _sandboxed(spec: ReplSpec) -> ReplSpec:
+    from leancli.sandbox import SandboxUnavailable, sandboxed
+
+    try:
+        return sandboxed(spec)
+    except SandboxUnavailable as exc:
+        raise ConfigError("sandbox", str(exc)) from exc
