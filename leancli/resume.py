@@ -9,8 +9,12 @@ from pathlib import Path
 
 import orjson
 
+from leancli.errors import LeancliError
 
-class ResumeError(Exception):
+MAX_LINE = 10**9  # beyond any input leancli is given; the arrays below grow to the line
+
+
+class ResumeError(LeancliError):
     """The output file cannot be continued safely."""
 
 
@@ -24,6 +28,7 @@ class DoneLines:
     def __init__(self) -> None:
         self._done = bytearray()
         self._ids = array("I")
+        self.failed = 0  # results kept from before that are not `pass`
 
     def __len__(self) -> int:
         return sum(self._done)
@@ -68,11 +73,19 @@ def prepare_output(path: Path, *, resume: bool, force: bool) -> DoneLines:
                 continue
             try:
                 result = orjson.loads(raw)
-                done.add(int(result["line"]), result.get("id"))
+                line = int(result["line"])
+                item_id = result.get("id")
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise ResumeError(
                     f"{path}, line {number}: not a leancli result ({exc}); cannot resume"
                 ) from exc
+            if not 1 <= line <= MAX_LINE:
+                raise ResumeError(
+                    f"{path}, line {number}: answers input line {line}, which no input has; "
+                    "cannot resume"
+                )
+            done.add(line, None if item_id is None else str(item_id))
+            done.failed += result.get("status") != "pass"
     return done
 
 

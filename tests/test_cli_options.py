@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from leancli.cli import app
-from leancli.cli import check_run
+from leancli.cli import app, check_run
 from leancli.options import ReplSpec
 
 # Each flag of `check` with a value unlike its default, and how to read it back.

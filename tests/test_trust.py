@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from leancli.config import CheckRequest, lean_options
-from leancli.errors import ConfigError
 from leancli.discovery import Discovery
+from leancli.errors import ConfigError
 from leancli.schedule import Scheduler
 from leancli.toolchain import LeanVersion
 from leancli.worker import Task

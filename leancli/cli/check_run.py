@@ -28,7 +28,7 @@ from leancli.items import (
 )
 from leancli.options import CheckOptions
 from leancli.results import ResultWriter, Status
-from leancli.resume import DoneLines, ResumeError, prepare_output
+from leancli.resume import DoneLines, ResumeError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a process that SIGPIPE ended
+EXIT_OUTPUT = 3  # the output cannot be written (a full disk, say): what is there is intact
 
 
 class Terminated(Exception):
@@ -130,8 +131,7 @@ def run(
         if settings.strict and input_path != "-":
             _refuse_invalid_lines(Path(input_path), spec)
         source, total = _open_input(input_path, stack)
-        done = _prepare_output(output, settings)
-        sink = _open_output(output, stack)
+        done, sink = _claim_output(input_path, output, settings, stack)
         try:
             executor = stack.enter_context(make_executor(options))
         except ExecutorUnavailable as exc:
@@ -175,6 +175,16 @@ def run(
         except ResumeError as exc:
             console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             stopped = EXIT_USAGE
+        except OSError as exc:  # the output: a full disk, a vanished mount, a closed pipe
+            where = output if output is not None else "standard output"
+            reason = exc.strerror or str(exc)
+            console.print(
+                f"[red]error:[/] cannot write {where}: {escape(reason)}; what was "
+                "written before is intact (continue with --resume)",
+                highlight=False,
+                soft_wrap=True,
+            )
+            stopped = EXIT_OUTPUT
         finally:
             signal.signal(signal.SIGTERM, previous)
             results.close()
@@ -185,7 +195,8 @@ def run(
     console.print(tracker.summary(interrupted=bool(stopped)), highlight=False, soft_wrap=True)
     if stopped:
         return stopped
-    failed = tracker.done - tracker.counts[Status.PASS]
+    # A resumed run answers for the whole file: a failure kept from before still counts.
+    failed = tracker.done - tracker.counts[Status.PASS] + done.failed
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -232,19 +243,25 @@ class _StopAtInvalid:
             yield item
 
 
-def _prepare_output(output: Path | None, settings: RunSettings) -> DoneLines:
+def _claim_output(
+    input_path: str, output: Path | None, settings: RunSettings, stack: ExitStack
+) -> tuple[DoneLines, IO[bytes]]:
+    """What the output already answers, and the stream results go to."""
     if settings.resume and settings.force:
         fail_usage("--resume and --force exclude each other")
     if output is None:
         if settings.resume:
             fail_usage("--resume needs -o FILE: the results of the earlier run")
-        return DoneLines()
+        return DoneLines(), _claim_stdout(stack)
+    from leancli.cli.output import claim_output
+
     try:
-        return prepare_output(output, resume=settings.resume, force=settings.force)
-    except ResumeError as exc:
+        fd, done = claim_output(output, input_path, resume=settings.resume, force=settings.force)
+    except LeancliError as exc:
         fail_usage(str(exc))
     except OSError as exc:
         fail_usage(f"cannot read {output}: {exc.strerror or exc}")
+    return done, stack.enter_context(os.fdopen(fd, "wb"))
 
 
 def _log_to(console: Console) -> None:
@@ -296,14 +313,3 @@ def _count_lines(path: Path) -> int:
             count += chunk.count(b"\n")
             last = chunk[-1:]
     return count + (last != b"\n")
-
-
-def _open_output(output: Path | None, stack: ExitStack) -> IO[bytes]:
-    if output is None:
-        return _claim_stdout(stack)
-    try:
-        # Appending: prepare_output has emptied the file unless we resume it.
-        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    except OSError as exc:
-        fail_usage(f"cannot write {output}: {exc.strerror or exc}")
-    return stack.enter_context(os.fdopen(fd, "wb"))

@@ -1,0 +1,75 @@
+"""The `-o` file: claimed for one run at a time, never the input, never lost to a usage error.
+
+The claim is an exclusive `flock` on the output itself, held for the whole run, taken
+before anything in the file is changed: a second run (or a `--resume` started while a
+run is live) is refused, naming the process that holds it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+from leancli.errors import LeancliError
+from leancli.resume import DoneLines, prepare_output
+
+
+class OutputError(LeancliError):
+    """The output file cannot be used for this run (exit 2: nothing was written)."""
+
+
+def claim_output(
+    output: Path, input_path: str, *, resume: bool, force: bool
+) -> tuple[int, DoneLines]:
+    """An append-only descriptor of `output`, locked for this run, and what it already answers."""
+    if output.is_dir():
+        raise OutputError(f"-o {output}: is a directory, not a file")
+    if input_path != "-" and _same_file(Path(input_path), output):
+        raise OutputError(f"-o {output}: is the input file itself; results would overwrite it")
+    try:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError as exc:
+        raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    try:
+        _lock(fd, output)
+        return fd, prepare_output(output, resume=resume, force=force)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _lock(fd: int, output: Path) -> None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = _lock_holder(fd)
+        who = f"process {holder}" if holder else "another process"
+        raise OutputError(
+            f"-o {output}: another leancli run ({who}) is writing it; wait for it to end, "
+            "or write elsewhere"
+        ) from None
+    except OSError:
+        return  # a file system without locks (some network mounts): run unguarded
+
+
+def _lock_holder(fd: int) -> int | None:
+    """The PID holding a flock on the file of `fd`, from Linux's /proc/locks."""
+    stat = os.fstat(fd)
+    device = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"
+    try:
+        with open("/proc/locks") as handle:
+            for line in handle:
+                fields = line.split()
+                if "FLOCK" in fields and device in fields:
+                    return int(fields[fields.index(device) - 1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
