@@ -166,6 +166,19 @@ def test_fork_builds_the_newest_fork_tag(
     assert found.spec.argv[-1] == str(result.repl_dir / ".lake/build/bin/repl")
 
 
+def test_a_fork_tag_before_v1_3_3_is_built_but_has_no_incremental_mode(
+    stubs: StubToolchain, environ: dict[str, str], fork_remote: Path, tmp_path: Path
+) -> None:
+    # For Lean v4.20.0 the stand-in fork has only v1.3.2, which lacks `incrementality`.
+    project = make_project(tmp_path / "proj", "leanprover/lean4:v4.20.0")
+    environ = {**environ, "LEANCLI_REPL_FORK_GIT_URL": str(fork_remote)}
+    result = setup(project, fork=True, environ=environ)
+    assert (result.repl_dir / "TAG").read_text() == "v1.3.2-dev_lean-toolchain-v4.20.0\n"
+    found = discover_repl(None, project, environ, incremental=True)
+    assert found.spec is not None and found.spec.argv[-1].startswith(str(result.repl_dir))
+    assert found.supports_incremental is False
+
+
 def test_mathlib_project_with_its_build_cache(
     stubs: StubToolchain, environ: dict[str, str], mathlib_remote: Path, tmp_path: Path
 ) -> None:
