@@ -3,13 +3,15 @@
 Layout under the cache root (`$LEANCLI_CACHE_DIR`, else `$XDG_CACHE_HOME/leancli`, else
 `~/.cache/leancli`):
 
-    repl/<tag>/          leanprover-community/repl checkout, built: .lake/build/bin/repl
-    repl-fork/<tag>/     augustepoiroux/repl checkout, built the same way
-    mathlib/<tag>/       a small Lake project that requires Mathlib, with its build cache
-    tmp/                 directories being built; moved into place only when complete
+    repl/<version>/        leanprover-community/repl checkout, built: .lake/build/bin/repl
+    repl-fork/<version>/   augustepoiroux/repl checkout, built the same way
+    mathlib/<version>/     a small Lake project that requires Mathlib, with its build cache
+    tmp/                   directories being built; moved into place only when complete
 
-A version directory exists only once complete (it is renamed into place), and holds
-`leancli-setup.json` describing what was built.
+`<version>` is the Lean version built for (`v4.19.0`), whatever the sources came from. A
+version directory exists only once complete (it is renamed into place), and holds
+`leancli-setup.json` describing what was built: `source` is `tag`, `commit` (then `tag` is
+null) or `older tag`, `commit` the commit built, `patches` what setup changed in it.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -36,6 +37,8 @@ ELAN_INSTALL = (
 )
 PROBE_TIMEOUT = 60.0
 _WRAPPERS = frozenset({"lake", "env"})
+# A structure field: `  incrementality : Option Bool := none`.
+_INCREMENTALITY_FIELD = re.compile(r"^[ \t]+incrementality\s*:", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -367,15 +370,17 @@ def _checkout_of(binary: Path) -> Path | None:
 
 
 def _incremental_support(checkout: Path) -> bool | None:
-    """True for the fork's REPL (it reuses elaboration states of command prefixes)."""
-    marker = _read_marker(checkout)
-    if "fork" in marker:
-        return bool(marker["fork"])
-    sources = [checkout / "REPL" / "Main.lean", checkout / "REPL" / "JSON.lean"]
-    texts = [path.read_text("utf-8", errors="replace") for path in sources if path.is_file()]
-    if not texts:
+    """Whether the REPL takes a command's `incrementality` field (reuse of the elaboration
+    states of a shared prefix); None when its sources are not there to tell.
+
+    LeanInteract's fork declares that field in REPL/JSON.lean from its tag v1.3.3 on; older
+    fork builds, like the upstream REPL, ignore the field without a word. So the sources
+    decide, not which repository or marker the checkout came with."""
+    try:
+        text = (checkout / "REPL" / "JSON.lean").read_text("utf-8", errors="replace")
+    except OSError:
         return None
-    return any("incremental" in text.lower() for text in texts)
+    return _INCREMENTALITY_FIELD.search(text) is not None
 
 
 def _read_marker(checkout: Path) -> dict[str, object]:

@@ -1,8 +1,9 @@
 """`leancli setup`: build a Lean REPL (and optionally a Mathlib project) for a toolchain.
 
-Everything is built in `<cache>/tmp/` and renamed into `<cache>/<kind>/<tag>/` only when
-complete, so an interrupted or failed setup leaves nothing that discovery could pick up,
-and a second run finds the complete directory and does nothing.
+Everything is built in `<cache>/tmp/` and renamed into `<cache>/<kind>/<Lean version>/` only
+when complete, so an interrupted or failed setup leaves nothing that discovery could pick up,
+and a second run finds the complete directory and does nothing. Which REPL sources are
+built for a Lean version (a tag, a commit, an older tag; patched) is `repl_source`'s choice.
 """
 
 from __future__ import annotations
@@ -10,19 +11,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import shlex
 import shutil
-import subprocess
 import tempfile
 import time
-from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from leancli import cache_dirs
+from leancli import cache_dirs, repl_source
 from leancli.cache_dirs import Kind
 from leancli.discovery import (
     ELAN_INSTALL,
@@ -31,7 +28,8 @@ from leancli.discovery import (
     setup_command,
     which,
 )
-from leancli.toolchain import LeanVersion, TagChoice, pick_tag, read_toolchain
+from leancli.setup_steps import Progress, SetupError, run, write_toolchain
+from leancli.toolchain import LeanVersion, pick_tag, read_toolchain
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -45,20 +43,8 @@ _URL_ENV = {
     Kind.REPL_FORK: ("LEANCLI_REPL_FORK_GIT_URL", FORK_URL),
     Kind.MATHLIB: ("LEANCLI_MATHLIB_GIT_URL", MATHLIB_URL),
 }
-_TAIL_LINES = 25
 
-
-class SetupError(Exception):
-    """Setup cannot go on; the message says what to install or run."""
-
-
-class Progress(Protocol):
-    """Where setup reports its steps; the long ones stream their output lines."""
-
-    def start(self, title: str) -> None: ...
-    def line(self, text: str) -> None: ...
-    def done(self, title: str, seconds: float) -> None: ...
-    def note(self, text: str) -> None: ...
+__all__ = ["Progress", "QuietProgress", "RichProgress", "SetupError", "SetupResult", "setup"]
 
 
 class QuietProgress:
@@ -205,29 +191,32 @@ def _ensure(
     if cache_dirs.is_complete(final):
         progress.note(f"{kind.value} for Lean {version.tag} is already set up in {final}")
         return final
+    if kind is not Kind.MATHLIB and (refusal := repl_source.unsupported(version)):
+        raise SetupError(refusal)
     _remove_stale_staging(root)
     url = git_url(kind, environ)
-    choice = _choose_tag(kind, url, version, environ, progress)
-    if choice.note:
-        progress.note(choice.note)
-        result.notes.append(choice.note)
+    tags = _list_tags(url, environ, progress)
+    marker: dict[str, object]
     with _staging(root, kind, version) as work:
         if kind is Kind.MATHLIB:
-            _build_mathlib(work, url, choice, version, environ, progress)
+            tag = _mathlib_tag(url, tags, version)
+            _build_mathlib(work, url, tag, version, environ, progress)
+            marker = {"source": "tag", "tag": tag, "commit": None, "note": "", "patches": []}
         else:
-            _build_repl(work, url, choice, version, environ, progress)
-        _write_marker(work, kind, url, choice, version)
+            source = repl_source.check_out(work, url, tags, version, environ, progress)
+            if source.note:
+                result.notes.append(source.note)
+            _build_repl(work, version, environ, progress)
+            marker = source.describe()
+        _write_marker(work, kind, url, version, marker)
         _publish(work, final)
     result.built.append(final)
     return final
 
 
-def _choose_tag(
-    kind: Kind, url: str, version: LeanVersion, environ: Mapping[str, str], progress: Progress
-) -> TagChoice:
-    tags = _list_tags(url, environ, progress)
+def _mathlib_tag(url: str, tags: list[str], version: LeanVersion) -> str:
     choice = pick_tag(tags, version)
-    if kind is Kind.MATHLIB and (choice is None or not choice.exact):
+    if choice is None or not choice.exact:
         # Mathlib built for another Lean cannot use its build cache: only the exact tag does.
         older = f" (its newest older one is {choice.tag})" if choice else ""
         raise SetupError(
@@ -236,13 +225,11 @@ def _choose_tag(
             "Lake project that requires Mathlib: `cd DIR && lake exe cache get`, then "
             f"`{setup_command(Path('DIR'))}` and `leancli check --project DIR`"
         )
-    if choice is None:
-        raise SetupError(f"{url} has no REPL tag for Lean {version.tag} or older")
-    return choice
+    return choice.tag
 
 
 def _list_tags(url: str, environ: Mapping[str, str], progress: Progress) -> list[str]:
-    output = _run(
+    output = run(
         ["git", "ls-remote", "--tags", "--refs", url],
         None,
         environ,
@@ -254,21 +241,11 @@ def _list_tags(url: str, environ: Mapping[str, str], progress: Progress) -> list
 
 
 def _build_repl(
-    work: Path,
-    url: str,
-    choice: TagChoice,
-    version: LeanVersion,
-    environ: Mapping[str, str],
-    progress: Progress,
+    work: Path, version: LeanVersion, environ: Mapping[str, str], progress: Progress
 ) -> None:
-    _clone(url, choice.tag, work, environ, progress)
-    if not choice.exact:
-        # The older tag's sources, compiled by the user's Lean, so that the REPL reads
-        # the user's .olean files.
-        _write_toolchain(work, version)
     title = f"Building the REPL for Lean {version.tag}"
     # elan installs the toolchain on first use, so this step may download it.
-    _run(["lake", "build"], work, environ, progress, title, network="the Lean release (elan)")
+    run(["lake", "build"], work, environ, progress, title, network="the Lean release (elan)")
     if not cache_dirs.repl_binary(work).is_file():
         raise SetupError(f"`lake build` finished but {cache_dirs.REPL_BINARY} is missing")
 
@@ -276,15 +253,15 @@ def _build_repl(
 def _build_mathlib(
     work: Path,
     url: str,
-    choice: TagChoice,
+    tag: str,
     version: LeanVersion,
     environ: Mapping[str, str],
     progress: Progress,
 ) -> None:
-    _write_toolchain(work, version)
-    (work / "lakefile.lean").write_text(_mathlib_lakefile(url, choice.tag), encoding="utf-8")
-    _run(["lake", "update"], work, environ, progress, "Fetching Mathlib", network=url)
-    _run(
+    write_toolchain(work, version)
+    (work / "lakefile.lean").write_text(_mathlib_lakefile(url, tag), encoding="utf-8")
+    run(["lake", "update"], work, environ, progress, "Fetching Mathlib", network=url)
+    run(
         ["lake", "exe", "cache", "get"],
         work,
         environ,
@@ -305,36 +282,16 @@ def _mathlib_lakefile(url: str, tag: str) -> str:
     )
 
 
-def _clone(url: str, tag: str, work: Path, environ: Mapping[str, str], progress: Progress) -> None:
-    argv = [
-        "git",
-        "-c",
-        "advice.detachedHead=false",
-        "clone",
-        "--progress",
-        "--depth",
-        "1",
-        "--branch",
-        tag,
-        url,
-        str(work),
-    ]
-    _run(argv, None, environ, progress, f"Cloning {url} at {tag}", network=url)
-
-
-def _write_toolchain(work: Path, version: LeanVersion) -> None:
-    (work / "lean-toolchain").write_text(f"leanprover/lean4:{version.tag}\n", encoding="utf-8")
-
-
 def _write_marker(
-    work: Path, kind: Kind, url: str, choice: TagChoice, version: LeanVersion
+    work: Path, kind: Kind, url: str, version: LeanVersion, source: Mapping[str, object]
 ) -> None:
+    """`source` says what was built: `tag` is None for a build from a commit (no tag names
+    the Lean version), `commit` is the commit built."""
     marker = {
         "kind": kind.value,
         "lean": version.tag,
         "url": url,
-        "tag": choice.tag,
-        "note": choice.note,
+        **source,
         "fork": kind is Kind.REPL_FORK,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
@@ -385,77 +342,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-# --- running tools -----------------------------------------------------------------------
-
-
-def _run(
-    argv: list[str],
-    cwd: Path | None,
-    environ: Mapping[str, str],
-    progress: Progress,
-    title: str,
-    network: str | None = None,
-) -> list[str]:
-    """Run `argv`, streaming its output lines to `progress`; its lines, or SetupError."""
-    progress.start(title)
-    started = time.monotonic()
-    lines: list[str] = []
-    try:
-        process = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=dict(environ),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-    except OSError as exc:
-        raise SetupError(f"{title} failed: cannot run {argv[0]}: {exc}") from exc
-    try:
-        assert process.stdout is not None
-        for line in _lines(process.stdout.fileno()):
-            lines.append(line)
-            progress.line(line)
-        code = process.wait()
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
-    if code != 0:
-        raise SetupError(_failure(argv, code, lines, title, network))
-    progress.done(title, time.monotonic() - started)
-    return lines
-
-
-def _lines(fd: int) -> Iterator[str]:
-    # Progress meters rewrite their line with \r: treat it as a line end too.
-    pending = b""
-    while chunk := os.read(fd, 65536):
-        parts = re.split(rb"\r\n|\r|\n", pending + chunk)
-        pending = parts.pop()
-        for part in parts:
-            yield part.decode("utf-8", errors="replace")
-    if pending:
-        yield pending.decode("utf-8", errors="replace")
-
-
-def _failure(
-    argv: list[str],
-    code: int,
-    lines: list[str],
-    title: str,
-    network: str | None,
-) -> str:
-    tail = "\n".join(f"  {line}" for line in deque((ln for ln in lines if ln.strip()), _TAIL_LINES))
-    message = f"{title} failed: `{shlex.join(argv)}` exited with {code}; nothing was kept."
-    if network is not None:
-        message += (
-            f"\nThis step downloads from {network}: check the network connection "
-            "(and proxy settings), then run leancli setup again."
-        )
-    return f"{message}\n{tail}" if tail else message
 
 
 def _shorten(text: str, width: int) -> str:

@@ -10,6 +10,9 @@ from leancli.cache_dirs import MARKER, Kind, version_dir
 from leancli.discovery import ELAN_INSTALL, discover_repl
 from leancli.toolchain import LeanVersion
 from tests.toolchain_stubs import (
+    FORK_JSON,
+    OLD_FORK_MAIN,
+    PLAIN_JSON,
     StubToolchain,
     cached_repl,
     checkout,
@@ -164,11 +167,39 @@ def test_repl_built_for_another_lean_is_flagged(stubs: StubToolchain, tmp_path: 
 
 
 def test_repl_behind_lake_env_is_recognised(stubs: StubToolchain, tmp_path: Path) -> None:
-    binary = checkout(tmp_path / "fork", "v4.19.0", "def x : Trie IncrementalState := .empty\n")
+    binary = checkout(tmp_path / "fork", "v4.19.0", OLD_FORK_MAIN, FORK_JSON)
     found = discover_repl(f"lake env {binary}", None, stubs.environ, cwd=tmp_path)
     assert found.repl_path == binary.resolve()
     assert found.repl_version == V("v4.19.0")
     assert found.supports_incremental is True
+
+
+def test_a_fork_before_its_incrementality_field_has_no_incremental_mode(
+    stubs: StubToolchain, tmp_path: Path
+) -> None:
+    # The fork's tags before v1.3.3 keep incremental states (Main.lean) but take no
+    # `incrementality` field (REPL/JSON.lean): such a REPL ignores --incremental.
+    binary = checkout(tmp_path / "fork", "v4.19.0", OLD_FORK_MAIN, PLAIN_JSON)
+    found = discover_repl(str(binary), None, stubs.environ, cwd=tmp_path)
+    assert found.supports_incremental is False
+
+
+def test_a_cached_fork_build_is_judged_by_its_sources_not_its_marker(
+    stubs: StubToolchain, tmp_path: Path
+) -> None:
+    fork = cached_repl(stubs, Kind.REPL_FORK, "v4.19.0", json_lean=PLAIN_JSON)
+    assert '"fork": true' in (fork.parents[3] / MARKER).read_text()
+    found = discover_repl(None, make_project(tmp_path / "proj"), stubs.environ, incremental=True)
+    assert found.spec is not None and found.spec.argv[-1] == str(fork)
+    assert found.supports_incremental is False
+
+
+def test_without_the_sources_incremental_support_is_unknown(
+    stubs: StubToolchain, tmp_path: Path
+) -> None:
+    binary = checkout(tmp_path / "repl", "v4.19.0", OLD_FORK_MAIN, json_lean=None)
+    found = discover_repl(str(binary), None, stubs.environ, cwd=tmp_path)
+    assert found.supports_incremental is None
 
 
 def test_nothing_found_without_lean_says_to_install_elan(

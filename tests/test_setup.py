@@ -14,10 +14,9 @@ from leancli.setup import QuietProgress, SetupError, setup
 from leancli.toolchain import LeanVersion
 from tests.conftest import run_leancli
 from tests.toolchain_stubs import (
-    FORK_MAIN,
-    FORK_TAGS,
     REPL_TAGS,
     StubToolchain,
+    fork_history,
     make_project,
     make_remote,
     make_stub_toolchain,
@@ -38,7 +37,7 @@ def repl_remote(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fork_remote(tmp_path: Path) -> Path:
-    return make_remote(tmp_path / "remotes", "fork", FORK_TAGS, main_lean=FORK_MAIN)
+    return make_remote(tmp_path / "remotes", "fork", history=fork_history())
 
 
 @pytest.fixture
@@ -70,6 +69,7 @@ def test_builds_the_repl_at_the_matching_tag(
     assert (repl_dir / "TAG").read_text() == "v4.19.0\n"
     marker = orjson.loads((repl_dir / MARKER).read_bytes())
     assert marker["tag"] == "v4.19.0" and marker["note"] == ""
+    assert marker["source"] == "tag" and len(marker["commit"]) == 40 and marker["patches"] == []
     assert [c.split(" @ ")[0] for c in stubs.calls("lake")] == ["lake build"]
     assert list((stubs.cache / "tmp").iterdir()) == []
     found = discover_repl(None, project, environ)
@@ -160,10 +160,23 @@ def test_fork_builds_the_newest_fork_tag(
     environ = {**environ, "LEANCLI_REPL_FORK_GIT_URL": str(fork_remote)}
     result = setup(project, fork=True, environ=environ)
     assert result.repl_dir == version_dir(stubs.cache, Kind.REPL_FORK, V419)
-    assert (result.repl_dir / "TAG").read_text() == "v1.0.10_lean-toolchain-v4.19.0\n"
+    assert (result.repl_dir / "TAG").read_text() == "v1.3.3-dev_lean-toolchain-v4.19.0\n"
     found = discover_repl(None, project, environ, incremental=True)
     assert found.spec is not None and found.supports_incremental is True
     assert found.spec.argv[-1] == str(result.repl_dir / ".lake/build/bin/repl")
+
+
+def test_a_fork_tag_before_v1_3_3_is_built_but_has_no_incremental_mode(
+    stubs: StubToolchain, environ: dict[str, str], fork_remote: Path, tmp_path: Path
+) -> None:
+    # For Lean v4.20.0 the stand-in fork has only v1.3.2, which lacks `incrementality`.
+    project = make_project(tmp_path / "proj", "leanprover/lean4:v4.20.0")
+    environ = {**environ, "LEANCLI_REPL_FORK_GIT_URL": str(fork_remote)}
+    result = setup(project, fork=True, environ=environ)
+    assert (result.repl_dir / "TAG").read_text() == "v1.3.2-dev_lean-toolchain-v4.20.0\n"
+    found = discover_repl(None, project, environ, incremental=True)
+    assert found.spec is not None and found.spec.argv[-1].startswith(str(result.repl_dir))
+    assert found.supports_incremental is False
 
 
 def test_mathlib_project_with_its_build_cache(

@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -195,39 +196,134 @@ def make_stub_toolchain(
 # --- remotes -----------------------------------------------------------------------------
 
 REPL_TAGS = ("v4.18.0", "v4.19.0", "v4.20.0")
-FORK_MAIN = "-- the fork\nstructure State where\n  envTries : Trie IncrementalState\n"
+
+# Stand-ins for the REPL's sources, only as far as setup and discovery read them. How the
+# real files look: leanprover-community/repl before and after its commit 4fc1e6d (the loop
+# printed each answer, then a blank line, and flushed only from then on), and LeanInteract's
+# fork (augustepoiroux/repl), whose REPL/JSON.lean declares the `incrementality` field of a
+# command from its tag v1.3.3 on.
+UNFLUSHED_MAIN = """-- REPL/Main.lean, before the REPL flushed its answers
+where loop : M IO Unit := do
+  IO.println (toString (<- answer query))
+  IO.println "" -- a blank line ends each answer
+  loop
+"""
+FLUSHED_MAIN = """-- REPL/Main.lean, flushing each answer
+where loop : M IO Unit := do
+  IO.println (toString (<- answer query))
+  let stdout <- IO.getStdout
+  stdout.putStr "\\n"
+  stdout.flush
+  loop
+"""
+PLAIN_JSON = """structure CommandOptions where
+  allTactics : Option Bool := none
+  infotree : Option String
+"""
+FORK_JSON = """structure CommandOptions where
+  allTactics : Option Bool := none
+  infotree : Option String
+  incrementality : Option Bool := none -- reuse the states of a shared prefix
+"""
+OLD_FORK_MAIN = "-- the fork\nstructure State where\n  envTries : Trie IncrementalState\n"
+FORK_FILES = {"REPL/Main.lean": OLD_FORK_MAIN, "REPL/JSON.lean": FORK_JSON}
+OLD_FORK_FILES = {"REPL/Main.lean": OLD_FORK_MAIN, "REPL/JSON.lean": PLAIN_JSON}
 FORK_TAGS = (
-    "v1.0.9_lean-toolchain-v4.19.0",
-    "v1.0.10_lean-toolchain-v4.19.0",
-    "v1.0.10_lean-toolchain-v4.20.0",
+    "v1.3.2-dev_lean-toolchain-v4.19.0",
+    "v1.3.3-dev_lean-toolchain-v4.19.0",
+    "v1.3.2-dev_lean-toolchain-v4.20.0",
 )
 
 
-def _git(*args: str, cwd: Path) -> None:
+@dataclass(frozen=True)
+class StubCommit:
+    """One commit of a stand-in remote: its `lean-toolchain` version, an optional tag, the
+    files it changes (kept by later commits), and an optional side branch it goes on."""
+
+    lean: str
+    tag: str | None = None
+    message: str = ""
+    files: Mapping[str, str] = field(default_factory=dict)
+    branch: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.message or self.tag or f"bump to {self.lean}"
+
+
+def fork_history(tags: tuple[str, ...] = FORK_TAGS) -> list[StubCommit]:
+    """The fork's tags, each with the JSON.lean its REPL version has."""
+    return [
+        StubCommit(
+            lean=tag.rsplit("lean-toolchain-", 1)[-1],
+            tag=tag,
+            files=OLD_FORK_FILES if tag.startswith(("v1.0.", "v1.3.2")) else FORK_FILES,
+        )
+        for tag in tags
+    ]
+
+
+def _git(*args: str, cwd: Path, when: int = 0) -> str:
     env = {**os.environ, **GIT_IDENTITY}
-    subprocess.run([REAL_GIT, *args], cwd=cwd, env=env, check=True, capture_output=True)
+    if when:
+        # Distinct dates, so that "newest first" is well defined.
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{1_700_000_000 + when} +0000"
+    done = subprocess.run(
+        [REAL_GIT, *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    )
+    return done.stdout
 
 
 def make_remote(
-    root: Path, name: str, tags: tuple[str, ...], main_lean: str = "-- the REPL\n"
+    root: Path,
+    name: str,
+    tags: tuple[str, ...] = (),
+    main_lean: str = "-- the REPL\n",
+    history: list[StubCommit] | None = None,
 ) -> Path:
-    """A bare repository at `root/name.git` with one commit per tag, each pinning the
-    tag's Lean version in `lean-toolchain` (as the REPL's tags do)."""
+    """A bare repository at `root/name.git`: one commit per tag, each pinning the tag's Lean
+    version in `lean-toolchain` (as the REPL's tags do), or the commits of `history`.
+    The `TAG` file holds the title of the last commit that was tagged or moved the Lean
+    version, to tell which one was built (other commits change only their `files`)."""
+    if history is None:
+        history = [StubCommit(lean=tag.rsplit("lean-toolchain-", 1)[-1], tag=tag) for tag in tags]
     work = root / f"{name}-work"
-    (work / "REPL").mkdir(parents=True)
+    work.mkdir(parents=True)
     _git("init", "--quiet", "--initial-branch", "master", cwd=work)
-    (work / "lakefile.lean").write_text("import Lake\nopen Lake DSL\npackage REPL\nlean_exe repl\n")
-    (work / "REPL" / "Main.lean").write_text(main_lean)
-    for tag in tags:
-        lean = tag.rsplit("lean-toolchain-", 1)[-1]
-        (work / "lean-toolchain").write_text(f"leanprover/lean4:{lean}\n")
-        (work / "TAG").write_text(tag + "\n")
+    on_master = {
+        "lakefile.lean": "import Lake\nopen Lake DSL\npackage REPL\nlean_exe repl\n",
+        "REPL/Main.lean": main_lean,
+    }
+    for number, commit in enumerate(history, start=1):
+        files = {**on_master, **commit.files}
+        files["lean-toolchain"] = f"leanprover/lean4:{commit.lean}\n"
+        if commit.tag or files["lean-toolchain"] != on_master.get("lean-toolchain"):
+            files["TAG"] = commit.title + "\n"
+        if commit.branch:
+            _git("checkout", "--quiet", "-B", commit.branch, "master", cwd=work)
+        else:
+            on_master = files
+        for path, text in files.items():
+            (work / path).parent.mkdir(parents=True, exist_ok=True)
+            (work / path).write_text(text)
         _git("add", "-A", cwd=work)
-        _git("commit", "--quiet", "-m", tag, cwd=work)
-        _git("tag", tag, cwd=work)
+        _git("commit", "--quiet", "-m", commit.title, cwd=work, when=number)
+        if commit.tag:
+            _git("tag", commit.tag, cwd=work)
+        if commit.branch:
+            _git("checkout", "--quiet", "master", cwd=work)
     bare = root / f"{name}.git"
     _git("clone", "--quiet", "--bare", str(work), str(bare), cwd=root)
     return bare
+
+
+def commit_titled(remote: Path, title: str) -> str:
+    """The hash of the commit of `remote` with this title (any branch)."""
+    log = _git("log", "--all", "--format=%H %s", cwd=remote)
+    [commit] = [
+        line.split(" ", 1)[0] for line in log.splitlines() if line.split(" ", 1)[1] == title
+    ]
+    return commit
 
 
 # --- projects ----------------------------------------------------------------------------
@@ -263,8 +359,13 @@ def make_project(
     return root
 
 
-def cached_repl(stubs: StubToolchain, kind: Kind, version: str) -> Path:
-    """A complete cache directory as `leancli setup` leaves it; returns the binary."""
+def cached_repl(
+    stubs: StubToolchain, kind: Kind, version: str, json_lean: str | None = None
+) -> Path:
+    """A complete cache directory as `leancli setup` leaves it; returns the binary.
+
+    Its REPL/JSON.lean is `json_lean`, by default the fork's (with `incrementality`) for
+    the fork and the REPL's otherwise."""
     lean = LeanVersion.parse(version)
     assert lean is not None
     directory = version_dir(stubs.cache, kind, lean)
@@ -273,12 +374,18 @@ def cached_repl(stubs: StubToolchain, kind: Kind, version: str) -> Path:
     binary.write_text("#!/bin/sh\n")
     binary.chmod(0o755)
     (directory / "lean-toolchain").write_text(f"leanprover/lean4:{lean.tag}\n")
+    (directory / "REPL").mkdir()
+    default = FORK_JSON if kind is Kind.REPL_FORK else PLAIN_JSON
+    (directory / "REPL" / "JSON.lean").write_text(json_lean if json_lean is not None else default)
     (directory / MARKER).write_text(json.dumps({"fork": kind is Kind.REPL_FORK}))
     return binary
 
 
-def checkout(root: Path, version: str, main_lean: str = "-- repl\n") -> Path:
-    """A REPL checkout built with `lake build`, outside the cache; returns the binary."""
+def checkout(
+    root: Path, version: str, main_lean: str = "-- repl\n", json_lean: str | None = PLAIN_JSON
+) -> Path:
+    """A REPL checkout built with `lake build`, outside the cache; returns the binary.
+    `json_lean` None: a checkout without REPL/JSON.lean."""
     binary = root / ".lake/build/bin/repl"
     binary.parent.mkdir(parents=True)
     binary.write_text("#!/bin/sh\n")
@@ -286,4 +393,6 @@ def checkout(root: Path, version: str, main_lean: str = "-- repl\n") -> Path:
     (root / "lean-toolchain").write_text(f"leanprover/lean4:{version}\n")
     (root / "REPL").mkdir()
     (root / "REPL" / "Main.lean").write_text(main_lean)
+    if json_lean is not None:
+        (root / "REPL" / "JSON.lean").write_text(json_lean)
     return binary
