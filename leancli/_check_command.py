@@ -25,7 +25,7 @@ from leancli.items import (
     read_items,
     validate_template,
 )
-from leancli.options import CheckOptions, LeanOptions, ReplSpec
+from leancli.options import CheckOptions, LeanOptions, MemoryLimits, ReplSpec
 from leancli.results import ResultWriter, Status
 from leancli.resume import DoneLines, ResumeError, prepare_output
 
@@ -132,6 +132,28 @@ def lean_options(
     # Elab.async exists from v4.19.0: off is said explicitly only where the option exists.
     async_option = True if elab_async else (False if found.supports_elab_async else None)
     return LeanOptions(heartbeats=heartbeats, elab_async=async_option, incremental=incremental)
+
+
+def memory_limits(
+    memory_limit: int, hard_memory_limit: int | None, found: Discovery
+) -> MemoryLimits:
+    """--memory-limit and --hard-memory-limit (default: twice the first), the hard one
+    never under what the imports' .olean files need; says so when it raises it."""
+    hard = 2 * memory_limit if hard_memory_limit is None else hard_memory_limit
+    if hard <= 0:
+        return MemoryLimits(rss_mb=memory_limit, address_space_mb=0)
+    from leancli.address_space import address_space_floor
+
+    # Measured once per run, where the REPL runs (`lake env` in its project).
+    project = found.spec.cwd if found.spec is not None else None
+    floor = address_space_floor(project, None if project else os.environ.get("LEAN_PATH"))
+    if floor.mb > hard:
+        print(
+            f"note: hard memory limit (RLIMIT_AS) raised from {hard} to {floor.mb} MiB "
+            f"per REPL: {floor.reason()}",
+            file=sys.stderr,
+        )
+    return MemoryLimits(rss_mb=memory_limit, address_space_mb=hard, address_space_floor_mb=floor.mb)
 
 
 @dataclass(frozen=True)

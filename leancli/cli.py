@@ -47,12 +47,17 @@ def check(
         0, "--max-tasks", help="Replace a worker after this many snippets (0: never)."
     ),
     memory_limit: int = typer.Option(
-        8192, "--memory-limit", help="MiB of resident memory per REPL before it is recycled."
+        8192,
+        "--memory-limit",
+        help="MiB of anonymous resident memory per REPL (RssAnon of its process tree, "
+        "where /proc has it; else its resident size) before it is recycled (at 80%) or "
+        "stopped: the .olean pages an import maps are shared and droppable, not counted.",
     ),
     hard_memory_limit: int | None = typer.Option(
         None,
         "--hard-memory-limit",
-        help="MiB of address space per REPL (RLIMIT_AS) [default: 2 x --memory-limit; 0: none].",
+        help="MiB of address space per REPL (RLIMIT_AS) [default: 2 x --memory-limit; 0: none]; "
+        "never less than the project's .olean files + 4 GiB, nor 12 GiB with Mathlib.",
     ),
     code_field: str | None = typer.Option(None, "--code-field", help="Field with the snippet."),
     template: str | None = typer.Option(
@@ -142,7 +147,6 @@ def check(
     from leancli.options import (
         AuditOptions,
         CheckOptions,
-        MemoryLimits,
         RayOptions,
         WorkerConfig,
     )
@@ -163,13 +167,12 @@ def check(
         # This machine's memory says nothing of the nodes'; Ray watches their memory.
         typer.echo("warning: --min-free-memory is ignored with --executor ray", err=True)
         min_free_memory = 0
-    hard = 2 * memory_limit if hard_memory_limit is None else hard_memory_limit
     options = CheckOptions(
         worker=WorkerConfig(
             repl=repl_spec,
             timeout=timeout,
             import_timeout=import_timeout,
-            memory=MemoryLimits(rss_mb=memory_limit, address_space_mb=hard),
+            memory=command.memory_limits(memory_limit, hard_memory_limit, found),
             lean=lean,
             standby=standby,
             max_headers=max_headers,
