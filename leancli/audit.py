@@ -12,114 +12,13 @@ import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from leancli.lexer import ID_CHAR, IDENT, strip_comments
+from leancli.lexer import tokens as lean_tokens
+
 ALLOWED_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
 # `native_decide` (and `decide +kernel`'s cousins) trust the compiler via these.
 NATIVE_DECIDE_AXIOMS = frozenset({"Lean.ofReduceBool", "Lean.trustCompiler"})
 SORRY_AXIOM = "sorryAx"
-
-# --- Lean lexing ------------------------------------------------------------------------
-
-# Identifier characters as in Lean 4's `isLetterLike` / `isSubScriptAlnum`: ASCII letters,
-# Greek except λ Π Σ, Coptic, polytonic Greek, the letter-like block (ℕ ℝ), math letters.
-_ID_START = (
-    "A-Za-z_\u03b1-\u03ba\u03bc-\u03c9\u0391-\u039f\u03a1-\u03a2\u03a4-\u03a9"
-    "\u03ca-\u03fb\u1f00-\u1ffe\u2100-\u214f\U0001d49c-\U0001d59f"
-)
-_ID_REST = _ID_START + "0-9'!?\u2080-\u208c\u2090-\u209c\u1d62-\u1d6a"
-_ATOM = f"(?:«[^»]*»|[{_ID_START}][{_ID_REST}]*)"
-_IDENT = re.compile(f"{_ATOM}(?:\\.{_ATOM})*")
-_TOKEN = re.compile(f"{_IDENT.pattern}|@\\[|#[A-Za-z_]+|\\d+|\\S")
-_ID_CHAR = re.compile(f"[{_ID_REST}]")
-# A char literal: 'a', '\n', '\x41', '\u{3b1}', '\''. Only where an identifier cannot
-# end (h' is an identifier), else its quote would be mistaken for the literal's.
-_CHAR = re.compile(r"'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|.)|[^\\'\n])'")
-_RAW_STRING = re.compile(r'r(#*)"')
-_SPECIAL = re.compile(r"""--|/-|[«"']|r(?=#*")""")
-_COMMENT_MARK = re.compile(r"/-|-/")
-
-
-def _lex(text: str) -> Iterator[tuple[str, str]]:
-    """Split Lean source into ("code" | "comment" | "string", text) pieces.
-
-    Comments are `--` to end of line and nested `/- -/` (doc comments included);
-    strings are `"..."` with escapes and raw `r#"..."#`. `«...»` names are code.
-    """
-    i, start, n = 0, 0, len(text)
-
-    def flush(end: int) -> Iterator[tuple[str, str]]:
-        if end > start:
-            yield "code", text[start:end]
-
-    while i < n:
-        ch = text[i]
-        if text.startswith("--", i):
-            yield from flush(i)
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            yield "comment", text[i:end]
-            i = start = end
-        elif text.startswith("/-", i):
-            yield from flush(i)
-            depth, j = 1, i + 2
-            while depth:
-                mark = _COMMENT_MARK.search(text, j)
-                if mark is None:
-                    j = n
-                    break
-                depth += 1 if mark.group() == "/-" else -1
-                j = mark.end()
-            yield "comment", text[i:j]
-            i = start = j
-        elif ch == "«":
-            end = text.find("»", i)
-            i = n if end < 0 else end + 1
-        elif ch == "r" and (raw := _RAW_STRING.match(text, i)) and not _after_ident(text, i):
-            yield from flush(i)
-            end = text.find('"' + raw.group(1), raw.end())
-            end = n if end < 0 else end + 1 + len(raw.group(1))
-            yield "string", text[i:end]
-            i = start = end
-        elif ch == '"':
-            yield from flush(i)
-            j = i + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            end = min(j + 1, n)
-            yield "string", text[i:end]
-            i = start = end
-        elif ch == "'" and not _after_ident(text, i) and (char := _CHAR.match(text, i)):
-            yield from flush(i)
-            yield "string", char.group()
-            i = start = char.end()
-        else:
-            # Jump to the next character that can start a comment, string or name.
-            special = _SPECIAL.search(text, i + 1)
-            i = n if special is None else special.start()
-    yield from flush(n)
-
-
-def _after_ident(text: str, i: int) -> bool:
-    return i > 0 and (_ID_CHAR.match(text, i - 1) is not None or text[i - 1] == "»")
-
-
-def strip_comments(text: str, *, blank_strings: bool = False) -> str:
-    """`text` with each comment (and, if asked, each string) replaced by one space."""
-    if _SPECIAL.search(text) is None:
-        return text  # nothing can start a comment or string: the common short snippet
-    pieces: list[str] = []
-    for kind, piece in _lex(text):
-        if kind == "comment":
-            pieces.append(" ")
-        elif kind == "string" and blank_strings:
-            pieces.append(' "" ')
-        else:
-            pieces.append(piece)
-    return "".join(pieces)
-
-
-def _tokens(body: str) -> list[str]:
-    return _TOKEN.findall(strip_comments(body, blank_strings=True))
-
 
 # --- declarations -----------------------------------------------------------------------
 
@@ -144,13 +43,13 @@ def _declarations(tokens: list[str]) -> Iterator[_Decl]:
     for index in marks:
         token = tokens[index]
         after = tokens[index + 1] if index + 1 < len(tokens) else ""
-        if token == "namespace" and _IDENT.fullmatch(after):
+        if token == "namespace" and IDENT.fullmatch(after):
             scopes.extend(after.split("."))
         elif token in ("section", "mutual"):
             scopes.append(None)
         elif token == "end" and scopes:
             # `end A.B` closes the scopes A and B; a bare `end` (or a section's) closes one.
-            parts = after.split(".") if _IDENT.fullmatch(after) else []
+            parts = after.split(".") if IDENT.fullmatch(after) else []
             closes = len(parts) if parts and scopes[-len(parts) :] == parts else 1
             del scopes[-closes:]
         elif token in _NAMED_DECLS or token == "axiom":
@@ -162,7 +61,7 @@ def _declarations(tokens: list[str]) -> Iterator[_Decl]:
             if token == "instance":
                 name_at = _skip_priority(tokens, name_at)
             name = tokens[name_at] if name_at < len(tokens) else ""
-            yield _Decl(token, _full_name(scopes, name) if _IDENT.fullmatch(name) else None)
+            yield _Decl(token, _full_name(scopes, name) if IDENT.fullmatch(name) else None)
 
 
 def _skip_priority(tokens: list[str], at: int) -> int:
@@ -189,7 +88,7 @@ def declared_names(body: str) -> list[str]:
     Names get the enclosing `namespace` prefixes (`_root_.x` is `x`); comments and
     strings are ignored. Each name appears once, in source order.
     """
-    return _names(_tokens(body))
+    return _names(lean_tokens(body))
 
 
 def _names(tokens: list[str]) -> list[str]:
@@ -209,7 +108,7 @@ def inline_audit_command(body: str) -> tuple[list[str], str | None]:
     take the first `#print` as its command. The prints start two lines below the body's
     last line; `split_inline_audit` reads the answer back.
     """
-    tokens = _tokens(body)
+    tokens = lean_tokens(body)
     names = _names(tokens)
     if not names or tokens[-1] == "in":
         return names, None
@@ -296,7 +195,7 @@ def find_cheats(body: str) -> list[str]:
     """
     if not _CHEAT_WORDS.search(body):
         return []  # the common case, without lexing the whole text
-    tokens = _tokens(body)
+    tokens = lean_tokens(body)
     reasons: dict[str, None] = {}
     for decl in _declarations(tokens):
         if decl.keyword == "axiom":
@@ -398,4 +297,4 @@ def _joins(text: str, left: int, right: int) -> bool:
     """Whether text[left] and text[right] are both identifier characters (one token)."""
     if left < 0 or right >= len(text):
         return False
-    return bool(_ID_CHAR.match(text[left]) and _ID_CHAR.match(text[right]))
+    return bool(ID_CHAR.match(text[left]) and ID_CHAR.match(text[right]))

@@ -92,10 +92,7 @@ def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> C
             repl=repl,
             timeout=request.timeout,
             import_timeout=request.import_timeout,
-            memory=MemoryLimits(
-                rss_mb=request.memory_limit,
-                address_space_mb=2 * request.memory_limit if hard is None else hard,
-            ),
+            memory=memory_limits(request.memory_limit, hard, found, environ),
             lean=lean,
             standby=request.standby,
             max_headers=request.max_headers,
@@ -209,6 +206,25 @@ def lean_options(found: Discovery, request: CheckRequest) -> LeanOptions:
     return LeanOptions(
         heartbeats=request.heartbeats, elab_async=async_option, incremental=request.incremental
     )
+
+
+def memory_limits(
+    memory_limit: int,
+    hard_memory_limit: int | None,
+    found: Discovery,
+    environ: Mapping[str, str] = os.environ,
+) -> MemoryLimits:
+    """The recycling limit, and the hard one (default: twice it), which never goes under
+    what the imports' .olean files need (Lean maps them all into its address space)."""
+    hard = 2 * memory_limit if hard_memory_limit is None else hard_memory_limit
+    if hard <= 0:
+        return MemoryLimits(rss_mb=memory_limit, address_space_mb=0)
+    from leancli.address_space import address_space_floor
+
+    # Measured once per run, where the REPL runs (`lake env` in its project).
+    project = found.spec.cwd if found.spec is not None else None
+    floor = address_space_floor(project, None if project else environ.get("LEAN_PATH"))
+    return MemoryLimits(rss_mb=memory_limit, address_space_mb=hard, address_space_floor_mb=floor.mb)
 
 
 def _sandboxed(spec: ReplSpec) -> ReplSpec:

@@ -88,6 +88,7 @@ def diagnose(
     _toolchain(report, found, here)
     _repl(report, found, lean, project)
     _project(report, project)
+    _address_space(report, project or (found.spec.cwd if found.spec else None), environ)
     _features(report, found)
     _sandbox(report)
     if ray_address is not None:
@@ -316,6 +317,17 @@ def _project(report: Report, project: Path | None) -> None:
     if mathlib:
         status: Status = "ok" if built else "fail"
         report.rows.append(Row("Mathlib", status, "built" if built else "not built"))
+
+
+def _address_space(report: Report, project: Path | None, environ: Mapping[str, str]) -> None:
+    """The least RLIMIT_AS `check` gives each REPL, and why (see address_space.py)."""
+    from leancli.address_space import address_space_floor
+
+    floor = address_space_floor(project, None if project else environ.get("LEAN_PATH"))
+    report.data["address_space_floor_mb"] = floor.mb
+    report.data["olean_mb"] = floor.olean_mb
+    least = f"at least {floor.mb} MiB per REPL" if floor.mb else "no floor"
+    report.rows.append(Row("Hard memory limit", "info", f"{least}: {floor.reason()}"))
 
 
 def _features(report: Report, found: Discovery) -> None:

@@ -34,14 +34,19 @@ class ReplSpec:
 
 @dataclass(frozen=True)
 class MemoryLimits:
-    """`rss_mb`: the watched resident size; `address_space_mb`: RLIMIT_AS (0: none)."""
+    """`rss_mb`: the watched anonymous resident size of a REPL's process tree (RssAnon:
+    not the .olean files it maps, which are shared and droppable); `address_space_mb`:
+    RLIMIT_AS (0: none), never set below `address_space_floor_mb` (what the imports'
+    .olean files need, see address_space.py)."""
 
     rss_mb: int = 8192
     address_space_mb: int = 0
+    address_space_floor_mb: int = 0
 
     def hard_limit_bytes(self) -> int | None:
-        mb = self.address_space_mb
-        return mb * 1024 * 1024 if mb > 0 else None
+        if self.address_space_mb <= 0:
+            return None
+        return max(self.address_space_mb, self.address_space_floor_mb) * 1024 * 1024
 
 
 @dataclass(frozen=True)

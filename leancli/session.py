@@ -2,7 +2,7 @@
 
 All three pipes are non-blocking and served by one selector loop, so a REPL that floods
 stderr or stops reading stdin can never deadlock the worker; the loop also enforces the
-wall-clock timeout and watches the REPL's resident memory.
+wall-clock timeout and watches the REPL's anonymous resident memory (process_memory.py).
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import psutil
-
 from leancli.options import MemoryLimits, ReplSpec
+from leancli.process_memory import tree_anon_rss
 from leancli.protocol import Answer, FrameBuffer, ProtocolError, encode_request, parse_answer
 
 STDERR_TAIL_BYTES = 64 * 1024
@@ -58,6 +57,10 @@ class ReplCrash(ReplFailure):
     pass
 
 
+class ReplExited(ReplCrash):
+    """The REPL's process ended without an answer (and without saying it ran out of memory)."""
+
+
 class ReplAborted(ReplFailure):
     """The caller asked to stop waiting (its parent is gone)."""
 
@@ -80,9 +83,8 @@ class ReplSession:
         self._selector: selectors.BaseSelector | None = None
         self._frames = FrameBuffer()
         self._stderr_tail = bytearray()
-        self._psutil: psutil.Process | None = None
         self._last_memory_check = 0.0
-        self.rss = 0  # as last measured
+        self.anon_rss = 0  # anonymous resident bytes of the REPL's tree, as last measured
 
     @property
     def pid(self) -> int | None:
@@ -118,8 +120,7 @@ class ReplSession:
         self._selector.register(self._process.stderr, selectors.EVENT_READ, "stderr")
         self._frames = FrameBuffer()
         self._stderr_tail = bytearray()
-        self._psutil = psutil.Process(self._process.pid)
-        self.rss = 0
+        self.anon_rss = 0
         if self._on_start is not None:
             self._on_start(self._process.pid)
 
@@ -222,15 +223,14 @@ class ReplSession:
             del self._stderr_tail[: len(self._stderr_tail) - STDERR_TAIL_BYTES]
 
     def _check_memory(self) -> None:
-        rss = self.rss = self._tree_rss()
+        # Anonymous memory only: the .olean pages an import maps are shared and droppable.
+        used = self.anon_rss = tree_anon_rss(self.pid)
         limit = self.memory.rss_mb * 1024 * 1024
-        if self.memory.rss_mb > 0 and rss > limit:
+        if self.memory.rss_mb > 0 and used > limit:
             raise ReplOutOfMemory(
-                f"REPL used {rss // 2**20} MiB, over --memory-limit {self.memory.rss_mb} MiB"
+                f"REPL used {used // 2**20} MiB of anonymous memory, "
+                f"over --memory-limit {self.memory.rss_mb} MiB"
             )
-
-    def _tree_rss(self) -> int:
-        return _process_tree_rss(self._psutil) if self._psutil is not None else 0
 
     def _died(self) -> ReplFailure:
         """Why the REPL's stdout closed: out of memory, or a crash with its stderr."""
@@ -246,7 +246,7 @@ class ReplSession:
             return ReplOutOfMemory("REPL ran out of memory (hard limit): " + _last_lines(tail))
         how = "closed its output" if code is None else _describe_exit(code)
         detail = _last_lines(tail)
-        return ReplCrash(f"REPL {how}" + (f": {detail}" if detail else ""))
+        return ReplExited(f"REPL {how}" + (f": {detail}" if detail else ""))
 
     def _drain_stderr(self) -> None:
         process = self._process
@@ -295,52 +295,6 @@ class ReplSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def tree_rss(pid: int | None) -> int:
-    """Resident bytes of a process and all its descendants (0 if it is gone)."""
-    if pid is None:
-        return 0
-    try:
-        return _process_tree_rss(psutil.Process(pid))
-    except psutil.Error:
-        return 0
-
-
-def _process_tree_rss(root: psutil.Process) -> int:
-    total = 0
-    for pid in _descendants(root.pid):
-        with contextlib.suppress(psutil.Error):
-            total += root.memory_info().rss if pid == root.pid else _rss(pid)
-    return total
-
-
-def _rss(pid: int) -> int:
-    return int(psutil.Process(pid).memory_info().rss)
-
-
-def _descendants(pid: int) -> list[int]:
-    """`pid` and everything below it.
-
-    On Linux from /proc/PID/task/*/children, which costs microseconds, where psutil's
-    `children()` reads the status of every process on the machine.
-    """
-    if not os.path.isdir(f"/proc/{pid}/task"):
-        try:
-            process = psutil.Process(pid)
-            return [pid, *(child.pid for child in process.children(recursive=True))]
-        except psutil.Error:
-            return [pid]
-    found = [pid]
-    index = 0
-    while index < len(found):
-        current = found[index]
-        index += 1
-        with contextlib.suppress(OSError):
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as handle:
-                    found.extend(int(child) for child in handle.read().split())
-    return found
 
 
 def kill_process_group(pgid: int) -> None:

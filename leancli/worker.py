@@ -26,6 +26,7 @@ from leancli.results import Status
 from leancli.session import (
     ReplAborted,
     ReplCrash,
+    ReplExited,
     ReplFailure,
     ReplOutOfMemory,
     ReplSession,
@@ -168,7 +169,7 @@ class Worker:
         """A REPL keeps every environment it made, so it grows snippet by snippet; it is
         replaced between snippets near the limit, not by failing an innocent one."""
         limit = self.config.memory.rss_mb * 2**20
-        if limit and self._session.rss > RECYCLE_AT_FRACTION * limit:
+        if limit and self._session.anon_rss > RECYCLE_AT_FRACTION * limit:
             self._restart()
 
     def _print_axioms(
@@ -267,6 +268,8 @@ class Worker:
             outcome.error = f"header import: {exc}"
             outcome.header_timed_out = True
             raise _HeaderError(outcome) from exc
+        except ReplExited as exc:
+            raise _HeaderError(self._died_importing(exc)) from exc
         except ReplFailure as exc:
             outcome = _failure_outcome(exc, 0.0)
             outcome.error = f"header import: {outcome.error}"
@@ -278,6 +281,17 @@ class Worker:
             error = first_error(answer.messages) or "error"
             self._fail_header(header, answer.messages, f"header failed to import: {error}")
         return self._apply_lean_options(answer.env, session)
+
+    def _died_importing(self, exc: ReplExited) -> Outcome:
+        """Under RLIMIT_AS, out of address space: imports map all their .olean files."""
+        hard = self.config.memory.hard_limit_bytes()
+        if hard is None:
+            return Outcome(Status.CRASH, 0.0, error=f"header import: {exc}")
+        error = (
+            f"header import: the REPL died under --hard-memory-limit (RLIMIT_AS {hard // 2**20}"
+            f" MiB), which the imports' mapped .olean files count toward; raise it ({exc})"
+        )
+        return Outcome(Status.MEMORY, 0.0, error=error)
 
     def _apply_lean_options(self, env: int, session: ReplSession) -> int:
         # Set once in the header's environment, which every body of that header extends.

@@ -338,3 +338,9 @@ def test_split_inline_audit_refuses_an_answer_it_cannot_account_for(
 ) -> None:
     body = "theorem a : True := trivial\ntheorem b : True := by simp"
     assert split_inline_audit(body, ["a", "b"], messages, []) is None
+
+
+def test_a_comment_opened_by_slash_dash_slash_ends_where_lean_ends_it() -> None:
+    # Lean's `whitespace` skips the opener's third character: `/-/- -/` is one whole
+    # comment, so the axiom after it is code, whatever the `-/` in a line comment says.
+    assert find_cheats("/-/- -/\naxiom cheat : False\n-- -/") == ["declares axiom `cheat`"]

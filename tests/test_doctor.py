@@ -149,3 +149,66 @@ def test_cli_prints_each_fix_on_one_line(stubs: StubToolchain, tmp_path: Path) -
 def test_cli_rejects_a_missing_project(tmp_path: Path) -> None:
     done = run_leancli("doctor", "--project", str(tmp_path / "nope"))
     assert done.returncode == 2 and b"no such directory" in done.stderr
+
+
+# --- the hard memory limit's floor: .olean files are mapped into the address space -----
+
+
+def _olean(path: Path, mib: int) -> None:
+    """A sparse file of `mib` MiB: its size counts, it takes no disk."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        handle.truncate(mib * 2**20)
+
+
+def test_the_floor_is_the_search_paths_oleans_plus_a_margin(tmp_path: Path) -> None:
+    from leancli.address_space import MARGIN_MB, address_space_floor
+
+    project = make_project(tmp_path / "proj")
+    _olean(project / ".lake/build/lib/Demo.olean", 300)
+    _olean(project / ".lake/packages/aesop/.lake/build/lib/Aesop/Deep/Rule.olean", 700)
+    _olean(project / ".lake/packages/aesop/.lake/build/lib/Aesop.ilean", 5000)  # not mapped
+    _olean(project / ".lake/packages/aesop/src/Stray.olean", 5000)  # not on the search path
+    floor = address_space_floor(project)
+    assert (floor.olean_mb, floor.mb, floor.mathlib) == (1000, 1000 + MARGIN_MB, False)
+    assert "1000 MiB" in floor.reason()
+
+
+def test_the_floor_is_at_least_twelve_gib_with_mathlib(tmp_path: Path) -> None:
+    from leancli.address_space import MARGIN_MB, address_space_floor
+
+    project = make_project(tmp_path / "proj", mathlib=True)
+    mathlib_lib = project / ".lake/packages/mathlib/.lake/build/lib/lean"
+    _olean(mathlib_lib / "Mathlib.olean", 5 * 1024)
+    assert address_space_floor(project).mb == 12 * 1024
+    _olean(mathlib_lib / "Mathlib/Huge.olean", 9 * 1024)  # a future Mathlib
+    assert address_space_floor(project).mb == 14 * 1024 + MARGIN_MB
+    assert address_space_floor(None).mb == 0  # nothing to measure: no floor
+
+
+def test_doctor_prints_the_floor_and_why(stubs: StubToolchain, tmp_path: Path) -> None:
+    cached_repl(stubs, Kind.REPL, "v4.19.0")
+    project = make_project(tmp_path / "proj", mathlib=True)
+    _olean(project / ".lake/packages/mathlib/.lake/build/lib/lean/Mathlib.olean", 5 * 1024)
+    report = diagnose(None, project, stubs.environ)
+    assert report.data["address_space_floor_mb"] == 12 * 1024
+    assert report.data["olean_mb"] == 5 * 1024
+    detail = row(report, "Hard memory limit")
+    assert detail.startswith("info: at least 12288 MiB per REPL")
+    assert "5120 MiB" in detail and "Mathlib" in detail
+
+
+def test_check_raises_a_hard_limit_below_the_floor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leancli.config import memory_limits
+    from leancli.discovery import Discovery
+    from leancli.options import ReplSpec
+
+    project = make_project(tmp_path / "proj", mathlib=True)
+    found = Discovery(spec=ReplSpec(("lake", "env", "repl"), cwd=project))
+    limits = memory_limits(1024, None, found)  # 2 GiB would never fit `import Mathlib`
+    assert limits.hard_limit_bytes() == 12 * GIB
+    assert "raised from 2048 to 12288 MiB" in capsys.readouterr().err
+    assert memory_limits(8192, 20_000, found).hard_limit_bytes() == 20_000 * 2**20
+    assert memory_limits(1024, 0, found).hard_limit_bytes() is None  # none asked: none

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import psutil
 import pytest
 
 from leancli.options import MemoryLimits, ReplSpec
+from leancli.process_memory import resident_from_status
 from leancli.protocol import CommandAnswer, ErrorAnswer, command_request
 from leancli.session import ReplCrash, ReplOutOfMemory, ReplSession, ReplTimeout
+from tests.memory_stand_in import sparse_file, stand_in_repl
 
 
 @pytest.fixture
@@ -121,3 +124,42 @@ def _is_zombie(pid: int | None) -> bool:
         return pid is not None and psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except psutil.Error:
         return True
+
+
+# --- memory: what a REPL costs, and the room its imports need ---------------------------
+
+
+def test_mapped_file_pages_do_not_count_toward_the_memory_limit(tmp_path: Path) -> None:
+    pages = sparse_file(tmp_path / "Mathlib.olean", 300)
+    limits = MemoryLimits(rss_mb=200)
+    with ReplSession(ReplSpec.from_command(stand_in_repl(tmp_path)), limits) as session:
+        answer = session.send(command_request(f"map {pages}"), timeout=30)
+        assert isinstance(answer, CommandAnswer)  # not out of memory
+        assert session.pid is not None
+        assert psutil.Process(session.pid).memory_info().rss > 200 * 2**20  # VmRSS would be
+        assert 0 < session.anon_rss < 100 * 2**20
+
+
+def test_anonymous_memory_over_the_limit_is_still_out_of_memory(tmp_path: Path) -> None:
+    limits = MemoryLimits(rss_mb=150)
+    with (
+        ReplSession(ReplSpec.from_command(stand_in_repl(tmp_path)), limits) as session,
+        pytest.raises(ReplOutOfMemory, match="anonymous memory, over --memory-limit 150"),
+    ):
+        session.send(command_request("allocate 300"), timeout=30)
+
+
+def test_the_hard_limit_is_never_below_the_floor(tmp_path: Path) -> None:
+    limits = MemoryLimits(rss_mb=0, address_space_mb=1024, address_space_floor_mb=3072)
+    with ReplSession(ReplSpec.from_command(stand_in_repl(tmp_path)), limits) as session:
+        answer = session.send(command_request("rlimit"), timeout=30)
+    assert isinstance(answer, CommandAnswer)
+    assert int(answer.messages[0]["data"]) == 3072 * 2**20
+
+
+def test_resident_memory_is_rss_anon_where_proc_has_it_else_vm_rss() -> None:
+    status = b"Name:\trepl\nVmRSS:\t 6500000 kB\nRssAnon:\t 1200000 kB\nRssFile:\t 5300000 kB\n"
+    assert resident_from_status(status) == 1200000 * 1024
+    old_kernel = b"Name:\trepl\nVmRSS:\t 6500000 kB\n"  # Linux before 4.5: no RssAnon
+    assert resident_from_status(old_kernel) == 6500000 * 1024
+    assert resident_from_status(b"Name:\tzombie\n") == 0

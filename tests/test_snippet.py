@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from leancli.snippet import split_snippet
+import random
+import re
+
+from leancli import CheckOptions, Item, ReplSpec, Status, check
+from leancli.options import WorkerConfig
+from leancli.snippet import Snippet, split_snippet
 
 
 def test_leading_imports_are_the_header_and_the_body_keeps_user_lines() -> None:
@@ -51,3 +56,137 @@ def test_a_snippet_of_imports_alone_has_an_empty_body() -> None:
     assert (trailing.header, trailing.offset, trailing.body) == ("import Mathlib", 1, "\n-- done\n")
     empty = split_snippet("")
     assert (empty.header, empty.offset, empty.body) == ("", 0, "")
+
+
+# --- Lean's header: comments before and between imports --------------------------------
+# Lean's `whitespace` parser (src/Lean/Parser/Basic.lean) skips blanks, `--` and nested
+# `/- -/` comments before each header token; `/--` and `/-!` are tokens, so they end it.
+
+
+def test_block_comments_before_and_between_imports_stay_out_of_the_body() -> None:
+    code = (
+        "/- Problem 12\n   from the test set -/\n"
+        "import Mathlib\n"
+        "/- /- nested -/ still a comment -/ import Aesop -- why\n"
+        "  import Batteries\n"
+        "theorem t : True := trivial"
+    )
+    snippet = split_snippet(code)
+    assert snippet.header == "import Mathlib\nimport Aesop\nimport Batteries"
+    assert (snippet.offset, snippet.body) == (5, "theorem t : True := trivial")
+
+
+def test_a_doc_comment_ends_the_header() -> None:
+    for doc in ("/-- A theorem. -/", "/-! # A module -/"):
+        snippet = split_snippet(f"import Mathlib\n{doc}\nimport Aesop\ntheorem t : True := trivial")
+        assert snippet.header == "import Mathlib"  # the late import is Lean's to reject
+        assert snippet.body.startswith(doc) and snippet.offset == 1
+        before = split_snippet(f"{doc}\nimport Mathlib\ntheorem t : True := trivial")
+        assert (before.header, before.offset) == ("", 0)
+
+
+def test_imports_inside_comments_or_strings_are_not_imports() -> None:
+    assert split_snippet("/- import Mathlib -/\nexample : True := trivial").header == ""
+    assert split_snippet('def s := "\nimport Mathlib"').header == ""
+    assert split_snippet("imports\nexample : True := trivial").header == ""
+    assert split_snippet("import\n").header == ""  # no module: Lean's error, in the body
+
+
+def test_a_body_on_the_last_import_line_keeps_its_columns() -> None:
+    code = "import Mathlib /- c -/ theorem t : True := trivial\nexample : True := trivial"
+    snippet = split_snippet(code)
+    assert (snippet.header, snippet.offset) == ("import Mathlib", 0)
+    first = snippet.body.split("\n")[0]
+    assert first.index("theorem") == code.index("theorem")
+    assert first.strip() == "/- c -/ theorem t : True := trivial"
+
+
+def test_an_unterminated_comment_hides_the_imports_after_it() -> None:
+    code = "/- never closed\nimport Mathlib"
+    assert split_snippet(code) == Snippet("", code, 0)
+
+
+# Whole imports and comments often, so that most inputs have a header worth comparing.
+_FRAGMENTS = [
+    "import A", "import B.c ", "\nimport «x y»", "import", "import", " ", " ", "\n", "\n",
+    "\t", "A", "B.c", "«x y»", "/-", "-/", "/- c -/", "-- c\n", "--", "/--", "/-!", "/-/",
+    "theorem", "'", '"', "x", "-", "/",
+]  # fmt: skip
+_REFERENCE_IDENT = re.compile(
+    r"(?:«[^»]*»|[A-Za-z_][A-Za-z0-9_'!?]*)(?:\.(?:«[^»]*»|[A-Za-z_][A-Za-z0-9_'!?]*))*"
+)
+
+
+def _reference_whitespace(code: str, i: int) -> int:
+    """Lean's `whitespace` and `finishCommentBlock`, character by character."""
+    while i < len(code):
+        if code[i] in " \t\r\n":
+            i += 1
+        elif code.startswith("--", i):
+            while i < len(code) and code[i] != "\n":
+                i += 1
+        elif code.startswith("/-", i) and code[i + 2 : i + 3] not in ("-", "!"):
+            depth, i = 1, i + 3
+            while i < len(code) and depth:
+                if code.startswith("-/", i):
+                    depth, i = depth - 1, i + 2
+                elif code.startswith("/-", i):
+                    depth, i = depth + 1, i + 2
+                else:
+                    i += 1
+            i = min(i, len(code))
+        else:
+            break
+    return i
+
+
+def _reference_split(code: str) -> Snippet:
+    imports, end, i = [], 0, _reference_whitespace(code, 0)
+    while (word := _REFERENCE_IDENT.match(code, i)) and word.group() == "import":
+        module = _REFERENCE_IDENT.match(code, _reference_whitespace(code, word.end()))
+        if module is None:
+            break
+        imports.append("import " + module.group())
+        end, i = module.end(), _reference_whitespace(code, module.end())
+    if not imports:
+        return Snippet("", code, 0)
+    lines = code.split("\n")
+    row = code.count("\n", 0, end)
+    column = end - (code.rfind("\n", 0, end) + 1)
+    rest = lines[row][column:]
+    if not rest.strip(" \t") or rest.strip(" \t").startswith("--"):
+        return Snippet("\n".join(imports), "\n".join(lines[row + 1 :]), row + 1)
+    body = "\n".join([" " * column + rest, *lines[row + 1 :]])
+    return Snippet("\n".join(imports), body, row)
+
+
+def test_the_split_agrees_with_a_character_by_character_reading_of_lean() -> None:
+    generator = random.Random(13)
+    for _ in range(20_000):
+        code = "".join(generator.choices(_FRAGMENTS, k=generator.randint(0, 14)))
+        assert split_snippet(code) == _reference_split(code), repr(code)
+
+
+def test_identical_snippets_on_other_lines_have_their_own_dedup_keys() -> None:
+    plain = split_snippet("import Mathlib\ntheorem t : True := sorry")
+    commented = split_snippet("/- a\n b -/\nimport Mathlib\ntheorem t : True := sorry")
+    lower = split_snippet("import Mathlib\n\ntheorem t : True := sorry")
+    other_comment = split_snippet("-- c\n\nimport Mathlib\ntheorem t : True := sorry")
+    assert plain.body == commented.body
+    assert len({plain.dedup_key(), commented.dedup_key(), lower.dedup_key()}) == 3
+    # Same text on the same lines: one check serves both.
+    assert commented.dedup_key() == other_comment.dedup_key()
+
+
+def test_duplicates_on_other_lines_get_their_own_positions(fake_repl: str) -> None:
+    codes = [
+        "import Mathlib\ntheorem t : 1 = 1 := sorry",
+        "/- from the\n   test set -/\nimport Mathlib\ntheorem t : 1 = 1 := sorry",
+        "-- a\n-- b\nimport Mathlib\ntheorem t : 1 = 1 := sorry",
+    ]
+    options = CheckOptions(WorkerConfig(repl=ReplSpec.from_command(fake_repl)), workers=1)
+    items = [Item(line, None, code) for line, code in enumerate(codes, 1)]
+    results = {result.line: result for result in check(items, options)}
+    assert [results[line].sorries[0]["pos"]["line"] for line in (1, 2, 3)] == [2, 4, 4]
+    assert all(results[line].status is Status.SORRY for line in (1, 2, 3))
+    assert results[3].duplicate_of == 2 and results[2].duplicate_of is None

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
 import pytest
 
-from leancli.options import MemoryLimits, ReplSpec, WorkerConfig
+from leancli.options import AuditOptions, MemoryLimits, ReplSpec, WorkerConfig
 from leancli.results import Status
 from leancli.snippet import split_snippet
 from leancli.worker import Task, Worker
+from tests.memory_stand_in import sparse_file, stand_in_repl
 
 
 def _task(key: int, code: str) -> Task:
@@ -197,3 +199,60 @@ def test_a_body_that_would_swallow_the_audit_gets_its_own_answer(
     [message] = outcome.messages
     assert message["pos"]["line"] == 3
     assert "#print" not in json.dumps(outcome.messages)
+
+
+# --- memory: mapped .olean pages, anonymous memory, imports under the hard limit --------
+
+
+@pytest.mark.parametrize(("request_text", "recycled"), [("map", False), ("allocate 170", True)])
+def test_recycling_counts_anonymous_memory_not_mapped_files(
+    tmp_path: Path, request_text: str, recycled: bool
+) -> None:
+    # 300 MiB of file pages read into memory, as an import of Mathlib maps its .olean
+    # files: VmRSS over the limit, yet nothing the REPL could give back by restarting.
+    pages = sparse_file(tmp_path / "Mathlib.olean", 300)
+    if request_text == "map":
+        request_text = f"map {pages}"
+    started: list[int] = []
+    repl = ReplSpec.from_command(stand_in_repl(tmp_path))
+    config = WorkerConfig(
+        repl=repl, memory=MemoryLimits(rss_mb=200), audit=AuditOptions(enabled=False)
+    )
+    worker = Worker(config, on_repl_start=started.append)
+    try:
+        first = worker.run(Task(1, "", request_text, 0))
+        assert first.status is Status.PASS, first.error
+        assert worker.run(Task(2, "", "example : True := trivial", 0)).status is Status.PASS
+        assert len(started) == (2 if recycled else 1)
+        if not recycled:
+            assert psutil.Process(started[0]).memory_info().rss > 200 * 2**20
+    finally:
+        worker.close()
+
+
+def test_a_repl_that_dies_importing_under_the_hard_limit_is_out_of_memory(
+    tmp_path: Path,
+) -> None:
+    oleans = sparse_file(tmp_path / "Mathlib.olean", 300)
+    repl = ReplSpec.from_command(stand_in_repl(tmp_path))
+    config = WorkerConfig(
+        repl=repl,
+        memory=MemoryLimits(rss_mb=0, address_space_mb=200),
+        audit=AuditOptions(enabled=False),
+        environment=(("STAND_IN_OLEANS", str(oleans)),),
+    )
+    task = Task(1, "import Mathlib", "example : True := trivial", 1)
+    worker = Worker(config)
+    try:
+        outcome = worker.run(task)
+    finally:
+        worker.close()
+    assert outcome.status is Status.MEMORY
+    assert "RLIMIT_AS 200 MiB" in (outcome.error or "")
+    # With the floor that its .olean files need, the same import fits.
+    roomy = replace(config, memory=replace(config.memory, address_space_floor_mb=1024))
+    worker = Worker(roomy)
+    try:
+        assert worker.run(task).status is Status.PASS
+    finally:
+        worker.close()

@@ -96,7 +96,10 @@ MemoryLimit = Annotated[
     _option(
         "--memory-limit",
         panel=RESOURCES,
-        help="MiB of anonymous resident memory per REPL before it is recycled (0: off).",
+        help="MiB of anonymous resident memory per REPL (RssAnon of its process tree, "
+        "where /proc has it; else its resident size) before it is recycled (at 80%) or "
+        "stopped: the .olean pages an import maps are shared and droppable, not counted "
+        "(0: off).",
     ),
 ]
 HardMemoryLimit = Annotated[
@@ -104,7 +107,9 @@ HardMemoryLimit = Annotated[
     _option(
         "--hard-memory-limit",
         panel=RESOURCES,
-        help="MiB of address space per REPL (RLIMIT_AS) [default: 2 x --memory-limit; 0: none].",
+        help="MiB of address space per REPL (RLIMIT_AS) [default: 2 x --memory-limit; "
+        "0: none]; never less than the project's .olean files + 4 GiB, nor 12 GiB with "
+        "Mathlib.",
     ),
 ]
 Standby = Annotated[

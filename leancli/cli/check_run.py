@@ -82,6 +82,14 @@ def check_files(
         fail_usage(describe_error(exc))
     if simulated.is_simulated(request.repl or os.environ.get("LEANCLI_REPL", "")):
         print(f"leancli: --repl {simulated.NAME}: {simulated.NOTE}", file=sys.stderr)
+    memory = options.worker.memory
+    if memory.address_space_floor_mb > memory.address_space_mb > 0:
+        print(
+            f"note: hard memory limit (RLIMIT_AS) raised from {memory.address_space_mb} to "
+            f"{memory.address_space_floor_mb} MiB per REPL: what the imports' .olean files "
+            "need, which Lean maps into its address space",
+            file=sys.stderr,
+        )
     if request.executor is ExecutorKind.RAY and request.min_free_memory:
         print("warning: --min-free-memory is ignored with --executor ray", file=sys.stderr)
     try:

@@ -35,8 +35,9 @@ from typing import Any
 from leancli.executors._channel import Channel
 from leancli.executors.base import Event, Finished, IdleWorker, Lost
 from leancli.options import WorkerConfig
+from leancli.process_memory import tree_anon_rss
 from leancli.results import Status
-from leancli.session import ReplAborted, kill_process_group, tree_rss
+from leancli.session import ReplAborted, kill_process_group
 from leancli.worker import Outcome, Task, Worker
 
 MAX_START_FAILURES = 5
@@ -121,7 +122,7 @@ class LocalExecutor:
     def recycle_largest_idle(self) -> bool:
         """Restart the idle REPL holding the most memory; False if no idle REPL is running."""
         sizes = {
-            slot.worker_id: sum(tree_rss(pid) for pid in slot.repl_pids)
+            slot.worker_id: sum(tree_anon_rss(pid) for pid in slot.repl_pids)
             for slot in self._slots.values()
             if slot.ready and not slot.queued and slot.repl_pids
         }
