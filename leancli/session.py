@@ -58,7 +58,16 @@ class ReplCrash(ReplFailure):
 
 
 class ReplExited(ReplCrash):
-    """The REPL's process ended without an answer (and without saying it ran out of memory)."""
+    """The REPL's process ended without an answer (and without saying it ran out of memory).
+
+    `code` is its exit status (negative: the signal that ended it; None: unknown) and
+    `stderr` the end of what it printed there.
+    """
+
+    def __init__(self, message: str, code: int | None = None, stderr: bytes = b"") -> None:
+        super().__init__(message)
+        self.code = code
+        self.stderr = stderr
 
 
 class ReplAborted(ReplFailure):
@@ -246,7 +255,7 @@ class ReplSession:
             return ReplOutOfMemory("REPL ran out of memory (hard limit): " + _last_lines(tail))
         how = "closed its output" if code is None else _describe_exit(code)
         detail = _last_lines(tail)
-        return ReplExited(f"REPL {how}" + (f": {detail}" if detail else ""))
+        return ReplExited(f"REPL {how}" + (f": {detail}" if detail else ""), code, tail)
 
     def _drain_stderr(self) -> None:
         process = self._process

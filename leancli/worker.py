@@ -6,6 +6,7 @@ The same class runs inside a local pool process and inside a Ray actor.
 from __future__ import annotations
 
 import contextlib
+import signal
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -269,7 +270,7 @@ class Worker:
             outcome.header_timed_out = True
             raise _HeaderError(outcome) from exc
         except ReplExited as exc:
-            raise _HeaderError(self._died_importing(exc)) from exc
+            raise _HeaderError(self._died_importing(header, exc)) from exc
         except ReplFailure as exc:
             outcome = _failure_outcome(exc, 0.0)
             outcome.error = f"header import: {outcome.error}"
@@ -282,10 +283,15 @@ class Worker:
             self._fail_header(header, answer.messages, f"header failed to import: {error}")
         return self._apply_lean_options(answer.env, session)
 
-    def _died_importing(self, exc: ReplExited) -> Outcome:
-        """Under RLIMIT_AS, out of address space: imports map all their .olean files."""
+    def _died_importing(self, header: str, exc: ReplExited) -> Outcome:
+        """Under RLIMIT_AS, out of address space: imports map all their .olean files.
+
+        Only a death that looks like a failed mapping counts (a fatal signal, or stderr
+        speaking of memory or mapping); a REPL that exits with an ordinary error (a
+        missing script, `false`) or has nothing to import crashed.
+        """
         hard = self.config.memory.hard_limit_bytes()
-        if hard is None:
+        if hard is None or not header.strip() or not _looks_out_of_address_space(exc):
             return Outcome(Status.CRASH, 0.0, error=f"header import: {exc}")
         error = (
             f"header import: the REPL died under --hard-memory-limit (RLIMIT_AS {hard // 2**20}"
@@ -393,6 +399,16 @@ class _HeaderError(Exception):
     def __init__(self, outcome: Outcome) -> None:
         super().__init__(outcome.error)
         self.outcome = outcome
+
+
+_FATAL_SIGNALS = frozenset({-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT, -signal.SIGKILL})
+
+
+def _looks_out_of_address_space(exc: ReplExited) -> bool:
+    said = exc.stderr.lower()
+    return exc.code in _FATAL_SIGNALS or any(
+        word in said for word in (b"memory", b"mmap", b"map file", b"bad_alloc")
+    )
 
 
 def _failure_outcome(exc: ReplFailure, elapsed: float) -> Outcome:
