@@ -162,6 +162,10 @@ def find_repl(repl: str | None, project: Path | None, *, incremental: bool) -> D
         found = discover_repl(repl or None, project, incremental=incremental)
     except ValueError as exc:
         raise ConfigError("repl", str(exc)) from exc
+    explicit = [p for p in found.errors if p.message.startswith(("--repl", "LEANCLI_REPL"))]
+    if found.spec is None and explicit:  # a command given, but not one that can be run
+        fix = f" ({explicit[0].fix})" if explicit[0].fix else ""
+        raise ConfigError(None, explicit[0].message + fix)
     if found.spec is None:
         raise ConfigError(
             None,
