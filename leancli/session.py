@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import psutil
+
 from leancli.options import MemoryLimits, ReplSpec
 from leancli.process_memory import tree_anon_rss
 from leancli.protocol import Answer, FrameBuffer, ProtocolError, encode_request, parse_answer
@@ -27,7 +29,9 @@ OOM_MARKERS = (b"INTERNAL PANIC: out of memory", b"std::bad_alloc", b"out of mem
 
 # Runs between fork and the REPL's exec, in a fresh interpreter rather than a preexec_fn,
 # which is unsafe in threaded processes such as Ray actors. It caps the address space
-# (children inherit it) and asks Linux to kill the REPL when its worker dies.
+# (children inherit it) and asks Linux to kill the REPL when its worker dies. It also makes
+# the REPL a child subreaper (kept across exec): a daemon a snippet starts (a double fork,
+# `setsid`) leaves the REPL's process group but stays its descendant, so it ends with it.
 _LAUNCHER = """
 import ctypes, os, resource, signal, sys
 limit = int(sys.argv[1])
@@ -35,6 +39,7 @@ if limit > 0:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 if sys.platform.startswith("linux"):
     ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
     if os.getppid() != int(sys.argv[2]):
         sys.exit(1)
 os.execvp(sys.argv[3], sys.argv[3:])
@@ -288,6 +293,7 @@ class ReplSession:
         if process is None:
             return
         self._process = None
+        kill_descendants(process.pid)
         kill_process_group(process.pid)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=5.0)
@@ -304,6 +310,17 @@ class ReplSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def kill_descendants(pid: int) -> None:
+    """SIGKILL every descendant of `pid`, wherever its process group or session."""
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
 
 
 def kill_process_group(pgid: int) -> None:
