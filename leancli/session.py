@@ -209,13 +209,12 @@ class ReplSession:
                         if not chunk:
                             raise self._died()
                         frames = self._frames.feed(chunk)
-                        if self._frames.pending.lstrip()[:1] not in (b"", b"{"):
+                        if not self._frames.starts_like_json():
                             raise ProtocolError(
-                                "REPL printed non-JSON output: "
-                                + self._frames.pending[:200].decode("utf-8", "replace")
+                                "REPL printed non-JSON output: " + self._frames.preview()
                             )
                         if frames:
-                            if len(frames) > 1 or self._frames.pending.strip():
+                            if len(frames) > 1 or self._frames.has_content():
                                 raise ProtocolError("REPL printed more than one answer")
                             return parse_answer(frames[0])
         finally:
