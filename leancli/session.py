@@ -25,6 +25,7 @@ from leancli.protocol import Answer, FrameBuffer, ProtocolError, encode_request,
 
 STDERR_TAIL_BYTES = 64 * 1024
 MEMORY_POLL_SECONDS = 0.1
+STALL_SECONDS = 1.0  # a wait of 0.1 s that took this much longer: leancli was not running
 OOM_MARKERS = (b"INTERNAL PANIC: out of memory", b"std::bad_alloc", b"out of memory")
 
 # Runs between fork and the REPL's exec, in a fresh interpreter rather than a preexec_fn,
@@ -96,6 +97,7 @@ class ReplSession:
         self._process: subprocess.Popen[bytes] | None = None
         self._selector: selectors.BaseSelector | None = None
         self._frames = FrameBuffer()
+        self._unsent = memoryview(b"")  # what is left to write of the current request
         self._stderr_tail = bytearray()
         self._last_memory_check = 0.0
         self.anon_rss = 0  # anonymous resident bytes of the REPL's tree, as last measured
@@ -169,8 +171,8 @@ class ReplSession:
             pass
         except BrokenPipeError:
             raise self._died() from None
-        writing = bool(pending)
-        if writing:
+        self._unsent = pending
+        if pending:
             selector.register(process.stdin, selectors.EVENT_WRITE, "stdin")
         now = time.monotonic()
         deadline = now + timeout
@@ -178,10 +180,19 @@ class ReplSession:
         # a process-tree scan costs more than a fast snippet.
         next_memory_check = self._last_memory_check + MEMORY_POLL_SECONDS
         waited = False  # a fast answer needs no call to `should_abort`
+        woke_by: float | None = None  # when the last wait should have ended
         try:
             while True:
                 now = time.monotonic()
+                if woke_by is not None and now - woke_by > STALL_SECONDS:
+                    # leancli itself was stopped (Ctrl-Z, SIGSTOP) or starved: that time
+                    # is not the snippet's.
+                    deadline += now - woke_by
                 if now >= deadline:
+                    # An answer that arrived in time is read before the deadline is judged.
+                    answer = self._serve(selector.select(0), process)
+                    if answer is not None:
+                        return answer
                     raise ReplTimeout(f"no answer within {timeout:g} s")
                 if now >= next_memory_check:
                     self._check_memory()
@@ -191,36 +202,45 @@ class ReplSession:
                     raise ReplAborted("stopped by the caller")
                 waited = True
                 wait = min(deadline - now, max(next_memory_check - now, 0.0), MEMORY_POLL_SECONDS)
-                for key, _ in selector.select(max(wait, 0.0)):
-                    if key.data == "stdin":
-                        try:
-                            pending = pending[os.write(key.fd, pending) :]
-                        except BrokenPipeError:
-                            raise self._died() from None
-                        if not pending:
-                            selector.unregister(process.stdin)
-                            writing = False
-                    elif key.data == "stderr":
-                        self._read_stderr(key.fd)
-                    else:
-                        chunk = _read(key.fd)
-                        if chunk is None:
-                            continue
-                        if not chunk:
-                            raise self._died()
-                        frames = self._frames.feed(chunk)
-                        if not self._frames.starts_like_json():
-                            raise ProtocolError(
-                                "REPL printed non-JSON output: " + self._frames.preview()
-                            )
-                        if frames:
-                            if len(frames) > 1 or self._frames.has_content():
-                                raise ProtocolError("REPL printed more than one answer")
-                            return parse_answer(frames[0])
+                woke_by = now + max(wait, 0.0)
+                answer = self._serve(selector.select(max(wait, 0.0)), process)
+                if answer is not None:
+                    return answer
         finally:
-            if writing and self._process is not None and process.stdin is not None:
+            if self._process is not None and process.stdin is not None:
                 with contextlib.suppress(KeyError, ValueError):
                     selector.unregister(process.stdin)
+
+    def _serve(
+        self, events: list[tuple[selectors.SelectorKey, int]], process: subprocess.Popen[bytes]
+    ) -> Answer | None:
+        """Serve the ready pipes: write more of the request (`_unsent`), keep stderr, and
+        return the answer once it is whole."""
+        for key, _ in events:
+            if key.data == "stdin":
+                try:
+                    self._unsent = self._unsent[os.write(key.fd, self._unsent) :]
+                except BrokenPipeError:
+                    raise self._died() from None
+                if not self._unsent:
+                    assert self._selector is not None and process.stdin is not None
+                    self._selector.unregister(process.stdin)
+            elif key.data == "stderr":
+                self._read_stderr(key.fd)
+            else:
+                chunk = _read(key.fd)
+                if chunk is None:
+                    continue
+                if not chunk:
+                    raise self._died()
+                frames = self._frames.feed(chunk)
+                if not self._frames.starts_like_json():
+                    raise ProtocolError("REPL printed non-JSON output: " + self._frames.preview())
+                if frames:
+                    if len(frames) > 1 or self._frames.has_content():
+                        raise ProtocolError("REPL printed more than one answer")
+                    return parse_answer(frames[0])
+        return None
 
     def _read_stderr(self, fd: int) -> None:
         chunk = _read(fd)
