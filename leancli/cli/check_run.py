@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
 import os
@@ -90,12 +91,45 @@ def check_files(
             "need, which Lean maps into its address space",
             file=sys.stderr,
         )
+    if options.executor == ExecutorKind.LOCAL.value:
+        _check_local_resources(options)
     if request.executor is ExecutorKind.RAY and request.min_free_memory:
         print("warning: --min-free-memory is ignored with --executor ray", file=sys.stderr)
     try:
         return run(input_path, output, spec, options, settings)
     except KeyboardInterrupt:  # before the run loop took over (starting workers, say)
         return EXIT_INTERRUPTED
+    except OSError as exc:
+        if exc.errno != errno.EMFILE:
+            raise
+        fail_usage("too many open files (`ulimit -n`): raise the limit or use fewer --workers")
+
+
+FILES_PER_WORKER = 12  # its channel, sentinel, REPL pipes, and a margin for the standby
+
+
+def _check_local_resources(options: CheckOptions) -> None:
+    """Warn of far more workers than cores; make room for their open files (ulimit -n)."""
+    import resource
+
+    from leancli.options import usable_cores
+
+    workers, cores = options.pool_size, usable_cores()
+    if workers > 2 * cores:
+        print(
+            f"warning: --workers {workers} is far above the {cores} usable cores: the REPLs "
+            "compete for them (and each needs its memory); the run is not faster",
+            file=sys.stderr,
+        )
+    need = 64 + FILES_PER_WORKER * workers
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < need:
+        if hard != resource.RLIM_INFINITY and hard < need:
+            fail_usage(
+                f"{workers} workers need about {need} open files, and `ulimit -n` allows "
+                f"{hard}: raise it (ulimit -n {need}) or use fewer --workers"
+            )
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
 
 
 def describe_error(exc: LeancliError) -> str:
@@ -286,7 +320,11 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
 
 
 def _open_input(input_path: str, stack: ExitStack) -> tuple[Iterator[bytes], int | None]:
+    from leancli.cli import CLOSED_STREAMS
+
     if input_path == "-":
+        if "stdin" in CLOSED_STREAMS:
+            fail_usage("standard input is closed: give the input as a file, or pipe it into -")
         return iter(sys.stdin.buffer), None
     path = Path(input_path)
     try:
@@ -299,6 +337,10 @@ def _open_input(input_path: str, stack: ExitStack) -> tuple[Iterator[bytes], int
 def _claim_stdout(stack: ExitStack) -> IO[bytes]:
     """Results get a private copy of stdout; fd 1 points at stderr meanwhile, so that
     nothing else (Ray's log lines, a library's print) can slip into the JSONL."""
+    from leancli.cli import CLOSED_STREAMS
+
+    if "stdout" in CLOSED_STREAMS:
+        fail_usage("standard output is closed: write the results to a file with -o FILE")
     sys.stdout.flush()
     results_fd = os.dup(1)
     saved_fd = os.dup(1)
