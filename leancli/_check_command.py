@@ -27,7 +27,8 @@ from leancli.items import (
     validate_template,
 )
 from leancli.options import CheckOptions, LeanOptions, ReplSpec
-from leancli.results import ResultWriter, Status
+from leancli.records import Status
+from leancli.results import ResultWriter
 from leancli.resume import DoneLines, ResumeError, prepare_output
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from leancli.protocol import (
     encode_request,
     parse_answer,
 )
-from leancli.results import Status
+from leancli.records import Status
 from leancli.verdict import classify
 from tests.conftest import TRANSCRIPTS
 

@@ -9,9 +9,9 @@ import pytest
 
 from leancli._check_command import UsageError, lean_options
 from leancli.discovery import Discovery
+from leancli.records import Task
 from leancli.schedule import Scheduler
 from leancli.toolchain import LeanVersion
-from leancli.worker import Task
 from tests.conftest import read_jsonl, run_leancli, write_jsonl
 
 

@@ -10,9 +10,9 @@ import psutil
 import pytest
 
 from leancli.options import MemoryLimits, ReplSpec, WorkerConfig
-from leancli.results import Status
+from leancli.records import Status, Task
 from leancli.snippet import split_snippet
-from leancli.worker import Task, Worker
+from leancli.worker import Worker
 
 
 def _task(key: int, code: str) -> Task:
