@@ -22,7 +22,7 @@ __all__ = [
 if TYPE_CHECKING:
     from leancli.items import InputSpec, InvalidLine, Item, read_items
     from leancli.options import CheckOptions, ReplSpec
-    from leancli.results import Result, Status
+    from leancli.records import Result, Status
     from leancli.run import check
 
 _HOMES = {
@@ -32,8 +32,8 @@ _HOMES = {
     "read_items": "leancli.items",
     "CheckOptions": "leancli.options",
     "ReplSpec": "leancli.options",
-    "Result": "leancli.results",
-    "Status": "leancli.results",
+    "Result": "leancli.records",
+    "Status": "leancli.records",
     "check": "leancli.run",
 }
 

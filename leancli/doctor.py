@@ -377,8 +377,8 @@ def _ray_nodes(
         )
         return
     try:
+        from leancli.doctor_ray import check_nodes
         from leancli.executors import ExecutorUnavailable
-        from leancli.executors.ray import check_nodes
     except ImportError:
         report.problems.append(Problem("--ray-address needs Ray", fix="pip install 'leancli[ray]'"))
         return

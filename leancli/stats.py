@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from leancli.results import Status
+from leancli.records import Status
 
 PERCENTILES = (50, 90, 99)
 

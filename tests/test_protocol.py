@@ -18,7 +18,7 @@ from leancli.protocol import (
     encode_request,
     parse_answer,
 )
-from leancli.results import Status
+from leancli.records import Status
 from leancli.simulated import TRANSCRIPTS
 from leancli.verdict import classify
 

@@ -151,6 +151,22 @@ def test_low_system_memory_recycles_idle_repls_and_still_finishes(
     assert len(log.read_text().splitlines()) == 6
 
 
+def test_a_recycled_worker_with_a_standby_goes_on_checking(tmp_path: Path, fake_repl: str) -> None:
+    # Recycling closed the worker, standby thread included, and the next snippet's
+    # standby could not start: the worker raised on every snippet after a recycle.
+    rows = [
+        {"id": str(n), "code": f"import Mathlib\ntheorem t{n} : True := trivial"} for n in range(6)
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    done = _check(
+        str(source), "-w", "2", "--standby", "--min-free-memory", str(10**9),
+        fake_repl=fake_repl,
+    )  # fmt: skip
+    results = read_jsonl(done.stdout)
+    assert [r["status"] for r in results] == ["pass"] * 6, done.stderr
+    assert b"worker error" not in done.stderr and b"Traceback" not in done.stderr
+
+
 needs_bubblewrap = pytest.mark.skipif(
     bubblewrap_problem() is not None, reason=f"no sandbox here: {bubblewrap_problem()}"
 )

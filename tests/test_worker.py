@@ -11,9 +11,9 @@ import psutil
 import pytest
 
 from leancli.options import AuditOptions, MemoryLimits, ReplSpec, WorkerConfig
-from leancli.results import Status
+from leancli.records import Status, Task
 from leancli.snippet import split_snippet
-from leancli.worker import Task, Worker
+from leancli.worker import Worker
 from tests.memory_stand_in import sparse_file, stand_in_repl
 
 

@@ -28,7 +28,8 @@ from leancli.items import (
     validate_template,
 )
 from leancli.options import CheckOptions
-from leancli.results import ResultWriter, Status
+from leancli.records import Status
+from leancli.results import ResultWriter
 from leancli.resume import DoneLines, ResumeError
 
 if TYPE_CHECKING:
