@@ -11,8 +11,11 @@ import heapq
 import html
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from leancli.reports import (
     SKIPPED,
@@ -23,6 +26,7 @@ from leancli.reports import (
     repository_path,
 )
 from leancli.results import Status
+from leancli.stats import StatsError
 
 FAILURES_SHOWN = 50
 SLOWEST_SHOWN = 10
@@ -144,8 +148,20 @@ def _link(row: Row, link_base: str, workspace: str | None) -> str:
     return f"[{_cell(row.name)}]({url})"
 
 
-def summarize(results: list[dict[str, Any]]) -> Summary:
+def summarize(lines: Iterable[bytes | str]) -> Summary:
+    """The summary of a results file's lines; StatsError names a line that is no result."""
     summary = Summary()
-    for data in results:
+    statuses = {status.value for status in Status}
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise StatsError(number, f"not valid JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise StatsError(number, "not a JSON object")
+        if data.get("status") not in statuses:
+            raise StatsError(number, f"missing or unknown status {data.get('status')!r}")
         summary.add(data)
     return summary
