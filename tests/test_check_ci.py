@@ -8,7 +8,10 @@ warning and `-- fake: error` with an error at that line.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -282,3 +285,23 @@ def test_inputs_are_checked_before_any_repl_starts(project: Path) -> None:
     assert done.returncode == 2
     assert b"empty: no file in it matches --glob '*.lean'" in done.stderr
     assert done.stdout == b""
+
+
+def test_a_run_stopped_by_sigterm_still_writes_its_report(project: Path) -> None:
+    """A CI job's time limit ends the run with SIGTERM: the report has what was checked."""
+    rows = [{"id": str(n), "code": f"-- fake: sleep 0.3\nexample : True := trivial -- {n}"}
+            for n in range(100)]  # fmt: skip
+    write_jsonl(project / "slow.jsonl", rows)
+    command = [sys.executable, "-m", "leancli", "check", "slow.jsonl", "-o", "out.jsonl",
+               "--junit", "report.xml", "--repl", FAKE_REPL_COMMAND, "-w", "1"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    output = project / "out.jsonl"
+    deadline = time.monotonic() + 60
+    while not (output.exists() and output.read_bytes().count(b"\n") >= 2):
+        assert time.monotonic() < deadline, "no results"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 143, stderr
+    (suite,) = list(junitparser.JUnitXml.fromfile(str(project / "report.xml")))
+    assert suite.tests == len(read_jsonl(output.read_bytes())) < len(rows)

@@ -149,17 +149,7 @@ def run(
     settings: RunSettings,
 ) -> int:
     with ExitStack() as stack:
-        try:
-            sources = expand_inputs(input_paths, settings.globs)
-        except SourceError as exc:
-            fail_usage(str(exc))
-        if settings.strict:
-            _refuse_invalid_lines(sources, spec)
-        source_map = SourceMap()
-        items: Iterator[Item | InvalidLine] = read_sources(
-            sources, spec, source_map, sys.stdin.buffer
-        )
-        total = count_items(sources)
+        items, total, source_map = _open_sources(input_paths, spec, settings)
         done, sink = _open_outputs(input_paths, output, settings, source_map, stack)
         try:
             executor = stack.enter_context(make_executor(options))
@@ -215,7 +205,9 @@ def run(
             signal.signal(signal.SIGTERM, previous)
             results.close()
             executor.close()  # kills every worker and REPL before the summary
-        stopped = stopped or _finish_reports(sink, console)
+        # Also after Ctrl-C or SIGTERM (a CI job's time limit): what was checked is reported.
+        report_failed = _finish_reports(sink, console)
+        stopped = stopped or report_failed
     if strict is not None and strict.error is not None and not stopped:
         console.print(f"[red]error:[/] {escape(strict.error)}", highlight=False, soft_wrap=True)
         stopped = EXIT_USAGE
@@ -242,6 +234,21 @@ def _open_cache(
         fail_usage(f"--cache {settings.cache_dir}: {exc}")
     stack.callback(cache.close)
     return cache
+
+
+def _open_sources(
+    input_paths: Sequence[str], spec: InputSpec, settings: RunSettings
+) -> tuple[Iterator[Item | InvalidLine], int | None, SourceMap]:
+    """The items of every input, how many there are (if known), and where each is from."""
+    try:
+        sources = expand_inputs(input_paths, settings.globs)
+    except SourceError as exc:
+        fail_usage(str(exc))
+    if settings.strict:
+        _refuse_invalid_lines(sources, spec)
+    source_map = SourceMap()
+    items = read_sources(sources, spec, source_map, sys.stdin.buffer)
+    return items, count_items(sources), source_map
 
 
 def _refuse_invalid_lines(sources: Sequence[Source], spec: InputSpec) -> None:
