@@ -78,6 +78,9 @@ FLAGS: dict[str, tuple[list[str], Any]] = {
     ),
     "cache": (["--cache", "CACHE"], lambda r: r["settings"].cache_dir.name == "cache"),
     "min_free_memory": None,  # ignored with --executor ray: checked on its own below
+    "glob": (["--glob", "*.md", "--glob", "x/*"], lambda r: r["settings"].globs == ("*.md", "x/*")),
+    "report_format": (["--format", "github"], lambda r: r["settings"].report_format == "github"),
+    "junit": (["--junit", "report.xml"], lambda r: r["settings"].junit.name == "report.xml"),
 }
 
 
