@@ -244,9 +244,8 @@ def test_jsonl_results_name_their_line_but_give_no_source_positions() -> None:
     ],
 )
 def test_a_fails_block_must_fail(verdict: Status, written: Status, error: str | None) -> None:
-    result = Result(
-        1, "g.md:3", verdict, error="took too long" if verdict is Status.TIMEOUT else "e"
-    )
+    error_text = "took too long" if verdict is Status.TIMEOUT else "e"
+    result = Result(verdict, error=error_text, line=1, id="g.md:3")
     counted, extra = apply_expectation(result, Location("g.md", 3, 4, 9, must_fail=True))
     assert counted.status is written
     assert extra == {"expected": "fail", "verdict": verdict.value}
@@ -257,7 +256,7 @@ def test_a_fails_block_must_fail(verdict: Status, written: Status, error: str | 
 
 
 def test_other_blocks_keep_their_verdict() -> None:
-    result = Result(1, "g.md:3", Status.FAIL, error="e")
+    result = Result(Status.FAIL, error="e", line=1, id="g.md:3")
     assert apply_expectation(result, Location("g.md", 3, 4, 9)) == (result, {})
 
 

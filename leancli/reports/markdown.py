@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from leancli.records import Status
 from leancli.reports import (
     SKIPPED,
     display_name,
@@ -25,7 +26,6 @@ from leancli.reports import (
     is_failure,
     repository_path,
 )
-from leancli.records import Status
 from leancli.stats import StatsError
 
 FAILURES_SHOWN = 50
