@@ -8,6 +8,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckOptions",
+    "CheckRequest",
+    "Checker",
+    "CheckerClosed",
+    "ConfigError",
+    "LeancliError",
     "InputSpec",
     "InvalidLine",
     "Item",
@@ -20,12 +25,20 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from leancli.checker import Checker, CheckerClosed
+    from leancli.config import CheckRequest
+    from leancli.errors import ConfigError, LeancliError
     from leancli.items import InputSpec, InvalidLine, Item, read_items
     from leancli.options import CheckOptions, ReplSpec
     from leancli.records import Result, Status
     from leancli.run import check
 
 _HOMES = {
+    "Checker": "leancli.checker",
+    "CheckerClosed": "leancli.checker",
+    "CheckRequest": "leancli.config",
+    "ConfigError": "leancli.errors",
+    "LeancliError": "leancli.errors",
     "InputSpec": "leancli.items",
     "InvalidLine": "leancli.items",
     "Item": "leancli.items",
