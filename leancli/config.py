@@ -65,6 +65,7 @@ class CheckRequest:
     cpus_per_repl: float = 1.0
     memory_per_repl: int = 0
     sandbox: bool = False
+    pass_env: tuple[str, ...] = ()
     audit: bool = True
     allow_axioms: tuple[str, ...] = ()
     allow_native_decide: bool = False
@@ -74,6 +75,7 @@ class CheckRequest:
 def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> CheckOptions:
     """The runnable options for `request`; raises `ConfigError` before anything starts."""
     check_ranges(request)
+    check_pass_env(request.pass_env, environ)
     executor = _executor_kind(request.executor)
     found = find_repl(request.repl, request.project, incremental=request.incremental)
     assert found.spec is not None
@@ -96,6 +98,7 @@ def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> C
             lean=lean,
             standby=request.standby,
             max_headers=request.max_headers,
+            pass_env=tuple(request.pass_env),
             audit=AuditOptions(
                 request.audit, frozenset(request.allow_axioms), request.allow_native_decide
             ),
@@ -134,6 +137,18 @@ def check_ranges(request: CheckRequest) -> None:
         raise ConfigError("heartbeats", f"must be 0 (no limit) or more, not {request.heartbeats}")
     if request.max_headers < 1:
         raise ConfigError("max_headers", f"must be 1 or more, not {request.max_headers}")
+
+
+def check_pass_env(pass_env: tuple[str, ...], environ: Mapping[str, str]) -> None:
+    """Refuse an entry of `--pass-env` or LEANCLI_PASS_ENV that is not a variable name."""
+    from leancli.repl_environment import PASS_ENV_VARIABLE, bad_name, listed_names
+
+    if (name := bad_name(pass_env)) is not None:
+        raise ConfigError("pass_env", f"{name!r} is not an environment variable name")
+    if (name := bad_name(listed_names(environ.get(PASS_ENV_VARIABLE, "")))) is not None:
+        raise ConfigError(
+            None, f"{PASS_ENV_VARIABLE}: {name!r} is not an environment variable name"
+        )
 
 
 def _unit(name: str) -> str:

@@ -84,7 +84,8 @@ class WorkerConfig:
     standby: bool = False
     lean: LeanOptions = field(default_factory=LeanOptions)
     audit: AuditOptions = field(default_factory=AuditOptions)
-    environment: tuple[tuple[str, str], ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()  # leancli's own settings for the REPL
+    pass_env: tuple[str, ...] = ()  # names of the user's variables the REPL may see
 
 
 @dataclass(frozen=True)

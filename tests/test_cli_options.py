@@ -63,6 +63,10 @@ FLAGS: dict[str, tuple[list[str], Any]] = {
     "fsync": (["--fsync"], lambda r: r["settings"].fsync is True),
     "strict": (["--strict"], lambda r: r["settings"].strict is True),
     "sandbox": (["--sandbox"], lambda r: r["options"].worker.repl.argv[0] == "SANDBOXED"),
+    "pass_env": (
+        ["--pass-env", "A", "--pass-env", "B"],
+        lambda r: r["options"].worker.pass_env == ("A", "B"),
+    ),
     "audit": (["--no-audit"], lambda r: r["options"].worker.audit.enabled is False),
     "allow_axiom": (
         ["--allow-axiom", "A", "--allow-axiom", "B"],

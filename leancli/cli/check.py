@@ -138,6 +138,16 @@ Sandbox = Annotated[
         help="Run each REPL under bubblewrap: no network, read-only files.",
     ),
 ]
+PassEnv = Annotated[
+    list[str],
+    _option(
+        "--pass-env",
+        panel=TRUST,
+        help="Let the REPL see this environment variable too (repeatable; also "
+        "LEANCLI_PASS_ENV=NAME,NAME): it sees only PATH, HOME, the locale and Lean's, "
+        "elan's and Lake's own.",
+    ),
+]
 Audit = Annotated[
     bool,
     _option(
@@ -238,6 +248,7 @@ def check(
     fsync: Fsync = False,
     strict: Strict = False,
     sandbox: Sandbox = False,
+    pass_env: PassEnv = [],  # noqa: B006 (typer copies it)
     audit: Audit = True,
     allow_axiom: AllowAxiom = [],  # noqa: B006 (typer copies it)
     allow_native_decide: AllowNativeDecide = False,
@@ -269,6 +280,7 @@ def check(
         cpus_per_repl=cpus_per_repl,
         memory_per_repl=memory_per_repl,
         sandbox=sandbox,
+        pass_env=tuple(pass_env),
         audit=audit,
         allow_axioms=tuple(allow_axiom),
         allow_native_decide=allow_native_decide,
