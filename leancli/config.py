@@ -65,6 +65,7 @@ class CheckRequest:
     cpus_per_repl: float = 1.0
     memory_per_repl: int = 0
     sandbox: bool = False
+    tmpfs_size: int = 1024
     pass_env: tuple[str, ...] = ()
     audit: bool = True
     allow_axioms: tuple[str, ...] = ()
@@ -82,7 +83,7 @@ def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> C
     lean = lean_options(found, request)
     if executor is ExecutorKind.LOCAL:  # on a cluster, the path must exist on the nodes
         require_executable(found.spec)
-    repl = _sandboxed(found.spec) if request.sandbox else found.spec
+    repl = _sandboxed(found.spec, request.tmpfs_size) if request.sandbox else found.spec
     # This machine's memory says nothing of a cluster's nodes; Ray watches their memory.
     min_free = request.min_free_memory if executor is ExecutorKind.LOCAL else 0
     from leancli.result_cache import fingerprint
@@ -124,7 +125,8 @@ def check_ranges(request: CheckRequest) -> None:
         value = getattr(request, name)
         if not math.isfinite(value) or value <= 0:
             raise ConfigError(name, f"must be a positive number of {_unit(name)}, not {value}")
-    counts = ("workers", "max_tasks", "memory_limit", "memory_per_repl", "min_free_memory")
+    counts: tuple[str, ...] = ("workers", "max_tasks", "memory_limit", "memory_per_repl")
+    counts += ("min_free_memory", "tmpfs_size")
     for name in counts:
         value = getattr(request, name)
         if value < 0:
@@ -246,10 +248,10 @@ def memory_limits(
     return MemoryLimits(rss_mb=memory_limit, address_space_mb=hard, address_space_floor_mb=floor.mb)
 
 
-def _sandboxed(spec: ReplSpec) -> ReplSpec:
+def _sandboxed(spec: ReplSpec, tmpfs_mb: int) -> ReplSpec:
     from leancli.sandbox import SandboxUnavailable, sandboxed
 
     try:
-        return sandboxed(spec)
+        return sandboxed(spec, tmpfs_mb=tmpfs_mb)
     except SandboxUnavailable as exc:
         raise ConfigError("sandbox", str(exc)) from exc

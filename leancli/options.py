@@ -15,6 +15,7 @@ class ReplSpec:
     argv: tuple[str, ...]
     cwd: Path | None = None
     source: str = "--repl"
+    cpu_factor: float = 0.0  # CPU seconds a request may use, per second of its timeout
 
     @classmethod
     def from_command(

@@ -30,6 +30,7 @@ from leancli.protocol import (
     parse_answer,
 )
 from leancli.repl_environment import repl_environment
+from leancli.sandbox import cap_cpu
 
 STDERR_TAIL_BYTES = 64 * 1024
 MEMORY_POLL_SECONDS = 0.1
@@ -163,6 +164,7 @@ class ReplSession:
         """Send one request and wait for its answer; on any failure the REPL is killed."""
         if not self.alive:
             self.start()
+        cap_cpu(self.pid, self.spec.cpu_factor * timeout)  # a backstop (see sandbox.py)
         try:
             return self._exchange(encode_request(request), timeout, should_abort)
         except ReplFailure:
@@ -176,8 +178,8 @@ class ReplSession:
         self, data: bytes, timeout: float, should_abort: Callable[[], bool] | None
     ) -> Answer:
         process, selector = self._process, self._selector
-        assert process is not None and selector is not None and process.stdin is not None
-        assert process.stdout is not None
+        assert process is not None and selector is not None
+        assert process.stdin is not None and process.stdout is not None
         if _read(process.stdout.fileno()) or self._frames.has_content():
             raise ReplDesync("answer desynchronised: the REPL printed output before it was asked")
         # Most requests fit in the pipe at once; the selector writes the rest of a big one.
@@ -262,11 +264,9 @@ class ReplSession:
         if len(frames) > 1 or self._frames.has_content():
             raise ReplDesync("answer desynchronised: the REPL printed more than one answer")
         answer = parse_answer(frames[0])
-        if isinstance(answer, CommandAnswer):
-            if answer.env != self._next_env:
-                due = f"the answer has env {answer.env}, the REPL's next is {self._next_env}"
-                raise ReplDesync(f"answer desynchronised: {due}")
-            self._next_env += 1
+        if isinstance(answer, CommandAnswer) and answer.env != self._next_env:
+            raise ReplDesync(f"answer desynchronised: env {answer.env}, {self._next_env} due")
+        self._next_env += isinstance(answer, CommandAnswer)
         return answer
 
     def _read_stderr(self, fd: int) -> None:

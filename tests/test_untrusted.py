@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import shlex
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
+import leancli.sandbox
 from leancli.options import ReplSpec
 from leancli.protocol import CommandAnswer, command_request
 from leancli.repl_environment import repl_environment
+from leancli.sandbox import bubblewrap_argv, bubblewrap_problem, cap_cpu, sandbox_binds
 from leancli.session import ReplDesync, ReplSession
-from tests.conftest import read_jsonl, run_leancli, write_jsonl
+from tests.conftest import FAKE_REPL, read_jsonl, run_leancli, write_jsonl
 
 
 def _run(
@@ -138,3 +143,84 @@ def test_a_bad_variable_name_is_refused_before_anything_starts(
     done = run_leancli("check", str(source), "--repl", fake_repl, *args, env=environment)
     assert done.returncode == 2 and named in done.stderr, done.stderr
     assert b"Traceback" not in done.stderr
+
+
+needs_bubblewrap = pytest.mark.skipif(
+    bubblewrap_problem() is not None, reason=f"no sandbox here: {bubblewrap_problem()}"
+)
+SECCOMP = Path(leancli.sandbox.__file__).parent / "seccomp.py"
+
+
+def test_the_confined_launcher_allows_threads_but_no_other_program() -> None:
+    probe = (
+        "import os, subprocess, threading\n"
+        "t = threading.Thread(target=print, args=('thread ran',)); t.start(); t.join()\n"
+        "for run in (lambda: subprocess.run(['true']), lambda: os.execv('/bin/true', ['true'])):\n"
+        "    try:\n        run(); print('started')\n"
+        "    except OSError as exc:\n        print('refused', exc.errno)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", str(SECCOMP), "0", "--", sys.executable, "-c", probe],
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.stdout.decode().split("\n") == ["thread ran", "refused 1", "refused 1", ""], done
+
+
+def test_the_cpu_backstop_caps_each_process_of_the_tree() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        cap_cpu(child.pid, 7)
+        soft, _ = psutil.Process(child.pid).rlimit(psutil.RLIMIT_CPU)
+        assert 7 <= soft <= 9
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_the_tmpfs_is_sized_and_binds_come_after_it() -> None:
+    argv = bubblewrap_argv("bwrap", ("/usr", "/tmp/repl"), tmpfs_mb=64)
+    at = argv.index("/tmp")
+    assert argv[at - 3 : at] == ["--size", str(64 * 2**20), "--tmpfs"]
+    assert argv.index("--ro-bind") > at
+    assert argv[-6:-3] == ["--ro-bind", "/tmp/repl", "/tmp/repl"]
+
+
+def test_the_binds_hold_the_repl_and_the_project_and_not_the_home(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / ".lake").mkdir(parents=True)
+    repl = tmp_path / "elsewhere" / "bin" / "repl"
+    repl.parent.mkdir(parents=True)
+    repl.write_text("#!/bin/sh\n")
+    repl.chmod(0o755)
+    binds = sandbox_binds((str(repl), "--flag"), project, {"PATH": "/usr/bin", "HOME": "/h"})
+    assert str(project) in binds and str(tmp_path / "elsewhere") in binds
+    assert "/usr" in binds and not any(b in ("/", "/h", str(tmp_path)) for b in binds)
+
+
+@needs_bubblewrap
+def test_a_sandboxed_repl_under_tmp_runs_and_sees_neither_home_nor_input(
+    tmp_path: Path, fake_repl: str
+) -> None:
+    where = tmp_path / "repl" / "fake_repl.py"
+    where.parent.mkdir()
+    shutil.copy(FAKE_REPL, where)
+    moved = f"{shlex.quote(sys.executable)} {shlex.quote(str(where))} --model"
+    hidden = Path.home() / f".leancli-sandbox-probe-{time.time_ns()}"
+    hidden.mkdir()
+    try:
+        code = f"-- fake: write {hidden / 'x'}\ntheorem t : True := trivial"
+        [result] = _run(tmp_path, moved, [{"code": code}], "--sandbox", "--no-audit")
+        assert result["status"] == "pass", result
+        assert "No such file or directory" in result["messages"][0]["data"], result
+        assert not (hidden / "x").exists()
+    finally:
+        shutil.rmtree(hidden)
+
+
+@needs_bubblewrap
+def test_a_sandboxed_repl_cannot_start_a_program(tmp_path: Path, fake_repl: str) -> None:
+    rows = [{"code": "-- fake: spawn-child 1\ntheorem t : True := trivial"}]
+    [free] = _run(tmp_path, fake_repl, rows, "--no-audit")
+    assert free["status"] == "pass", free
+    [jailed] = _run(tmp_path, fake_repl, rows, "--no-audit", "--sandbox")
+    assert jailed["status"] == "crash" and "Operation not permitted" in jailed["error"], jailed
