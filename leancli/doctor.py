@@ -90,7 +90,7 @@ def diagnose(
     _project(report, project)
     _address_space(report, project or (found.spec.cwd if found.spec else None), environ)
     _features(report, found)
-    _sandbox(report)
+    _sandbox(report, found.spec)
     if ray_address is not None:
         _ray_nodes(report, ray_address, repl, project, environ)
     report.problems = _distinct([*report.problems, *found.problems])
@@ -347,14 +347,17 @@ def _features(report: Report, found: Discovery) -> None:
     report.data["features"] = features
 
 
-def _sandbox(report: Report) -> None:
-    """Whether `--sandbox` can work here; its absence is not a problem for `check`."""
-    from leancli.sandbox import bubblewrap_problem
+def _sandbox(report: Report, spec: ReplSpec | None) -> None:
+    """Whether `--sandbox` can work here, and what it shows the REPL (read-only)."""
+    from leancli.sandbox import bubblewrap_problem, sandbox_view
 
     problem = bubblewrap_problem()
     report.data["sandbox"] = problem is None
     if problem is None:
-        report.rows.append(Row("sandbox", "ok", "bubblewrap works: --sandbox is available"))
+        binds = sandbox_view(spec).binds if spec is not None else ()
+        report.data["sandbox_binds"] = list(binds)
+        shows = f"; it shows the REPL only {', '.join(binds)}" if binds else ""
+        report.rows.append(Row("sandbox", "ok", f"bubblewrap works: --sandbox is available{shows}"))
     else:
         report.rows.append(Row("sandbox", "info", f"--sandbox unavailable: {problem}"))
 

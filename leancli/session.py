@@ -21,7 +21,16 @@ import psutil
 
 from leancli.options import MemoryLimits, ReplSpec
 from leancli.process_memory import tree_anon_rss
-from leancli.protocol import Answer, FrameBuffer, ProtocolError, encode_request, parse_answer
+from leancli.protocol import (
+    Answer,
+    CommandAnswer,
+    FrameBuffer,
+    ProtocolError,
+    encode_request,
+    parse_answer,
+)
+from leancli.repl_environment import repl_environment
+from leancli.sandbox import cap_cpu
 
 STDERR_TAIL_BYTES = 64 * 1024
 MEMORY_POLL_SECONDS = 0.1
@@ -76,6 +85,10 @@ class ReplExited(ReplCrash):
         self.stderr = stderr
 
 
+class ReplDesync(ReplCrash):
+    """Output that is not the answer due: a subprocess or a write to /dev/stdout forged it."""
+
+
 class ReplAborted(ReplFailure):
     """The caller asked to stop waiting (its parent is gone)."""
 
@@ -89,8 +102,10 @@ class ReplSession:
         memory: MemoryLimits | None = None,
         environment: dict[str, str] | None = None,
         on_start: Callable[[int], None] | None = None,
+        pass_env: tuple[str, ...] = (),
     ) -> None:
         self.spec = spec
+        self._pass_env = pass_env
         self._on_start = on_start
         self.memory = memory or MemoryLimits()
         self._environment = environment
@@ -100,6 +115,7 @@ class ReplSession:
         self._unsent = memoryview(b"")  # what is left to write of the current request
         self._stderr_tail = bytearray()
         self._last_memory_check = 0.0
+        self._next_env = 0  # the REPL numbers its environments 0, 1, ... as it makes them
         self.anon_rss = 0  # anonymous resident bytes of the REPL's tree, as last measured
 
     @property
@@ -113,9 +129,7 @@ class ReplSession:
     def start(self) -> None:
         hard = self.memory.hard_limit_bytes() or 0
         argv = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(hard), str(os.getpid())]
-        env = dict(os.environ)
-        if self._environment:
-            env.update(self._environment)
+        env = repl_environment(os.environ, self._pass_env, self._environment)
         try:
             self._process = subprocess.Popen(
                 [*argv, *self.spec.argv],
@@ -135,6 +149,7 @@ class ReplSession:
         self._selector.register(self._process.stdout, selectors.EVENT_READ, "stdout")
         self._selector.register(self._process.stderr, selectors.EVENT_READ, "stderr")
         self._frames = FrameBuffer()
+        self._next_env = 0
         self._stderr_tail = bytearray()
         self.anon_rss = 0
         if self._on_start is not None:
@@ -149,6 +164,7 @@ class ReplSession:
         """Send one request and wait for its answer; on any failure the REPL is killed."""
         if not self.alive:
             self.start()
+        cap_cpu(self.pid, self.spec.cpu_factor * timeout)  # a backstop (see sandbox.py)
         try:
             return self._exchange(encode_request(request), timeout, should_abort)
         except ReplFailure:
@@ -162,7 +178,10 @@ class ReplSession:
         self, data: bytes, timeout: float, should_abort: Callable[[], bool] | None
     ) -> Answer:
         process, selector = self._process, self._selector
-        assert process is not None and selector is not None and process.stdin is not None
+        assert process is not None and selector is not None
+        assert process.stdin is not None and process.stdout is not None
+        if _read(process.stdout.fileno()) or self._frames.has_content():
+            raise ReplDesync("answer desynchronised: the REPL printed output before it was asked")
         # Most requests fit in the pipe at once; the selector writes the rest of a big one.
         pending = memoryview(data)
         try:
@@ -237,10 +256,18 @@ class ReplSession:
                 if not self._frames.starts_like_json():
                     raise ProtocolError("REPL printed non-JSON output: " + self._frames.preview())
                 if frames:
-                    if len(frames) > 1 or self._frames.has_content():
-                        raise ProtocolError("REPL printed more than one answer")
-                    return parse_answer(frames[0])
+                    return self._due_answer(frames)
         return None
+
+    def _due_answer(self, frames: list[bytes]) -> Answer:
+        """The request's one answer, with the env number due next (an error answer has none)."""
+        if len(frames) > 1 or self._frames.has_content():
+            raise ReplDesync("answer desynchronised: the REPL printed more than one answer")
+        answer = parse_answer(frames[0])
+        if isinstance(answer, CommandAnswer) and answer.env != self._next_env:
+            raise ReplDesync(f"answer desynchronised: env {answer.env}, {self._next_env} due")
+        self._next_env += isinstance(answer, CommandAnswer)
+        return answer
 
     def _read_stderr(self, fd: int) -> None:
         chunk = _read(fd)

@@ -190,7 +190,11 @@ class Worker:
     def _new_session(self) -> ReplSession:
         config = self.config
         return ReplSession(
-            config.repl, config.memory, dict(config.environment), on_start=self._on_repl_start
+            config.repl,
+            config.memory,
+            dict(config.environment),
+            on_start=self._on_repl_start,
+            pass_env=config.pass_env,
         )
 
     def _env_for(self, header: str) -> int:

@@ -154,7 +154,26 @@ Sandbox = Annotated[
     _option(
         "--sandbox",
         panel=TRUST,
-        help="Run each REPL under bubblewrap: no network, read-only files.",
+        help="Run each REPL under bubblewrap: only the toolchain, the REPL, the project and "
+        "the system's libraries, read-only; no network; no other program.",
+    ),
+]
+TmpfsSize = Annotated[
+    int,
+    _option(
+        "--tmpfs-size",
+        panel=TRUST,
+        help="MiB of the sandbox's private /tmp (and of any file the REPL writes; 0: no limit).",
+    ),
+]
+PassEnv = Annotated[
+    list[str],
+    _option(
+        "--pass-env",
+        panel=TRUST,
+        help="Let the REPL see this environment variable too (repeatable; also "
+        "LEANCLI_PASS_ENV=NAME,NAME): it sees only PATH, HOME, the locale and Lean's, "
+        "elan's and Lake's own.",
     ),
 ]
 Audit = Annotated[
@@ -270,6 +289,8 @@ def check(
     fsync: Fsync = False,
     strict: Strict = False,
     sandbox: Sandbox = False,
+    tmpfs_size: TmpfsSize = 1024,
+    pass_env: PassEnv = [],  # noqa: B006 (typer copies it)
     audit: Audit = True,
     allow_axiom: AllowAxiom = [],  # noqa: B006 (typer copies it)
     allow_native_decide: AllowNativeDecide = False,
@@ -305,6 +326,8 @@ def check(
         cpus_per_repl=cpus_per_repl,
         memory_per_repl=memory_per_repl,
         sandbox=sandbox,
+        tmpfs_size=tmpfs_size,
+        pass_env=tuple(pass_env),
         audit=audit,
         allow_axioms=tuple(allow_axiom),
         allow_native_decide=allow_native_decide,
