@@ -255,7 +255,7 @@ def test_workers_do_not_rerun_the_parents_main_script(
 # BROKEN has the wrong shape: a message that is a string, not an object.
 _MISSHAPEN_REPL = """
 import json, sys
-env, lines = 0, []
+env, lines = -1, []
 for line in sys.stdin:
     if line.strip():
         lines.append(line)
