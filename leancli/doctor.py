@@ -10,17 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from leancli import simulated
-from leancli.discovery import (
-    ELAN_INSTALL,
-    Discovery,
-    Problem,
-    discover_repl,
-    mathlib_built,
-    probe,
-    project_requires_mathlib,
-    setup_command,
-    which,
-)
+from leancli.discovery import Discovery, discover_repl, setup_command
+from leancli.env.lake import mathlib_built, project_requires_mathlib
+from leancli.env.problem import Problem
+from leancli.env.tools import ELAN_INSTALL, probe, which
 from leancli.options import MemoryLimits, ReplSpec, usable_cores
 from leancli.toolchain import FEATURES, LeanVersion, parse_lean_version_output, supports
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from leancli.cache_dirs import MARKER, Kind, version_dir
-from leancli.discovery import ELAN_INSTALL, discover_repl
+from leancli.discovery import discover_repl
+from leancli.env.tools import ELAN_INSTALL
 from leancli.toolchain import LeanVersion
 from tests.toolchain_stubs import (
     FORK_JSON,

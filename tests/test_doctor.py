@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from leancli.cache_dirs import Kind
-from leancli.discovery import ELAN_INSTALL
 from leancli.doctor import GIB, Report, diagnose, recommended_workers
+from leancli.env.tools import ELAN_INSTALL
 from tests.conftest import run_leancli
 from tests.toolchain_stubs import (
     StubToolchain,
