@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,10 @@ def test_unbuilt_mathlib_in_the_project_is_an_error(stubs: StubToolchain, tmp_pa
     [problem] = found.errors
     assert "Mathlib" in problem.message
     assert problem.fix == f"cd {project.resolve()} && lake exe cache get"
+
+
+def test_a_discovery_is_frozen(stubs: StubToolchain, tmp_path: Path) -> None:
+    found = discover_repl(None, make_project(tmp_path / "proj"), stubs.environ)
+    assert isinstance(found.problems, tuple) and isinstance(found.notes, tuple)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.spec = None  # type: ignore[misc]
