@@ -8,9 +8,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckOptions",
+    "CheckRequest",
+    "Checker",
+    "CheckerClosed",
+    "ConfigError",
     "InputSpec",
     "InvalidLine",
     "Item",
+    "LeancliError",
     "ReplSpec",
     "Result",
     "Status",
@@ -20,20 +25,28 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from leancli.checker import Checker, CheckerClosed
+    from leancli.config import CheckRequest
+    from leancli.errors import ConfigError, LeancliError
     from leancli.items import InputSpec, InvalidLine, Item, read_items
     from leancli.options import CheckOptions, ReplSpec
-    from leancli.results import Result, Status
+    from leancli.records import Result, Status
     from leancli.run import check
 
 _HOMES = {
+    "Checker": "leancli.checker",
+    "CheckerClosed": "leancli.checker",
+    "CheckRequest": "leancli.config",
+    "ConfigError": "leancli.errors",
+    "LeancliError": "leancli.errors",
     "InputSpec": "leancli.items",
     "InvalidLine": "leancli.items",
     "Item": "leancli.items",
     "read_items": "leancli.items",
     "CheckOptions": "leancli.options",
     "ReplSpec": "leancli.options",
-    "Result": "leancli.results",
-    "Status": "leancli.results",
+    "Result": "leancli.records",
+    "Status": "leancli.records",
     "check": "leancli.run",
 }
 

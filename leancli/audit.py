@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from leancli.lexer import ID_CHAR, IDENT, strip_comments
 from leancli.lexer import tokens as lean_tokens
+from leancli.records import Status
 
 ALLOWED_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
 # `native_decide` (and `decide +kernel`'s cousins) trust the compiler via these.
@@ -240,8 +241,8 @@ def parse_axioms_message(data: str) -> tuple[str, list[str]] | None:
 
 def judge_axioms(
     found: dict[str, list[str]], allowed: frozenset[str], allow_native_decide: bool
-) -> tuple[str, str | None]:
-    """("pass" | "fail" | "sorry", error) from each declaration's axioms.
+) -> tuple[Status, str | None]:
+    """(pass, fail or sorry; error) from each declaration's axioms.
 
     A disallowed axiom fails (it outranks `sorryAx`, as an error outranks a sorry);
     `sorryAx` alone gives "sorry". The error names every offending declaration/axiom.
@@ -258,10 +259,10 @@ def judge_axioms(
                 hint = " (native_decide is not allowed)" if axiom in NATIVE_DECIDE_AXIOMS else ""
                 bad.append(f"`{name}` depends on axiom `{axiom}`{hint}")
     if bad:
-        return "fail", "; ".join(bad)
+        return Status.FAIL, "; ".join(bad)
     if sorry:
-        return "sorry", "; ".join(sorry)
-    return "pass", None
+        return Status.SORRY, "; ".join(sorry)
+    return Status.PASS, None
 
 
 # --- statement --------------------------------------------------------------------------

@@ -69,6 +69,8 @@ class CheckRequest:
     cpus_per_repl: float = 1.0
     memory_per_repl: int = 0
     sandbox: bool = False
+    tmpfs_size: int = 1024
+    pass_env: tuple[str, ...] = ()
     audit: bool = True
     allow_axioms: tuple[str, ...] = ()
     allow_native_decide: bool = False
@@ -78,13 +80,14 @@ class CheckRequest:
 def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> CheckOptions:
     """The runnable options for `request`; raises `ConfigError` before anything starts."""
     check_ranges(request)
+    check_pass_env(request.pass_env, environ)
     executor = _executor_kind(request.executor)
     found = find_repl(request.repl, request.project, incremental=request.incremental)
     assert found.spec is not None
     lean = lean_options(found, request)
     if executor is ExecutorKind.LOCAL:  # on a cluster, the path must exist on the nodes
         require_executable(found.spec)
-    repl = _sandboxed(found.spec) if request.sandbox else found.spec
+    repl = _sandboxed(found.spec, request.tmpfs_size) if request.sandbox else found.spec
     # This machine's memory says nothing of a cluster's nodes; Ray watches their memory.
     min_free = request.min_free_memory if executor is ExecutorKind.LOCAL else 0
     from leancli.result_cache import fingerprint
@@ -100,6 +103,7 @@ def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> C
             lean=lean,
             standby=request.standby,
             max_headers=request.max_headers,
+            pass_env=tuple(request.pass_env),
             audit=AuditOptions(
                 request.audit, frozenset(request.allow_axioms), request.allow_native_decide
             ),
@@ -125,7 +129,8 @@ def check_ranges(request: CheckRequest) -> None:
         value = getattr(request, name)
         if not math.isfinite(value) or value <= 0:
             raise ConfigError(name, f"must be a positive number of {_unit(name)}, not {value}")
-    counts = ("workers", "max_tasks", "memory_limit", "memory_per_repl", "min_free_memory")
+    counts: tuple[str, ...] = ("workers", "max_tasks", "memory_limit", "memory_per_repl")
+    counts += ("min_free_memory", "tmpfs_size")
     for name in counts:
         value = getattr(request, name)
         if value < 0:
@@ -138,6 +143,18 @@ def check_ranges(request: CheckRequest) -> None:
         raise ConfigError("heartbeats", f"must be 0 (no limit) or more, not {request.heartbeats}")
     if request.max_headers < 1:
         raise ConfigError("max_headers", f"must be 1 or more, not {request.max_headers}")
+
+
+def check_pass_env(pass_env: tuple[str, ...], environ: Mapping[str, str]) -> None:
+    """Refuse an entry of `--pass-env` or LEANCLI_PASS_ENV that is not a variable name."""
+    from leancli.repl_environment import PASS_ENV_VARIABLE, bad_name, listed_names
+
+    if (name := bad_name(pass_env)) is not None:
+        raise ConfigError("pass_env", f"{name!r} is not an environment variable name")
+    if (name := bad_name(listed_names(environ.get(PASS_ENV_VARIABLE, "")))) is not None:
+        raise ConfigError(
+            None, f"{PASS_ENV_VARIABLE}: {name!r} is not an environment variable name"
+        )
 
 
 def _unit(name: str) -> str:
@@ -166,6 +183,10 @@ def find_repl(repl: str | None, project: Path | None, *, incremental: bool) -> D
         found = discover_repl(repl or None, project, incremental=incremental)
     except ValueError as exc:
         raise ConfigError("repl", str(exc)) from exc
+    explicit = [p for p in found.errors if p.message.startswith(("--repl", "LEANCLI_REPL"))]
+    if found.spec is None and explicit:  # a command given, but not one that can be run
+        fix = f" ({explicit[0].fix})" if explicit[0].fix else ""
+        raise ConfigError(None, explicit[0].message + fix)
     if found.spec is None:
         raise ConfigError(
             None,
@@ -231,10 +252,10 @@ def memory_limits(
     return MemoryLimits(rss_mb=memory_limit, address_space_mb=hard, address_space_floor_mb=floor.mb)
 
 
-def _sandboxed(spec: ReplSpec) -> ReplSpec:
+def _sandboxed(spec: ReplSpec, tmpfs_mb: int) -> ReplSpec:
     from leancli.sandbox import SandboxUnavailable, sandboxed
 
     try:
-        return sandboxed(spec)
+        return sandboxed(spec, tmpfs_mb=tmpfs_mb)
     except SandboxUnavailable as exc:
         raise ConfigError("sandbox", str(exc)) from exc

@@ -102,7 +102,7 @@ def diagnose(
         ProjectSection(found.project),
         address_space_section(found.project.path if found.project else _repl_dir(found), environ),
         features_section(found),
-        sandbox_section(),
+        sandbox_section(found.spec),
     ]
     if ray_address is not None:
         sections.append(_ray_nodes(ray_address, found))
@@ -289,8 +289,8 @@ def _ray_nodes(address: str, found: Discovery) -> RaySection:
         )
         return RaySection(problems=(problem,))
     try:
+        from leancli.doctor_ray import check_nodes
         from leancli.executors import ExecutorUnavailable
-        from leancli.executors.ray import check_nodes
     except ImportError:
         return RaySection(
             problems=(Problem("--ray-address needs Ray", fix="pip install 'leancli[ray]'"),)

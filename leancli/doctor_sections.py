@@ -320,21 +320,29 @@ def features_section(found: Discovery) -> FeaturesSection:
 
 @dataclass(frozen=True)
 class SandboxSection:
-    """Whether `--sandbox` can work here; its absence is not a problem for `check`."""
+    """Whether `--sandbox` can work here, and what it shows the REPL (read-only); its
+    absence is not a problem for `check`. `binds` is None when bubblewrap does not work."""
 
     unavailable: str | None
+    binds: tuple[str, ...] | None = None
     problems: tuple[Problem, ...] = ()
 
     def rows(self) -> list[Row]:
-        if self.unavailable is None:
-            return [Row("sandbox", "ok", "bubblewrap works: --sandbox is available")]
-        return [Row("sandbox", "info", f"--sandbox unavailable: {self.unavailable}")]
+        if self.unavailable is not None:
+            return [Row("sandbox", "info", f"--sandbox unavailable: {self.unavailable}")]
+        shows = f"; it shows the REPL only {', '.join(self.binds)}" if self.binds else ""
+        return [Row("sandbox", "ok", f"bubblewrap works: --sandbox is available{shows}")]
 
     def to_json(self) -> dict[str, Any]:
-        return {"sandbox": self.unavailable is None}
+        if self.binds is None:
+            return {"sandbox": self.unavailable is None}
+        return {"sandbox": self.unavailable is None, "sandbox_binds": list(self.binds)}
 
 
-def sandbox_section() -> SandboxSection:
-    from leancli.sandbox import bubblewrap_problem
+def sandbox_section(spec: ReplSpec | None) -> SandboxSection:
+    from leancli.sandbox import bubblewrap_problem, sandbox_view
 
-    return SandboxSection(bubblewrap_problem())
+    problem = bubblewrap_problem()
+    if problem is not None:
+        return SandboxSection(problem)
+    return SandboxSection(None, tuple(sandbox_view(spec).binds) if spec is not None else ())

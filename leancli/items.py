@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -60,12 +61,23 @@ def validate_template(template: str) -> None:
         raise TemplateError(f"--template {template!r} names no field, e.g. '{{header}}{{proof}}'")
 
 
+BOM = b"\xef\xbb\xbf"
+
+
 def read_items(lines: Iterable[bytes], spec: InputSpec) -> Iterator[Item | InvalidLine]:
-    """Yield one Item or InvalidLine per non-blank line, lazily."""
+    """Yield one Item or InvalidLine per non-blank line, lazily.
+
+    A UTF-8 byte-order mark before the first line is ignored, as most JSON tools do.
+    """
     for number, raw in enumerate(lines, start=1):
+        if number == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM) :]
         if not raw.strip():
             continue
-        yield parse_line(number, raw, spec)
+        try:
+            yield parse_line(number, raw, spec)
+        except Exception as exc:  # one line that cannot be prepared never stops the run
+            yield InvalidLine(number, None, f"cannot read this line: {exc!r}")
 
 
 def parse_line(number: int, raw: bytes, spec: InputSpec) -> Item | InvalidLine:
@@ -79,7 +91,7 @@ def parse_line(number: int, raw: bytes, spec: InputSpec) -> Item | InvalidLine:
         return InvalidLine(number, None, f"line is not valid JSON: {exc}")
     if not isinstance(obj, dict):
         return InvalidLine(number, None, f"line is a JSON {_kind(obj)}, not an object")
-    item_id = _find_id(obj, spec)
+    item_id = _find_id(obj, spec, text)
     code = _find_code(obj, spec)
     if isinstance(code, _Missing):
         return InvalidLine(number, item_id, code.reason)
@@ -120,12 +132,20 @@ def _find_code(obj: dict[str, Any], spec: InputSpec) -> str | _Missing:
     return _Missing(f"no snippet field: expected one of {', '.join(repr(f) for f in fields)}")
 
 
-def _find_id(obj: dict[str, Any], spec: InputSpec) -> str | None:
+def _find_id(obj: dict[str, Any], spec: InputSpec, text: str) -> str | None:
     fields = (spec.id_field,) if spec.id_field else DEFAULT_ID_FIELDS
     for name in fields:
         value = obj.get(name)
-        if value is not None:
-            return value if isinstance(value, str) else orjson.dumps(value).decode()
+        if value is None:
+            continue
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            # orjson reads an integer beyond 64 bits as a float: keep the digits as written.
+            exact = json.loads(text, parse_int=str, parse_float=str).get(name)
+            if isinstance(exact, str):
+                return exact
+        return orjson.dumps(value).decode()
     return None
 
 

@@ -15,6 +15,7 @@ class ReplSpec:
     argv: tuple[str, ...]
     cwd: Path | None = None
     source: str = "--repl"
+    cpu_factor: float = 0.0  # CPU seconds a request may use, per second of its timeout
 
     @classmethod
     def from_command(
@@ -84,7 +85,8 @@ class WorkerConfig:
     standby: bool = False
     lean: LeanOptions = field(default_factory=LeanOptions)
     audit: AuditOptions = field(default_factory=AuditOptions)
-    environment: tuple[tuple[str, str], ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()  # leancli's own settings for the REPL
+    pass_env: tuple[str, ...] = ()  # names of the user's variables the REPL may see
 
 
 @dataclass(frozen=True)

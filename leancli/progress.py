@@ -16,7 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from leancli.results import Result, Status
+from leancli.records import Result, Status
 
 STATUS_STYLES = {
     Status.PASS: "green",

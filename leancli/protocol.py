@@ -8,6 +8,7 @@ answer is `{"message": ...}`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,27 +69,54 @@ def parse_answer(frame: bytes) -> Answer:
 
 
 class FrameBuffer:
-    """Accumulates REPL stdout and cuts it into answer frames at blank lines."""
+    """Accumulates REPL stdout and cuts it into answer frames at blank lines.
+
+    Linear in what it is fed: each byte is searched for the frame end once (the search
+    resumes where the last one stopped), and nothing is copied until a frame is whole.
+    """
 
     def __init__(self) -> None:
         self._buffer = bytearray()
+        self._searched = 0  # bytes at the start of the buffer known to hold no FRAME_END
 
     def feed(self, data: bytes) -> list[bytes]:
         self._buffer += data
         frames: list[bytes] = []
         while True:
             # Leading blank lines between answers are not frames.
-            while self._buffer[:1] == b"\n":
-                del self._buffer[:1]
-            end = self._buffer.find(FRAME_END)
+            blank = (
+                len(self._buffer) - len(self._buffer.lstrip(b"\n"))
+                if self._buffer[:1] == b"\n"
+                else 0
+            )
+            if blank:
+                del self._buffer[:blank]
+                self._searched = max(0, self._searched - blank)
+            start = max(0, self._searched - (len(FRAME_END) - 1))
+            end = self._buffer.find(FRAME_END, start)
             if end < 0:
+                self._searched = len(self._buffer)
                 return frames
             frames.append(bytes(self._buffer[:end]))
             del self._buffer[: end + len(FRAME_END)]
+            self._searched = 0
 
-    @property
-    def pending(self) -> bytes:
-        return bytes(self._buffer)
+    def starts_like_json(self) -> bool:
+        """Whether what waits so far is blank or begins as a JSON object does."""
+        match = _LEADING_SPACE.match(self._buffer)
+        end = match.end() if match else 0
+        return bytes(self._buffer[end : end + 1]) in (b"", b"{")
+
+    def has_content(self) -> bool:
+        """Whether anything but white space waits after the frames returned."""
+        return _NON_SPACE.search(self._buffer) is not None
+
+    def preview(self, limit: int = 200) -> str:
+        return self._buffer[:limit].decode("utf-8", "replace")
+
+
+_LEADING_SPACE = re.compile(rb"\s*")
+_NON_SPACE = re.compile(rb"\S")
 
 
 def _preview(data: bytes, limit: int = 200) -> str:

@@ -21,9 +21,8 @@ from typing import Any
 import orjson
 
 from leancli.options import CheckOptions, ReplSpec
-from leancli.results import Status
+from leancli.records import Outcome, Status, outcome_from_dict, outcome_to_dict
 from leancli.snippet import Snippet
-from leancli.worker import Outcome
 
 DATABASE = "results.sqlite3"
 CACHED_STATUSES = frozenset({Status.PASS, Status.FAIL, Status.SORRY, Status.TIMEOUT})
@@ -94,7 +93,6 @@ class ResultCache:
         self._db.execute(_SCHEMA)
         self._db.commit()
         self._last_commit = time.monotonic()
-        self.hits = 0
 
     def key(self, snippet: Snippet) -> bytes:
         digest = hashlib.sha256(self._salt)
@@ -111,29 +109,13 @@ class ResultCache:
         status, timed_out_after, blob = row
         if status == Status.TIMEOUT.value and timeout > timed_out_after:
             return None  # it might finish with the longer timeout
-        data = orjson.loads(blob)
-        self.hits += 1
-        return Outcome(
-            status=Status(status),
-            time=float(data.get("time", 0.0)),
-            messages=data.get("messages", []),
-            sorries=data.get("sorries", []),
-            error=data.get("error"),
-            axioms=data.get("axioms"),
-        )
+        # The status column is the one to trust: entries of older versions lack it here.
+        return outcome_from_dict({**orjson.loads(blob), "status": status})
 
     def put(self, key: bytes, outcome: Outcome, timeout: float) -> None:
         if outcome.status not in CACHED_STATUSES or outcome.header_timed_out:
             return
-        blob = orjson.dumps(
-            {
-                "time": outcome.time,
-                "messages": outcome.messages,
-                "sorries": outcome.sorries,
-                "error": outcome.error,
-                "axioms": outcome.axioms,
-            }
-        )
+        blob = orjson.dumps(outcome_to_dict(outcome))
         self._db.execute(
             "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?)",
             (key, outcome.status.value, timeout, blob, time.time()),

@@ -14,11 +14,10 @@ from leancli.audit import statement_present
 from leancli.executors.base import Executor, Finished, Lost
 from leancli.items import InvalidLine, Item
 from leancli.options import CheckOptions
+from leancli.records import Outcome, Result, Status, Task, result_from_outcome
 from leancli.result_cache import ResultCache
-from leancli.results import Result, Status
 from leancli.schedule import Scheduler
 from leancli.snippet import split_snippet
-from leancli.worker import Outcome, Task
 
 MAX_ATTEMPTS = 2  # a task whose worker died is retried once on a fresh worker
 HEADER_TIMEOUTS_BEFORE_GIVING_UP = 2
@@ -127,11 +126,11 @@ class _Run:
                 self._exhausted = True
                 return
             if isinstance(entry, InvalidLine):
-                yield Result(entry.line, entry.id, Status.INVALID, error=entry.error)
+                yield Result(Status.INVALID, error=entry.error, line=entry.line, id=entry.id)
                 continue
             if entry.statement is not None and not statement_present(entry.code, entry.statement):
                 error = "statement changed: the snippet no longer contains the given statement"
-                yield Result(entry.line, entry.id, Status.FAIL, error=error)
+                yield Result(Status.FAIL, error=error, line=entry.line, id=entry.id)
                 continue
             snippet = split_snippet(entry.code)
             key = snippet.dedup_key() if self._options.dedup else None
@@ -150,7 +149,7 @@ class _Run:
             if self._cache is not None and cache_key is not None:
                 known = self._cache.get(cache_key, self._options.worker.timeout)
                 if known is not None:
-                    yield replace(_result(entry, known), cached=True)
+                    yield result_from_outcome(known, entry.line, entry.id, cached=True)
                     continue
             task_key = self._next_key
             self._next_key += 1
@@ -219,7 +218,7 @@ class _Run:
         if outcome.header_timed_out:
             self._header_timeouts[task.header] = self._header_timeouts.get(task.header, 0) + 1
         pending = self._pending.pop(task.key)
-        result = _result(pending.item, outcome)
+        result = result_from_outcome(outcome, pending.item.line, pending.item.id)
         if self._cache is not None and pending.cache_key is not None:
             self._cache.put(pending.cache_key, outcome, self._options.worker.timeout)
         yield result
@@ -233,19 +232,6 @@ class _Run:
                 self._finished[pending.dedup_key] = result
                 if len(self._finished) > FINISHED_DEDUP_MEMORY:
                     self._finished.popitem(last=False)
-
-
-def _result(item: Item, outcome: Outcome) -> Result:
-    return Result(
-        line=item.line,
-        id=item.id,
-        status=outcome.status,
-        time=outcome.time,
-        messages=outcome.messages,
-        sorries=outcome.sorries,
-        error=outcome.error,
-        axioms=outcome.axioms,
-    )
 
 
 def _as_duplicate(result: Result, line: int, item_id: str | None) -> Result:

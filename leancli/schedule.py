@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from leancli.worker import Task
+from leancli.records import Task
 
 
 class Scheduler:

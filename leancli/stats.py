@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from leancli.results import Status
+from leancli.records import Status
 
 PERCENTILES = (50, 90, 99)
 
@@ -147,15 +147,28 @@ class Stats:
 
 
 def collect(lines: Iterable[bytes | str], by: str = "id") -> Stats:
-    """Read JSONL results line by line (1-based line numbers in errors)."""
+    """Read JSONL results line by line (1-based line numbers in errors).
+
+    A byte-order mark before the first line is ignored, and so is a torn last line (no
+    newline, not JSON: what a killed run leaves), as `check --resume` does.
+    """
     stats = Stats(by=by)
-    for number, raw in enumerate(lines, start=1):
+    torn: StatsError | None = None
+    for number, line in enumerate(lines, start=1):
+        raw = line.encode() if isinstance(line, str) else line
+        if number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
         if not raw.strip():
             continue
+        if torn is not None:  # the unreadable line was not the last one
+            raise torn
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise StatsError(number, f"not valid JSON ({exc})") from None
+            torn = StatsError(number, f"not valid JSON ({exc})")
+            if raw.endswith(b"\n"):
+                raise torn from None
+            continue
         if not isinstance(data, dict):
             raise StatsError(number, "not a JSON object")
         stats.add(data, number)

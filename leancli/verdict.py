@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from leancli.results import Status
+from leancli.records import Status
 
 # Recent Lean prints backticks, older versions quotes.
 SORRY_WARNINGS = ("declaration uses `sorry`", "declaration uses 'sorry'")

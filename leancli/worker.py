@@ -6,10 +6,11 @@ The same class runs inside a local pool process and inside a Ray actor.
 from __future__ import annotations
 
 import contextlib
+import signal
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from leancli.audit import (
@@ -22,7 +23,7 @@ from leancli.audit import (
 )
 from leancli.options import WorkerConfig
 from leancli.protocol import Answer, CommandAnswer, ErrorAnswer, command_request
-from leancli.results import Status
+from leancli.records import Outcome, Status, Task
 from leancli.session import (
     ReplAborted,
     ReplCrash,
@@ -39,35 +40,6 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
 RECYCLE_AT_FRACTION = 0.8
-
-
-@dataclass(frozen=True, slots=True)
-class Task:
-    """One snippet to check: `body` runs in the environment of `header`.
-
-    Tasks of one `group` (the samples of one problem, with --incremental) are best run
-    back to back on one worker.
-    """
-
-    key: int
-    header: str
-    body: str
-    offset: int
-    attempt: int = 0
-    group: str = ""
-
-
-@dataclass
-class Outcome:
-    """What a worker found for one task."""
-
-    status: Status
-    time: float
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    sorries: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-    header_timed_out: bool = False
-    axioms: dict[str, list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -120,9 +92,7 @@ class Worker:
         try:
             env = self._env_for(task.header)
         except _HeaderError as exc:
-            outcome = exc.outcome
-            outcome.time = time.monotonic() - started
-            return outcome
+            return replace(exc.outcome, time=time.monotonic() - started)
         answer = self._elaborate(command or task.body, env, started)
         if isinstance(answer, Outcome):
             return answer
@@ -143,10 +113,9 @@ class Worker:
         outcome = Outcome(status, time.monotonic() - started, messages, sorries, error)
         if status is Status.PASS and self.config.audit.enabled:
             if found is None:
-                found = self._print_axioms(names, answer.env, outcome)
-            if found is not None:
-                self._judge_axioms(found, outcome)
-            outcome.time = time.monotonic() - started
+                found, outcome = self._print_axioms(names, answer.env, outcome)
+            judged = self._judge_axioms(found) if found is not None else {}
+            outcome = replace(outcome, time=time.monotonic() - started, **judged)
         self._recycle_if_near_memory_limit()
         return outcome
 
@@ -174,21 +143,23 @@ class Worker:
 
     def _print_axioms(
         self, names: list[str], env: int, outcome: Outcome
-    ) -> dict[str, list[str]] | None:
-        """`#print axioms` for `names` as a request of its own, in the snippet's environment;
-        None (with `outcome` failed) when the REPL cannot answer it."""
+    ) -> tuple[dict[str, list[str]] | None, Outcome]:
+        """`#print axioms` for `names` as a request of its own, in the snippet's environment,
+        and `outcome`; None and `outcome` failed when the REPL cannot answer it."""
         if not names:
-            return {}
+            return {}, outcome
         command = "\n".join(f"#print axioms {name}" for name in names)
         try:
             answer = self._send(command_request(command, env), self.config.timeout)
         except ReplFailure as exc:
             failed = _failure_outcome(exc, 0.0)
-            outcome.status, outcome.error = failed.status, f"axiom audit: {failed.error}"
-            return None
+            return None, replace(
+                outcome, status=failed.status, error=f"axiom audit: {failed.error}"
+            )
         if isinstance(answer, ErrorAnswer):
-            outcome.status, outcome.error = Status.FAIL, f"axiom audit: {answer.message}"
-            return None
+            return None, replace(
+                outcome, status=Status.FAIL, error=f"axiom audit: {answer.message}"
+            )
         found: dict[str, list[str]] = {}
         for message in answer.messages:
             parsed = parse_axioms_message(str(message.get("data", "")))
@@ -198,18 +169,17 @@ class Worker:
         if missing:
             # Never pass what could not be audited.
             detail = first_error(answer.messages) or "no answer"
-            outcome.status, outcome.axioms = Status.FAIL, found
-            outcome.error = f"axiom audit: cannot print axioms of {missing[0]}: {detail}"
-            return None
-        return found
+            error = f"axiom audit: cannot print axioms of {missing[0]}: {detail}"
+            return None, replace(outcome, status=Status.FAIL, axioms=found, error=error)
+        return found, outcome
 
-    def _judge_axioms(self, found: dict[str, list[str]], outcome: Outcome) -> None:
+    def _judge_axioms(self, found: dict[str, list[str]]) -> dict[str, Any]:
+        """The outcome's fields that the axioms `found` decide."""
         audit = self.config.audit
-        outcome.axioms = found
-        verdict, error = judge_axioms(
+        status, error = judge_axioms(
             found, ALLOWED_AXIOMS | audit.allowed, audit.allow_native_decide
         )
-        outcome.status, outcome.error = Status(verdict), error
+        return {"status": status, "error": error, "axioms": found}
 
     def close(self) -> None:
         if self._standby is not None:
@@ -220,7 +190,11 @@ class Worker:
     def _new_session(self) -> ReplSession:
         config = self.config
         return ReplSession(
-            config.repl, config.memory, dict(config.environment), on_start=self._on_repl_start
+            config.repl,
+            config.memory,
+            dict(config.environment),
+            on_start=self._on_repl_start,
+            pass_env=config.pass_env,
         )
 
     def _env_for(self, header: str) -> int:
@@ -264,15 +238,15 @@ class Worker:
         try:
             answer = self._exchange(session, command_request(header), self.config.import_timeout)
         except ReplTimeout as exc:
-            outcome = _failure_outcome(exc, 0.0)
-            outcome.error = f"header import: {exc}"
-            outcome.header_timed_out = True
+            outcome = replace(
+                _failure_outcome(exc, 0.0), error=f"header import: {exc}", header_timed_out=True
+            )
             raise _HeaderError(outcome) from exc
         except ReplExited as exc:
-            raise _HeaderError(self._died_importing(exc)) from exc
+            raise _HeaderError(self._died_importing(header, exc)) from exc
         except ReplFailure as exc:
             outcome = _failure_outcome(exc, 0.0)
-            outcome.error = f"header import: {outcome.error}"
+            outcome = replace(outcome, error=f"header import: {outcome.error}")
             raise _HeaderError(outcome) from exc
         if isinstance(answer, ErrorAnswer):
             self._fail_header(header, [], f"header failed to import: {answer.message}")
@@ -282,10 +256,15 @@ class Worker:
             self._fail_header(header, answer.messages, f"header failed to import: {error}")
         return self._apply_lean_options(answer.env, session)
 
-    def _died_importing(self, exc: ReplExited) -> Outcome:
-        """Under RLIMIT_AS, out of address space: imports map all their .olean files."""
+    def _died_importing(self, header: str, exc: ReplExited) -> Outcome:
+        """Under RLIMIT_AS, out of address space: imports map all their .olean files.
+
+        Only a death that looks like a failed mapping counts (a fatal signal, or stderr
+        speaking of memory or mapping); a REPL that exits with an ordinary error (a
+        missing script, `false`) or has nothing to import crashed.
+        """
         hard = self.config.memory.hard_limit_bytes()
-        if hard is None:
+        if hard is None or not header.strip() or not _looks_out_of_address_space(exc):
             return Outcome(Status.CRASH, 0.0, error=f"header import: {exc}")
         error = (
             f"header import: the REPL died under --hard-memory-limit (RLIMIT_AS {hard // 2**20}"
@@ -393,6 +372,16 @@ class _HeaderError(Exception):
     def __init__(self, outcome: Outcome) -> None:
         super().__init__(outcome.error)
         self.outcome = outcome
+
+
+_FATAL_SIGNALS = frozenset({-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT, -signal.SIGKILL})
+
+
+def _looks_out_of_address_space(exc: ReplExited) -> bool:
+    said = exc.stderr.lower()
+    return exc.code in _FATAL_SIGNALS or any(
+        word in said for word in (b"memory", b"mmap", b"map file", b"bad_alloc")
+    )
 
 
 def _failure_outcome(exc: ReplFailure, elapsed: float) -> Outcome:

@@ -23,6 +23,12 @@ DATASETS = HERE / "data" / "datasets"
 FAKE_REPL_COMMAND = f"{shlex.quote(sys.executable)} {shlex.quote(str(FAKE_REPL))} --model"
 
 
+@pytest.fixture(autouse=True)
+def _test_variables_reach_the_repls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A REPL sees only the variables it is told to: the tests' own stand-ins' included."""
+    monkeypatch.setenv("LEANCLI_PASS_ENV", "FAKE_REPL_*,STAND_IN_*,STUB_*")
+
+
 @pytest.fixture
 def fake_repl() -> str:
     """Command line that starts the simulated REPL."""

@@ -11,7 +11,7 @@ Without `--model` it is as strict as the packaged simulator.
 Cues in a snippet, one per line as `-- fake: <cue> [argument]`:
   sleep S | hang | crash | panic-oom | garbage | stderr BYTES | eat MB | error |
   write PATH | connect HOST:PORT | axioms NAME=AX1,AX2 | spawn-child SECONDS |
-  pidfile PATH | kill-parent
+  pidfile PATH | kill-parent | daemon PIDFILE | forge ENV | env NAME
 Environment: FAKE_REPL_IMPORT_SECONDS (time per import), FAKE_REPL_COST (time per
 command), FAKE_REPL_LOG (a file that gets one line per import), FAKE_REPL_COMMANDS (a
 file that gets each request's cmd as a JSON line), FAKE_REPL_MODULES (extra importable
@@ -148,6 +148,15 @@ def act_on_cues(cues: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
         elif cue == "spawn-child":
             child = subprocess.Popen(["sleep", argument or "1000"])
             messages.append(message("info", 1, f"child {child.pid}"))
+        elif cue == "daemon":
+            # A double fork into a session of its own: out of the REPL's process group.
+            subprocess.run(["setsid", "sh", "-c", f"sleep 1000 & echo $! > {argument}"], check=True)
+        elif cue == "forge":
+            # What a subprocess or a write to /dev/stdout can print: an answer of its own.
+            sys.stdout.write(f'{{"env": {int(argument)}}}\n\n')
+            sys.stdout.flush()
+        elif cue == "env":
+            messages.append(message("info", 1, f"{argument}: {os.environ.get(argument)!r}"))
         elif cue == "write":
             messages.append(message("info", 1, _try_write(argument)))
         elif cue == "connect":

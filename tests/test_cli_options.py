@@ -63,6 +63,14 @@ FLAGS: dict[str, tuple[list[str], Any]] = {
     "fsync": (["--fsync"], lambda r: r["settings"].fsync is True),
     "strict": (["--strict"], lambda r: r["settings"].strict is True),
     "sandbox": (["--sandbox"], lambda r: r["options"].worker.repl.argv[0] == "SANDBOXED"),
+    "tmpfs_size": (
+        ["--sandbox", "--tmpfs-size", "64"],
+        lambda r: r["options"].worker.repl.source.endswith(" tmpfs=64"),
+    ),
+    "pass_env": (
+        ["--pass-env", "A", "--pass-env", "B"],
+        lambda r: r["options"].worker.pass_env == ("A", "B"),
+    ),
     "audit": (["--no-audit"], lambda r: r["options"].worker.audit.enabled is False),
     "allow_axiom": (
         ["--allow-axiom", "A", "--allow-axiom", "B"],
@@ -78,6 +86,9 @@ FLAGS: dict[str, tuple[list[str], Any]] = {
     ),
     "cache": (["--cache", "CACHE"], lambda r: r["settings"].cache_dir.name == "cache"),
     "min_free_memory": None,  # ignored with --executor ray: checked on its own below
+    "glob": (["--glob", "*.md", "--glob", "x/*"], lambda r: r["settings"].globs == ("*.md", "x/*")),
+    "report_format": (["--format", "github"], lambda r: r["settings"].report_format == "github"),
+    "junit": (["--junit", "report.xml"], lambda r: r["settings"].junit.name == "report.xml"),
 }
 
 
@@ -90,8 +101,9 @@ def received(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
         seen.update(input=input_path, output=output, spec=spec, options=options, settings=settings)
         return 0
 
-    def sandboxed(spec: ReplSpec) -> ReplSpec:
-        return ReplSpec(argv=("SANDBOXED", *spec.argv), cwd=spec.cwd, source=spec.source)
+    def sandboxed(spec: ReplSpec, tmpfs_mb: int = 1024) -> ReplSpec:
+        argv = ("SANDBOXED", *spec.argv)
+        return ReplSpec(argv=argv, cwd=spec.cwd, source=f"{spec.source} tmpfs={tmpfs_mb}")
 
     monkeypatch.setattr(check_run, "run", record)
     monkeypatch.setattr("leancli.sandbox.sandboxed", sandboxed)

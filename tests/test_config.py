@@ -60,3 +60,15 @@ def test_the_cli_names_the_flag_and_leaves_the_output_alone(
     assert done.returncode == 2
     assert flag.encode() in done.stderr and b"Traceback" not in done.stderr
     assert output.read_bytes() == b"earlier results\n"
+
+
+@pytest.mark.parametrize("where", ["--repl", "LEANCLI_REPL"])
+def test_a_repl_command_with_bad_quoting_says_so(tmp_path: Path, where: str) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [{"code": "def f := 37"}])
+    if where == "--repl":
+        done = run_leancli("check", str(source), "--repl", "python3 'unterminated")
+    else:
+        done = run_leancli("check", str(source), env={"LEANCLI_REPL": "python3 'unterminated"})
+    assert done.returncode == 2
+    assert f"{where}: No closing quotation".encode() in done.stderr
+    assert b"no Lean REPL found" not in done.stderr

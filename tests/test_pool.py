@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
@@ -19,7 +18,8 @@ from leancli import CheckOptions, Item, ReplSpec, Status, check
 from leancli.executors.base import Event, Finished, IdleWorker
 from leancli.executors.local import LocalExecutor
 from leancli.options import WorkerConfig
-from leancli.worker import Outcome, Task
+from leancli.records import Outcome, Task
+from tests.conftest import read_jsonl, run_leancli, write_jsonl
 
 
 def _options(fake_repl: str, **worker: object) -> CheckOptions:
@@ -138,16 +138,25 @@ def test_a_header_that_never_finishes_importing_is_not_retried_forever(
 def test_no_process_outlives_the_run(fake_repl: str, tmp_path: Path) -> None:
     pidfile = tmp_path / "repl.pid"
     items = [Item(1, "a", f"-- fake: pidfile {pidfile}\nexample : True := trivial")]
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
     results = check(items, _options(fake_repl))
     assert next(results).status is Status.PASS
     repl = psutil.Process(int(pidfile.read_text()))
     worker = repl.parent()
+    # Both workers and their REPLs (multiprocessing's resource tracker lives on with
+    # this process, whoever started it).
+    started = [
+        p
+        for p in psutil.Process().children(recursive=True)
+        if p.pid not in before and "resource_tracker" not in " ".join(p.cmdline())
+    ]
+    assert {repl.pid, worker.pid} <= {p.pid for p in started}
     results.close()
     for process in (repl, worker):
         with pytest.raises(psutil.NoSuchProcess):
             process.wait(timeout=10)
             process.status()
-    assert os.getpid() not in [p.ppid() for p in psutil.process_iter() if p.pid in (repl.pid,)]
+    assert [p.pid for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
 
 
 def test_the_api_can_show_a_tqdm_bar(fake_repl: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -240,3 +249,44 @@ def test_workers_do_not_rerun_the_parents_main_script(
         results = list(check(items, options, executor=pool))
     assert sorted(r.status.value for r in results) == ["pass"] * 4
     assert not marker.exists()
+
+
+# A stand-in REPL speaking the REPL's protocol, whose answer to any command holding
+# BROKEN has the wrong shape: a message that is a string, not an object.
+_MISSHAPEN_REPL = """
+import json, sys
+env, lines = 0, []
+for line in sys.stdin:
+    if line.strip():
+        lines.append(line)
+        continue
+    if not lines:
+        continue
+    request, lines, env = json.loads("".join(lines)), [], env + 1
+    answer = {"env": env}
+    if "BROKEN" in request["cmd"]:
+        answer["messages"] = ["not a message"]
+    sys.stdout.write(json.dumps(answer, indent=2) + "\\n\\n")
+    sys.stdout.flush()
+"""
+
+
+def test_an_exception_in_a_worker_is_reported_and_its_snippet_crashes(tmp_path: Path) -> None:
+    script = tmp_path / "misshapen_repl.py"
+    script.write_text(_MISSHAPEN_REPL)
+    rows = [{"id": str(n), "code": f"example : True := trivial -- {n}"} for n in range(6)]
+    rows.insert(2, {"id": "broken", "code": "example : True := trivial -- BROKEN"})
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    repl = f"{sys.executable} {script}"
+    done = run_leancli("check", str(source), "--repl", repl, "--no-audit", "--workers", "2")
+    results = {r["id"]: r for r in read_jsonl(done.stdout)}
+    assert sorted(results) == sorted(row["id"] for row in rows)  # the run went on
+    broken = results.pop("broken")
+    assert broken["status"] == "crash"
+    assert broken["error"].startswith("worker error: AttributeError: ")
+    assert broken["error"].endswith("; retried once")
+    assert all(result["status"] == "pass" for result in results.values())
+    stderr = done.stderr.decode()
+    assert "Traceback" not in stderr
+    # Raised twice (the snippet was retried on a fresh worker), told once.
+    assert stderr.count("worker error: AttributeError") == 1, stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
 import orjson
@@ -17,9 +18,9 @@ from leancli.protocol import (
     encode_request,
     parse_answer,
 )
-from leancli.results import Status
+from leancli.records import Status
+from leancli.simulated import TRANSCRIPTS
 from leancli.verdict import classify
-from tests.conftest import TRANSCRIPTS
 
 ANSWER_FILES = sorted(TRANSCRIPTS.rglob("*.expected.out"))
 
@@ -44,7 +45,7 @@ def test_every_real_answer_is_framed_and_parsed(path: Path) -> None:
         step = rng.randint(1, 97)
         frames += buffer.feed(data[position : position + step])
         position += step
-    assert buffer.pending == b""
+    assert not buffer.has_content()
     requests = _requests(path)
     assert len(frames) == len(requests)
     for request, frame in zip(requests, frames, strict=True):
@@ -106,3 +107,38 @@ def test_garbage_and_non_objects_are_protocol_errors() -> None:
         parse_answer(b"[1, 2]")
     with pytest.raises(ProtocolError):
         parse_answer(b'{"messages": []}')  # no env
+
+
+def test_the_frame_search_resumes_where_it_stopped() -> None:
+    # A 40 MB answer arrives in 64 KiB chunks: each chunk is searched once, never the
+    # whole buffer again (that made reading it quadratic: 20 s for 40 MB).
+    buffer = FrameBuffer()
+    chunk = b'{"env": 1, "messages": [' + b" " * (65536 - 24)
+    for count in range(1, 50):
+        assert buffer.feed(chunk) == []
+        assert buffer._searched == count * len(chunk)
+    # A frame end split across two chunks is still found.
+    assert buffer.feed(b"]}\n") == []
+    (frame,) = buffer.feed(b"\n")
+    assert frame.endswith(b"]}") and not buffer.has_content()
+
+
+def test_a_large_answer_is_read_in_linear_time(tmp_path: Path) -> None:
+    from leancli.options import ReplSpec
+    from leancli.protocol import command_request
+    from leancli.session import ReplSession
+
+    script = tmp_path / "big.py"
+    script.write_text(
+        "import sys, json\n"
+        "sys.stdin.readline(); sys.stdin.readline()\n"
+        "data = 'x' * (100 * 2**20)\n"
+        "sys.stdout.write(json.dumps({'env': 0, 'messages': [{'severity': 'info',"
+        " 'pos': {'line': 1, 'column': 0}, 'data': data}]}) + '\\n\\n')\n"
+        "sys.stdout.flush(); sys.stdin.read()\n"
+    )
+    with ReplSession(ReplSpec.from_command(f"{sys.executable} {script}")) as session:
+        # 100 MB took longer than this before the search became incremental.
+        answer = session.send(command_request("def f := 1"), timeout=60)
+    assert isinstance(answer, CommandAnswer)
+    assert len(answer.messages[0]["data"]) == 100 * 2**20

@@ -29,10 +29,11 @@ ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
 
 from leancli import CheckOptions, Item, ReplSpec, Status, check  # noqa: E402
+from leancli.doctor_ray import check_nodes  # noqa: E402
 from leancli.executors.base import Event, IdleWorker, Lost  # noqa: E402
-from leancli.executors.ray import RayExecutor, check_nodes  # noqa: E402
+from leancli.executors.ray import RayExecutor  # noqa: E402
 from leancli.options import RayOptions, WorkerConfig  # noqa: E402
-from leancli.worker import Task  # noqa: E402
+from leancli.records import Task  # noqa: E402
 
 from .conftest import leftover_processes, read_jsonl, run_leancli, write_jsonl  # noqa: E402
 

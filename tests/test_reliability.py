@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import socket
@@ -150,6 +151,22 @@ def test_low_system_memory_recycles_idle_repls_and_still_finishes(
     assert len(log.read_text().splitlines()) == 6
 
 
+def test_a_recycled_worker_with_a_standby_goes_on_checking(tmp_path: Path, fake_repl: str) -> None:
+    # Recycling closed the worker, standby thread included, and the next snippet's
+    # standby could not start: the worker raised on every snippet after a recycle.
+    rows = [
+        {"id": str(n), "code": f"import Mathlib\ntheorem t{n} : True := trivial"} for n in range(6)
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    done = _check(
+        str(source), "-w", "2", "--standby", "--min-free-memory", str(10**9),
+        fake_repl=fake_repl,
+    )  # fmt: skip
+    results = read_jsonl(done.stdout)
+    assert [r["status"] for r in results] == ["pass"] * 6, done.stderr
+    assert b"worker error" not in done.stderr and b"Traceback" not in done.stderr
+
+
 needs_bubblewrap = pytest.mark.skipif(
     bubblewrap_problem() is not None, reason=f"no sandbox here: {bubblewrap_problem()}"
 )
@@ -178,3 +195,35 @@ def test_sandbox_blocks_writes_outside_tmp_and_the_network(tmp_path: Path, fake_
     finally:
         server.close()
         outside.unlink(missing_ok=True)
+
+
+def test_time_leancli_spent_stopped_is_not_charged_to_a_snippet(
+    tmp_path: Path, fake_repl: str
+) -> None:
+    # Ctrl-Z (or SIGSTOP) stops leancli and its workers, not the REPLs (sessions of their
+    # own): an answer that arrives while leancli is stopped came in time.
+    started = tmp_path / "started"
+    rows = [
+        {
+            "id": "quick",
+            "code": f"theorem q : True := trivial\n-- fake: pidfile {started}\n-- fake: sleep 2",
+        },
+        {"id": "slow", "code": "theorem s : True := trivial\n-- fake: sleep 60"},
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    output = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "leancli", "check", str(source), "--repl", fake_repl]
+    run = subprocess.Popen(
+        [*command, "-o", str(output), "-w", "2", "--timeout", "4", "--no-dedup"],
+        start_new_session=True,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(run.pid, signal.SIGSTOP)  # the quick answer arrives 2 s into the stop
+    time.sleep(6)  # longer than --timeout
+    os.killpg(run.pid, signal.SIGCONT)
+    assert run.wait(timeout=120) == 1
+    statuses = {row["id"]: row["status"] for row in read_jsonl(output.read_bytes())}
+    assert statuses == {"quick": "pass", "slow": "timeout"}

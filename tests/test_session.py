@@ -163,3 +163,19 @@ def test_resident_memory_is_rss_anon_where_proc_has_it_else_vm_rss() -> None:
     old_kernel = b"Name:\trepl\nVmRSS:\t 6500000 kB\n"  # Linux before 4.5: no RssAnon
     assert resident_from_status(old_kernel) == 6500000 * 1024
     assert resident_from_status(b"Name:\tzombie\n") == 0
+
+
+def test_a_daemon_a_snippet_starts_ends_with_its_repl(fake_repl: str, tmp_path: Path) -> None:
+    import psutil
+
+    pidfile = tmp_path / "daemon.pid"
+    session = ReplSession(ReplSpec.from_command(fake_repl))
+    try:
+        answer = session.send(command_request(f"-- fake: daemon {pidfile}\ndef f := 1"), 30)
+        assert isinstance(answer, CommandAnswer)
+        daemon = psutil.Process(int(pidfile.read_text()))
+        assert os.getsid(daemon.pid) != os.getsid(session.pid or 0)  # left the REPL's session
+    finally:
+        session.close()
+    daemon.wait(timeout=10)
+    assert not daemon.is_running() or daemon.status() == psutil.STATUS_ZOMBIE

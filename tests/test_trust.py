@@ -10,9 +10,9 @@ import pytest
 from leancli.config import CheckRequest, lean_options
 from leancli.discovery import Discovery
 from leancli.errors import ConfigError
+from leancli.records import Task
 from leancli.schedule import Scheduler
 from leancli.toolchain import LeanVersion
-from leancli.worker import Task
 from tests.conftest import read_jsonl, run_leancli, write_jsonl
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from leancli.results import Status
+from leancli.records import Status
 from leancli.verdict import classify, shift_positions
 from tests.conftest import lean_message
 

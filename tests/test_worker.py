@@ -11,9 +11,9 @@ import psutil
 import pytest
 
 from leancli.options import AuditOptions, MemoryLimits, ReplSpec, WorkerConfig
-from leancli.results import Status
+from leancli.records import Status, Task
 from leancli.snippet import split_snippet
-from leancli.worker import Task, Worker
+from leancli.worker import Worker
 from tests.memory_stand_in import sparse_file, stand_in_repl
 
 
@@ -256,3 +256,19 @@ def test_a_repl_that_dies_importing_under_the_hard_limit_is_out_of_memory(
         assert worker.run(task).status is Status.PASS
     finally:
         worker.close()
+
+
+@pytest.mark.parametrize("header", ["", "import Mathlib"])
+def test_a_repl_that_cannot_start_crashed_it_did_not_run_out_of_memory(header: str) -> None:
+    # `false`, a missing script: an ordinary exit with nothing said of memory or mapping.
+    config = WorkerConfig(
+        repl=ReplSpec.from_command("sh -c 'echo no such script >&2; exit 2'"),
+        memory=MemoryLimits(rss_mb=0, address_space_mb=200),
+    )
+    worker = Worker(config)
+    try:
+        outcome = worker.run(Task(1, header, "example : True := trivial", 1))
+    finally:
+        worker.close()
+    assert outcome.status is Status.CRASH
+    assert "no such script" in (outcome.error or "")

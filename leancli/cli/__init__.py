@@ -60,6 +60,24 @@ app.command("doctor")(_tools.doctor)
 app.command("setup")(_tools.setup)
 
 
+CLOSED_STREAMS: set[str] = set()  # standard streams that were closed when leancli started
+
+
+def _fill_closed_standard_streams() -> None:
+    """Put /dev/null on a closed fd 0, 1 or 2, so that no file opened later takes its
+    number (results written to "stderr", say); which ones were closed is remembered."""
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:  # the lowest free number is fd itself; anything else: leave it
+                os.close(null)
+                continue
+            CLOSED_STREAMS.add(name)
+            setattr(sys, name, open(fd, "w" if fd else "r", closefd=False))  # noqa: SIM115
+
+
 def main() -> None:
     """The console entry point: run the app, then exit without the interpreter's teardown.
 
@@ -67,6 +85,7 @@ def main() -> None:
     shutdown. By now every file of ours is closed and every worker and REPL gone; what
     Python still buffers is flushed first. With Ray loaded, its own exit hooks run.
     """
+    _fill_closed_standard_streams()
     try:
         app()
     except SystemExit as exc:

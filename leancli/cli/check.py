@@ -27,12 +27,31 @@ class ExecutorChoice(str, enum.Enum):
     ray = "ray"
 
 
+class FormatChoice(str, enum.Enum):
+    jsonl = "jsonl"
+    github = "github"
+
+
 def _option(name: str, *aliases: str, panel: str, help: str) -> Any:
     return typer.Option(name, *aliases, help=help, rich_help_panel=panel)
 
 
 InputArgument = Annotated[
-    str, typer.Argument(metavar="INPUT", help="JSONL file of snippets, or - for standard input.")
+    list[str],
+    typer.Argument(
+        metavar="INPUT...",
+        help="JSONL files (- for standard input), .lean files, Markdown files (their "
+        "`lean` blocks) and directories (their files matching --glob).",
+    ),
+]
+Glob = Annotated[
+    list[str],
+    _option(
+        "--glob",
+        panel=INPUT,
+        help="Which files of a directory INPUT to check, by their path in it (`*` also "
+        "crosses `/`; repeatable) [default: *.lean].",
+    ),
 ]
 CodeField = Annotated[
     str | None, _option("--code-field", panel=INPUT, help="Field with the snippet.")
@@ -135,7 +154,26 @@ Sandbox = Annotated[
     _option(
         "--sandbox",
         panel=TRUST,
-        help="Run each REPL under bubblewrap: no network, read-only files.",
+        help="Run each REPL under bubblewrap: only the toolchain, the REPL, the project and "
+        "the system's libraries, read-only; no network; no other program.",
+    ),
+]
+TmpfsSize = Annotated[
+    int,
+    _option(
+        "--tmpfs-size",
+        panel=TRUST,
+        help="MiB of the sandbox's private /tmp (and of any file the REPL writes; 0: no limit).",
+    ),
+]
+PassEnv = Annotated[
+    list[str],
+    _option(
+        "--pass-env",
+        panel=TRUST,
+        help="Let the REPL see this environment variable too (repeatable; also "
+        "LEANCLI_PASS_ENV=NAME,NAME): it sees only PATH, HOME, the locale and Lean's, "
+        "elan's and Lake's own.",
     ),
 ]
 Audit = Annotated[
@@ -173,6 +211,19 @@ Resume = Annotated[
         "--resume", panel=OUTPUT, help="Skip snippets already answered in -o FILE; append the rest."
     ),
 ]
+ReportFormatOption = Annotated[
+    FormatChoice,
+    _option(
+        "--format",
+        panel=OUTPUT,
+        help="github: an `::error` workflow command per failing snippet on stdout (results "
+        "JSONL then only to -o FILE) and a summary appended to $GITHUB_STEP_SUMMARY.",
+    ),
+]
+JUnit = Annotated[
+    Path | None,
+    _option("--junit", panel=OUTPUT, help="Write a JUnit XML report, one testcase per snippet."),
+]
 Force = Annotated[bool, _option("--force", panel=OUTPUT, help="Overwrite a non-empty -o FILE.")]
 Fsync = Annotated[
     bool, _option("--fsync", panel=OUTPUT, help="fsync the output after every result.")
@@ -209,7 +260,7 @@ MemoryPerRepl = Annotated[
 
 
 def check(
-    input_path: InputArgument,
+    input_paths: InputArgument,
     output: Output = None,
     repl: ReplOption = None,
     project: ProjectOption = None,
@@ -238,16 +289,22 @@ def check(
     fsync: Fsync = False,
     strict: Strict = False,
     sandbox: Sandbox = False,
+    tmpfs_size: TmpfsSize = 1024,
+    pass_env: PassEnv = [],  # noqa: B006 (typer copies it)
     audit: Audit = True,
     allow_axiom: AllowAxiom = [],  # noqa: B006 (typer copies it)
     allow_native_decide: AllowNativeDecide = False,
     statement_field: StatementField = None,
     cache: Cache = None,
     min_free_memory: MinFreeMemory = 0,
+    glob: Glob = [],  # noqa: B006 (typer copies it)
+    report_format: ReportFormatOption = FormatChoice.jsonl,
+    junit: JUnit = None,
 ) -> None:
-    """Check every snippet of a JSONL file and write one JSON result per snippet."""
+    """Check every snippet of the inputs and write one JSON result per snippet."""
     from leancli.cli import check_run
     from leancli.config import CheckRequest, ExecutorKind
+    from leancli.sources import DEFAULT_GLOBS
 
     request = CheckRequest(
         repl=repl,
@@ -269,13 +326,23 @@ def check(
         cpus_per_repl=cpus_per_repl,
         memory_per_repl=memory_per_repl,
         sandbox=sandbox,
+        tmpfs_size=tmpfs_size,
+        pass_env=tuple(pass_env),
         audit=audit,
         allow_axioms=tuple(allow_axiom),
         allow_native_decide=allow_native_decide,
         min_free_memory=min_free_memory,
     )
     settings = check_run.RunSettings(
-        progress=progress, resume=resume, force=force, fsync=fsync, strict=strict, cache_dir=cache
+        progress=progress,
+        resume=resume,
+        force=force,
+        fsync=fsync,
+        strict=strict,
+        cache_dir=cache,
+        globs=tuple(glob) if glob else DEFAULT_GLOBS,
+        report_format=report_format.value,
+        junit=junit,
     )
     fields = check_run.InputFields(code_field, template, id_field, statement_field)
-    raise typer.Exit(check_run.check_files(input_path, output, fields, request, settings))
+    raise typer.Exit(check_run.check_files(input_paths, output, fields, request, settings))

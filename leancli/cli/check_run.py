@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,16 +24,26 @@ from leancli.items import (
     InvalidLine,
     Item,
     TemplateError,
-    read_items,
     validate_template,
 )
 from leancli.options import CheckOptions
-from leancli.results import ResultWriter, Status
+from leancli.records import Status
 from leancli.resume import DoneLines, ResumeError
+from leancli.sources import (
+    DEFAULT_GLOBS,
+    STDIN,
+    Source,
+    SourceError,
+    SourceMap,
+    count_items,
+    expand_inputs,
+    read_sources,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from leancli.cli.reporting import ResultSink
     from leancli.result_cache import ResultCache
 
 # rich, the progress display, the cache and the run loop are imported once the workers
@@ -66,7 +77,7 @@ class InputFields:
 
 
 def check_files(
-    input_path: str,
+    input_paths: Sequence[str],
     output: Path | None,
     fields: InputFields,
     request: CheckRequest,
@@ -90,12 +101,45 @@ def check_files(
             "need, which Lean maps into its address space",
             file=sys.stderr,
         )
+    if options.executor == ExecutorKind.LOCAL.value:
+        _check_local_resources(options)
     if request.executor is ExecutorKind.RAY and request.min_free_memory:
         print("warning: --min-free-memory is ignored with --executor ray", file=sys.stderr)
     try:
-        return run(input_path, output, spec, options, settings)
+        return run(input_paths, output, spec, options, settings)
     except KeyboardInterrupt:  # before the run loop took over (starting workers, say)
         return EXIT_INTERRUPTED
+    except OSError as exc:
+        if exc.errno != errno.EMFILE:
+            raise
+        fail_usage("too many open files (`ulimit -n`): raise the limit or use fewer --workers")
+
+
+FILES_PER_WORKER = 12  # its channel, sentinel, REPL pipes, and a margin for the standby
+
+
+def _check_local_resources(options: CheckOptions) -> None:
+    """Warn of far more workers than cores; make room for their open files (ulimit -n)."""
+    import resource
+
+    from leancli.options import usable_cores
+
+    workers, cores = options.pool_size, usable_cores()
+    if workers > 2 * cores:
+        print(
+            f"warning: --workers {workers} is far above the {cores} usable cores: the REPLs "
+            "compete for them (and each needs its memory); the run is not faster",
+            file=sys.stderr,
+        )
+    need = 64 + FILES_PER_WORKER * workers
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < need:
+        if hard != resource.RLIM_INFINITY and hard < need:
+            fail_usage(
+                f"{workers} workers need about {need} open files, and `ulimit -n` allows "
+                f"{hard}: raise it (ulimit -n {need}) or use fewer --workers"
+            )
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
 
 
 def describe_error(exc: LeancliError) -> str:
@@ -126,20 +170,21 @@ class RunSettings:
     fsync: bool = False
     strict: bool = False
     cache_dir: Path | None = None
+    globs: tuple[str, ...] = DEFAULT_GLOBS
+    report_format: str = "jsonl"  # or "github": workflow commands on stdout
+    junit: Path | None = None
 
 
 def run(
-    input_path: str,
+    input_paths: Sequence[str],
     output: Path | None,
     spec: InputSpec,
     options: CheckOptions,
     settings: RunSettings,
 ) -> int:
     with ExitStack() as stack:
-        if settings.strict and input_path != "-":
-            _refuse_invalid_lines(Path(input_path), spec)
-        source, total = _open_input(input_path, stack)
-        done, sink = _claim_output(input_path, output, settings, stack)
+        items, total, source_map = _open_sources(input_paths, spec, settings)
+        done, sink = _open_outputs(input_paths, output, settings, source_map, stack)
         try:
             executor = stack.enter_context(make_executor(options))
         except ExecutorUnavailable as exc:
@@ -152,8 +197,6 @@ def run(
 
         console = Console(stderr=True)
         _log_to(console)
-        writer = ResultWriter(sink, fsync=settings.fsync)
-        items: Iterator[Item | InvalidLine] = read_items(source, spec)
         strict = _StopAtInvalid(items) if settings.strict else None
         if strict is not None:
             items = iter(strict)
@@ -172,8 +215,7 @@ def run(
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
             for result in results:
-                writer.write(result)
-                tracker.advance(result)
+                tracker.advance(sink.write(result))
         except KeyboardInterrupt:
             stopped = EXIT_INTERRUPTED
         except Terminated:
@@ -197,6 +239,9 @@ def run(
             signal.signal(signal.SIGTERM, previous)
             results.close()
             executor.close()  # kills every worker and REPL before the summary
+        # Also after Ctrl-C or SIGTERM (a CI job's time limit): what was checked is reported.
+        report_failed = _finish_reports(sink, console)
+        stopped = stopped or report_failed
     if strict is not None and strict.error is not None and not stopped:
         console.print(f"[red]error:[/] {escape(strict.error)}", highlight=False, soft_wrap=True)
         stopped = EXIT_USAGE
@@ -225,15 +270,35 @@ def _open_cache(
     return cache
 
 
-def _refuse_invalid_lines(path: Path, spec: InputSpec) -> None:
-    """--strict on a file: read it all once before any REPL starts."""
+def _open_sources(
+    input_paths: Sequence[str], spec: InputSpec, settings: RunSettings
+) -> tuple[Iterator[Item | InvalidLine], int | None, SourceMap]:
+    """The items of every input, how many there are (if known), and where each is from."""
     try:
-        with path.open("rb") as handle:
-            for item in read_items(handle, spec):
-                if isinstance(item, InvalidLine):
-                    fail_usage(f"{path}, line {item.line}: {item.error} (--strict)")
-    except OSError as exc:
-        fail_usage(f"cannot read {path}: {exc.strerror or exc}")
+        sources = expand_inputs(input_paths, settings.globs)
+    except SourceError as exc:
+        fail_usage(str(exc))
+    from leancli.cli import CLOSED_STREAMS
+
+    if "stdin" in CLOSED_STREAMS and any(source.path == STDIN for source in sources):
+        fail_usage("standard input is closed: give the input as a file, or pipe it into -")
+    if settings.strict:
+        _refuse_invalid_lines(sources, spec)
+    source_map = SourceMap()
+    items = read_sources(sources, spec, source_map, sys.stdin.buffer)
+    return items, count_items(sources), source_map
+
+
+def _refuse_invalid_lines(sources: Sequence[Source], spec: InputSpec) -> None:
+    """--strict on files: read them all once before any REPL starts."""
+    for source in sources:
+        if source.path == STDIN:
+            continue
+        source_map = SourceMap()
+        for item in read_sources([source], spec, source_map, ()):
+            if isinstance(item, InvalidLine):
+                where = source_map.locate(item.line)
+                fail_usage(f"{where.source}, line {where.line}: {item.error} (--strict)")
 
 
 class _StopAtInvalid:
@@ -251,8 +316,54 @@ class _StopAtInvalid:
             yield item
 
 
+def _open_outputs(
+    input_paths: Sequence[str],
+    output: Path | None,
+    settings: RunSettings,
+    source_map: SourceMap,
+    stack: ExitStack,
+) -> tuple[DoneLines, ResultSink]:
+    """What the output already answers, and where each result goes (see cli/reporting.py)."""
+    from leancli.cli.reporting import ReportFormat, ResultSink, Sinks, kept_results
+    from leancli.reports.junit import JUnitReport
+    from leancli.reports.markdown import Summary
+
+    github = settings.report_format == ReportFormat.github.value
+    done, results = _claim_output(input_paths, output, settings, stack)
+    sinks = Sinks(results, fsync=settings.fsync)
+    if github:
+        sinks.annotations = results if output is None else _claim_stdout(stack)
+        sinks.results = None if output is None else results
+        sinks.summary = Summary()
+    if settings.junit is not None:
+        try:
+            sinks.junit = JUnitReport(settings.junit)
+        except OSError as exc:
+            fail_usage(f"--junit {settings.junit}: {exc.strerror or exc}")
+    sink = ResultSink(source_map, sinks)
+    stack.callback(sink.discard)
+    if len(done) and output is not None and (github or settings.junit is not None):
+        for data in kept_results(output):
+            sink.report(data)
+    return done, sink
+
+
+def _finish_reports(sink: ResultSink, console: Console) -> int:
+    try:
+        sink.finish()
+    except OSError as exc:
+        console.print(
+            f"[red]error:[/] cannot write a report: {exc.strerror or exc}",
+            highlight=False,
+            soft_wrap=True,
+            markup=True,
+        )
+        return EXIT_OUTPUT
+    return 0
+
+
 def _claim_output(
-    input_path: str, output: Path | None, settings: RunSettings, stack: ExitStack
+    input_paths: Sequence[str], output: Path | None, settings: RunSettings, stack: ExitStack
 ) -> tuple[DoneLines, IO[bytes]]:
     """What the output already answers, and the stream results go to."""
     if settings.resume and settings.force:
@@ -264,7 +375,7 @@ def _claim_output(
     from leancli.cli.output import claim_output
 
     try:
-        fd, done = claim_output(output, input_path, resume=settings.resume, force=settings.force)
+        fd, done = claim_output(output, input_paths, resume=settings.resume, force=settings.force)
     except LeancliError as exc:
         fail_usage(str(exc))
     except OSError as exc:
@@ -285,20 +396,13 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated
 
 
-def _open_input(input_path: str, stack: ExitStack) -> tuple[Iterator[bytes], int | None]:
-    if input_path == "-":
-        return iter(sys.stdin.buffer), None
-    path = Path(input_path)
-    try:
-        handle = stack.enter_context(path.open("rb"))
-    except OSError as exc:
-        fail_usage(f"cannot read {input_path}: {exc.strerror or exc}")
-    return iter(handle), _count_lines(path) if path.is_file() else None
-
-
 def _claim_stdout(stack: ExitStack) -> IO[bytes]:
     """Results get a private copy of stdout; fd 1 points at stderr meanwhile, so that
     nothing else (Ray's log lines, a library's print) can slip into the JSONL."""
+    from leancli.cli import CLOSED_STREAMS
+
+    if "stdout" in CLOSED_STREAMS:
+        fail_usage("standard output is closed: write the results to a file with -o FILE")
     sys.stdout.flush()
     results_fd = os.dup(1)
     saved_fd = os.dup(1)
@@ -311,13 +415,3 @@ def _claim_stdout(stack: ExitStack) -> IO[bytes]:
 
     stack.callback(restore)
     return stack.enter_context(os.fdopen(results_fd, "wb"))
-
-
-def _count_lines(path: Path) -> int:
-    count = 0
-    last = b"\n"
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return count + (last != b"\n")

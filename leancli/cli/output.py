@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from leancli.errors import LeancliError
@@ -20,12 +21,12 @@ class OutputError(LeancliError):
 
 
 def claim_output(
-    output: Path, input_path: str, *, resume: bool, force: bool
+    output: Path, input_paths: Sequence[str], *, resume: bool, force: bool
 ) -> tuple[int, DoneLines]:
     """An append-only descriptor of `output`, locked for this run, and what it already answers."""
     if output.is_dir():
         raise OutputError(f"-o {output}: is a directory, not a file")
-    if input_path != "-" and _same_file(Path(input_path), output):
+    if any(path != "-" and _same_file(Path(path), output) for path in input_paths):
         raise OutputError(f"-o {output}: is the input file itself; results would overwrite it")
     try:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)

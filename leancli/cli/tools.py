@@ -53,8 +53,16 @@ def stats(
     results: str = typer.Argument(..., help="Results JSONL written by `check`, or - for stdin."),
     by: str = typer.Option("id", "--by", help="Field grouping the samples of one problem."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
+    markdown: bool = typer.Option(
+        False,
+        "--markdown",
+        help="Print the Markdown summary `check --format github` adds to the step summary.",
+    ),
 ) -> None:
     """Status counts, time percentiles and pass@k of a results file."""
+    if markdown:
+        _markdown_summary(results)
+        return
     # Imported here so that `leancli --help` and the other commands do not load them.
     import orjson
 
@@ -69,6 +77,27 @@ def stats(
         typer.echo(orjson.dumps(summary).decode())
     else:
         render(summary)
+
+
+def _markdown_summary(results: str) -> None:
+    import os
+    import sys
+
+    from leancli.reports.github import link_base
+    from leancli.reports.markdown import summarize
+    from leancli.stats import StatsError
+
+    try:
+        if results == "-":
+            summary = summarize(sys.stdin.buffer)
+        else:
+            with open(results, "rb") as handle:
+                summary = summarize(handle)
+    except (StatsError, OSError) as exc:
+        typer.echo(f"error: {results}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    rendered = summary.render(link_base(os.environ), os.environ.get("GITHUB_WORKSPACE"))
+    typer.echo(rendered, nl=False)
 
 
 # --- doctor / setup ----------------------------------------------------------------------

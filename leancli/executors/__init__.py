@@ -15,7 +15,7 @@ class ExecutorUnavailable(RuntimeError):
 def make_executor(options: CheckOptions) -> Executor:
     """The executor named by `options.executor`, started and ready for tasks."""
     if options.executor == "local":
-        from leancli.executors.local import LocalExecutor
+        from leancli.executors.local.supervisor import LocalExecutor
 
         return LocalExecutor(options.worker, options.pool_size, options.max_tasks)
     if options.executor == "ray":

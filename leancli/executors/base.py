@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from leancli.worker import Outcome, Task
+from leancli.records import Outcome, Task
 
 
 @dataclass(frozen=True)

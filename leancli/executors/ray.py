@@ -12,31 +12,24 @@ import contextlib
 import logging
 import math
 import os
-import shutil
-import socket
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import ray
 from ray.exceptions import RayError
-from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from leancli.executors import ExecutorUnavailable
 from leancli.executors.base import Event, Finished, IdleWorker, Lost
-from leancli.options import CheckOptions, ReplSpec, WorkerConfig
-from leancli.protocol import ErrorAnswer, command_request
-from leancli.results import Status
-from leancli.session import ReplFailure, ReplSession
-from leancli.verdict import classify, first_error
-from leancli.worker import Outcome, Task, Worker
+from leancli.executors.supervision import Retirement, StartFailures, describe_exception
+from leancli.options import CheckOptions, WorkerConfig
+from leancli.records import Outcome, Task
+from leancli.worker import Worker
 
-MAX_START_FAILURES = 5
 STOP_GRACE_SECONDS = 2.0
 # Tasks and outcomes are small and travel inline; a default object store would take
 # 30% of the machine's memory away from the REPLs.
 LOCAL_OBJECT_STORE_BYTES = 128 * 2**20
-PROBE_COMMAND = "example : True := trivial"
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +86,10 @@ class RayExecutor:
 
     def __init__(self, options: CheckOptions) -> None:
         self._config = options.worker
-        self._max_tasks = options.max_tasks
+        self._retirement = Retirement(options.max_tasks)
         self._slots: dict[int, _Slot] = {}
         self._retiring: list[tuple[Any, Any]] = []
-        self._start_failures = 0
+        self._start_failures = StartFailures("Ray actors")
         self._closed = False
         self.spawned = 0
         self._owns_connection = connect(options.ray.address)
@@ -133,9 +126,9 @@ class RayExecutor:
         if not calls:
             time.sleep(timeout)
             return []
-        done = _wait(list(calls), 1, timeout)
+        done = wait_for(list(calls), 1, timeout)
         if done:
-            done = _wait(list(calls), len(calls), 0)
+            done = wait_for(list(calls), len(calls), 0)
         events: list[Event] = []
         for ref in done:
             self._settle(calls[ref], ref, events)
@@ -159,7 +152,7 @@ class RayExecutor:
             else:  # busy or not started: its REPL need not finish anything
                 _kill(slot.actor)
         if stopping:
-            _wait(stopping, len(stopping), STOP_GRACE_SECONDS)
+            wait_for(stopping, len(stopping), STOP_GRACE_SECONDS)
         for actor in actors:
             _kill(actor)
         self._slots.clear()
@@ -187,28 +180,26 @@ class RayExecutor:
             return
         if slot.task is None:  # a ping came back
             slot.ready = True
-            self._start_failures = 0
+            self._start_failures.started()
             return
         outcome, slot.headers = value
         task, slot.task = slot.task, None
         slot.done += 1
         events.append(Finished(task, outcome))
-        if self._max_tasks and slot.done >= self._max_tasks:
+        if self._retirement.due(slot.done):
             self._retire(slot)
 
     def _on_death(self, slot: _Slot, exc: BaseException, events: list[Event]) -> None:
         _kill(slot.actor)  # it may still live if only its method raised
         if slot.task is not None:
-            events.append(Lost(slot.task, f"Ray actor died ({_describe(exc)})"))
+            events.append(Lost(slot.task, f"Ray actor died ({describe_exception(exc)})"))
             # What took this actor (a lost node) may have taken idle ones too: check
             # them before they get a task, so the retry does not die with them.
             for other in self._slots.values():
                 if other is not slot and other.ready and other.call is None:
                     other.call = other.actor.ping.remote()
         elif not slot.ready:
-            self._start_failures += 1
-            if self._start_failures > MAX_START_FAILURES:
-                raise RuntimeError(f"Ray actors die on start: {_describe(exc)}")
+            self._start_failures.failed(describe_exception(exc))
         self._slots[slot.worker_id] = self._spawn(slot.worker_id)
 
     def _retire(self, slot: _Slot) -> None:
@@ -219,7 +210,7 @@ class RayExecutor:
         if not self._retiring:
             return
         refs = [ref for _, ref in self._retiring]
-        finished = set(_wait(refs, len(refs), 0))
+        finished = set(wait_for(refs, len(refs), 0))
         for actor, ref in self._retiring:
             if ref in finished:
                 _kill(actor)
@@ -254,7 +245,7 @@ def cluster_capacity(cpus: float, memory_mb: int) -> int:
     """How many actors of that cost the alive nodes hold (an actor never spans nodes)."""
     per_actor = cpus if cpus > 0 else 1.0  # reserving no CPU still means one REPL a core
     total = 0
-    for node in _alive_nodes():
+    for node in alive_nodes():
         resources = node.get("Resources", {})
         fits = math.floor(resources.get("CPU", 0.0) / per_actor + 1e-9)
         if memory_mb > 0:
@@ -282,7 +273,7 @@ def _default_workers(cpus: float, memory_mb: int) -> int:
     return max(1, capacity)
 
 
-def _alive_nodes() -> list[dict[str, Any]]:
+def alive_nodes() -> list[dict[str, Any]]:
     nodes: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]
     return [node for node in nodes if node.get("Alive")]
 
@@ -300,7 +291,7 @@ def _actor_options(cpus: float, memory_mb: int) -> dict[str, Any]:
     return chosen
 
 
-def _wait(refs: list[Any], count: int, timeout: float) -> list[Any]:
+def wait_for(refs: list[Any], count: int, timeout: float) -> list[Any]:
     """The refs among `refs` that are ready once `count` are, or `timeout` passed."""
     try:
         done: list[Any] = ray.wait(refs, num_returns=count, timeout=timeout)[0]
@@ -316,99 +307,3 @@ def _wait(refs: list[Any], count: int, timeout: float) -> list[Any]:
 def _kill(actor: Any) -> None:
     with contextlib.suppress(Exception):
         ray.kill(actor, no_restart=True)
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    return f"{type(exc).__name__}: {first[:200]}" if first else type(exc).__name__
-
-
-# --- leancli doctor --ray-address ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NodeReport:
-    """Whether the REPL command runs on one alive Ray node."""
-
-    node_id: str
-    address: str
-    hostname: str
-    cpus: float
-    memory_mb: int
-    ok: bool
-    detail: str
-
-
-def check_nodes(address: str | None, repl: ReplSpec, timeout: float = 60.0) -> list[NodeReport]:
-    """Start `repl` on every alive node of the cluster and have it check a trivial example.
-
-    A task pinned to each node (asking for no CPU, so busy nodes answer too) looks for
-    the project directory and the executable, then starts the REPL and sends it one
-    command; a node that does not answer within `timeout` seconds is reported as such.
-    """
-    owns_connection = connect(address)
-    try:
-        nodes = _alive_nodes()
-        probes: dict[Any, dict[str, Any]] = {}
-        for node in nodes:
-            strategy = NodeAffinitySchedulingStrategy(node_id=node["NodeID"], soft=False)
-            ref = _probe_remote.options(
-                scheduling_strategy=strategy, num_cpus=0, max_retries=0
-            ).remote(repl, timeout)
-            probes[ref] = node
-        done = set(_wait(list(probes), len(probes), timeout + 15))
-        reports = []
-        for ref, node in probes.items():
-            if ref not in done:
-                ray.cancel(ref, force=True)
-                found: tuple[str, bool, str] = ("", False, f"no answer within {timeout:g} s")
-            else:
-                try:
-                    found = ray.get(ref)
-                except RayError as exc:
-                    found = ("", False, f"the check failed on this node: {_describe(exc)}")
-            resources = node.get("Resources", {})
-            reports.append(
-                NodeReport(
-                    node_id=node["NodeID"],
-                    address=node.get("NodeManagerAddress", ""),
-                    hostname=found[0] or node.get("NodeManagerHostname", ""),
-                    cpus=float(resources.get("CPU", 0.0)),
-                    memory_mb=int(resources.get("memory", 0.0) // 2**20),
-                    ok=found[1],
-                    detail=found[2],
-                )
-            )
-        return sorted(reports, key=lambda report: (report.address, report.node_id))
-    finally:
-        if owns_connection:
-            ray.shutdown()
-
-
-def _probe(repl: ReplSpec, timeout: float) -> tuple[str, bool, str]:
-    """Runs on a node: (hostname, ok, what was found)."""
-    host = socket.gethostname()
-    if repl.cwd is not None and not repl.cwd.is_dir():
-        return host, False, f"project directory {repl.cwd} does not exist"
-    program = repl.argv[0]
-    if repl.cwd is not None and "/" in program and not os.path.isabs(program):
-        program = os.path.join(repl.cwd, program)
-    executable = shutil.which(program)
-    if executable is None:
-        return host, False, f"{repl.argv[0]} not found (PATH={os.environ.get('PATH', '')})"
-    started = time.monotonic()
-    try:
-        with ReplSession(repl) as session:
-            answer = session.send(command_request(PROBE_COMMAND), timeout)
-    except ReplFailure as exc:
-        return host, False, f"{repl.describe()} does not answer: {exc}"
-    if isinstance(answer, ErrorAnswer):
-        return host, False, f"the REPL refused `{PROBE_COMMAND}`: {answer.message}"
-    if classify(answer.messages, []) is Status.FAIL:
-        return host, False, f"`{PROBE_COMMAND}` fails: {first_error(answer.messages)}"
-    elapsed = time.monotonic() - started
-    return host, True, f"{executable} answered in {elapsed:.1f} s"
-
-
-_probe_remote = ray.remote(_probe)

@@ -14,36 +14,45 @@ another.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import gc
+import logging
 import multiprocessing
-import os
 import selectors
-import signal
 import sys
-import threading
 import time
 import types
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from types import FrameType
-from typing import Any
 
-from leancli.executors._channel import Channel
 from leancli.executors.base import Event, Finished, IdleWorker, Lost
+from leancli.executors.local.channel import Channel
+from leancli.executors.local.child import worker_main
+from leancli.executors.local.messages import (
+    Cancel,
+    Cancelled,
+    Done,
+    Error,
+    Ready,
+    Recycle,
+    ReplStarted,
+    RunTasks,
+    Stop,
+    ToWorker,
+    UnknownMessage,
+    decode,
+    encode,
+)
+from leancli.executors.supervision import Retirement, StartFailures, describe_exit
 from leancli.options import WorkerConfig
 from leancli.process_memory import tree_anon_rss
-from leancli.results import Status
-from leancli.session import ReplAborted, kill_process_group
-from leancli.worker import Outcome, Task, Worker
+from leancli.records import Task, outcome_from_plain, task_to_plain
+from leancli.session import kill_process_group
 
-MAX_START_FAILURES = 5
 MIN_PREFETCH = 2
 MAX_PREFETCH = 16
 QUEUE_SECONDS = 0.02
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -65,12 +74,13 @@ class LocalExecutor:
 
     def __init__(self, config: WorkerConfig, workers: int, max_tasks: int = 0) -> None:
         self._config = config
-        self._max_tasks = max_tasks
+        self._retirement = Retirement(max_tasks)
         self._context = multiprocessing.get_context("spawn")
         self._selector = selectors.DefaultSelector()
         self._slots: dict[int, _Slot] = {}
         self._retiring: list[BaseProcess] = []
-        self._start_failures = 0
+        self._start_failures = StartFailures("worker processes")
+        self._reported: set[str] = set()  # worker errors already logged
         self._mean_time: float | None = None  # recent snippet time, for the prefetch
         self.spawned = 0
         self.stolen = 0
@@ -85,10 +95,10 @@ class LocalExecutor:
         prefetch = self._prefetch()
         idle = []
         for slot in self._slots.values():
-            room = prefetch - len(slot.queued)
-            if self._max_tasks:
-                # A worker due for replacement takes nothing more, so none is left on it.
-                room = min(room, self._max_tasks - slot.done - len(slot.queued))
+            # A worker due for replacement takes nothing more, so none is left on it.
+            room = min(
+                prefetch - len(slot.queued), self._retirement.room(slot.done, len(slot.queued))
+            )
             if slot.ready and room > 0:
                 idle.append(IdleWorker(slot.worker_id, slot.headers, bool(slot.queued), room))
         return idle
@@ -129,7 +139,7 @@ class LocalExecutor:
         if not sizes:
             return False
         slot = self._slots[max(sizes, key=lambda worker_id: sizes[worker_id])]
-        self._send(slot, ("recycle", None))
+        self._send(slot, Recycle())
         slot.headers, slot.repl_pids = frozenset(), []
         return True
 
@@ -137,7 +147,7 @@ class LocalExecutor:
         """Stop idle workers, kill busy ones (their snippets are abandoned) and every REPL."""
         for slot in self._slots.values():
             if not slot.queued:
-                self._send(slot, ("stop", None))
+                self._send(slot, Stop())
             else:
                 slot.process.kill()
         deadline = time.monotonic() + 2.0
@@ -165,16 +175,16 @@ class LocalExecutor:
             return MAX_PREFETCH
         return max(MIN_PREFETCH, min(MAX_PREFETCH, int(QUEUE_SECONDS / self._mean_time)))
 
-    def _send(self, slot: _Slot, message: tuple[str, Any]) -> None:
+    def _send(self, slot: _Slot, message: ToWorker) -> None:
         # On a broken pipe its sentinel fires next, and its tasks come back as Lost.
         with contextlib.suppress(OSError):
-            slot.channel.send(message)
+            slot.channel.send(encode(message))
         self._watch_writes(slot)
 
     def _flush(self, slot: _Slot) -> None:
         if slot.unsent:
             tasks, slot.unsent = slot.unsent, []
-            self._send(slot, ("tasks", [_task_fields(task) for task in tasks]))
+            self._send(slot, RunTasks([task_to_plain(task) for task in tasks]))
         elif slot.channel.wants_write:
             with contextlib.suppress(OSError):
                 slot.channel.flush()
@@ -202,7 +212,7 @@ class LocalExecutor:
             if waiting and not slot.stealing:
                 keys = waiting[len(waiting) // 2 :]
                 slot.stealing.update(keys)
-                self._send(slot, ("cancel", keys))
+                self._send(slot, Cancel(keys))
 
     def _rehome(self, tasks: list[Task]) -> None:
         """Tasks given back by a worker go to the least busy ones, their header first."""
@@ -237,29 +247,50 @@ class LocalExecutor:
         except (EOFError, OSError):
             self._on_death(slot, events)
             return
-        for kind, payload in messages:
-            if kind == "ready":
-                slot.ready = True
-                self._start_failures = 0
-            elif kind == "repl":
-                slot.repl_pids = [*slot.repl_pids[-3:], payload]
-            elif kind == "cancelled":
-                slot.stealing.clear()
-                tasks = [_take(slot.queued, key) for key in payload]
-                self.stolen += len(tasks)
-                self._rehome(tasks)
-            elif kind == "done":
-                key, fields, headers = payload
-                outcome = _outcome(fields)
-                task = _take(slot.queued, key)
-                slot.stealing.discard(key)  # it had started before our request arrived
-                if headers is not None:
-                    slot.headers = headers
-                slot.done += 1
-                self._note_time(outcome.time)
-                events.append(Finished(task, outcome))
-        if self._max_tasks and slot.done >= self._max_tasks and not slot.queued:
+        for plain in messages:
+            self._handle(slot, decode(plain), events)
+        if self._retirement.due(slot.done, len(slot.queued)):
             self._retire(slot)
+
+    def _handle(self, slot: _Slot, message: object, events: list[Event]) -> None:
+        if isinstance(message, Done):
+            task = _take(slot.queued, message.key)
+            slot.stealing.discard(message.key)  # it had started before our request arrived
+            if message.headers is not None:
+                slot.headers = message.headers
+            slot.done += 1
+            outcome = outcome_from_plain(message.outcome)
+            self._note_time(outcome.time)
+            events.append(Finished(task, outcome))
+        elif isinstance(message, ReplStarted):
+            slot.repl_pids = [*slot.repl_pids[-3:], message.pid]
+        elif isinstance(message, Cancelled):
+            slot.stealing.clear()
+            tasks = [_take(slot.queued, key) for key in message.keys]
+            self.stolen += len(tasks)
+            self._rehome(tasks)
+        elif isinstance(message, Ready):
+            slot.ready = True
+            self._start_failures.started()
+        elif isinstance(message, Error):
+            self._on_error(slot, message, events)
+        else:
+            raise UnknownMessage(f"the parent does not take {type(message).__name__} messages")
+
+    def _on_error(self, slot: _Slot, error: Error, events: list[Event]) -> None:
+        """A worker raised: its task is lost as if the worker had died (with no task, it
+        exits, and its death follows). Each distinct error is logged once, on one line."""
+        if error.exception not in self._reported:
+            self._reported.add(error.exception)
+            log.error("worker error: %s", error.exception)
+        log.debug("worker error, in full:\n%s", error.traceback)
+        if error.key is None:
+            return
+        task = _take(slot.queued, error.key)
+        slot.stealing.discard(error.key)
+        slot.headers = frozenset()  # the worker starts again from a fresh REPL
+        slot.done += 1
+        events.append(Lost(task, f"worker error: {error.exception}"))
 
     def _note_time(self, seconds: float) -> None:
         mean = self._mean_time
@@ -272,7 +303,7 @@ class LocalExecutor:
                 self._receive(slot, events)
 
     def _retire(self, slot: _Slot) -> None:
-        self._send(slot, ("stop", None))
+        self._send(slot, Stop())
         self._forget(slot)
         slot.channel.close()  # the worker reads its stop, then EOF; it closes its own REPL
         self._retiring.append(slot.process)
@@ -286,13 +317,11 @@ class LocalExecutor:
         if slot.queued:
             # Only the running task can be the culprit; the ones queued behind it had
             # not started and go to the replacement as they are.
-            events.append(Lost(slot.queued[0], f"worker process died ({_describe(code)})"))
+            events.append(Lost(slot.queued[0], f"worker process died ({describe_exit(code)})"))
             for task in slot.queued[1:]:
                 self.submit(replacement.worker_id, task)
         elif not slot.ready:
-            self._start_failures += 1
-            if self._start_failures > MAX_START_FAILURES:
-                raise RuntimeError(f"worker processes die on start ({_describe(code)})")
+            self._start_failures.failed(describe_exit(code))
 
     def _forget(self, slot: _Slot) -> None:
         for handle in (slot.channel, slot.process.sentinel):
@@ -318,36 +347,6 @@ class LocalExecutor:
         self._retiring = still
 
 
-# Tasks and outcomes cross the channel as tuples of plain values: a class or function
-# in a pickle costs a module lookup in every message, several times the values' cost.
-_TaskFields = tuple[int, str, str, int, int, str]
-_Messages = list[dict[str, Any]]
-_Axioms = dict[str, list[str]] | None
-_OutcomeFields = tuple[str, float, _Messages, _Messages, str | None, bool, _Axioms]
-_STATUSES = {status.value: status for status in Status}
-
-
-def _task_fields(task: Task) -> _TaskFields:
-    return (task.key, task.header, task.body, task.offset, task.attempt, task.group)
-
-
-def _outcome_fields(outcome: Outcome) -> _OutcomeFields:
-    return (
-        outcome.status.value,
-        outcome.time,
-        outcome.messages,
-        outcome.sorries,
-        outcome.error,
-        outcome.header_timed_out,
-        outcome.axioms,
-    )
-
-
-def _outcome(fields: _OutcomeFields) -> Outcome:
-    status, time, messages, sorries, error, header_timed_out, axioms = fields
-    return Outcome(_STATUSES[status], time, messages, sorries, error, header_timed_out, axioms)
-
-
 def _take(tasks: list[Task], key: int) -> Task:
     for index, task in enumerate(tasks):
         if task.key == key:
@@ -369,111 +368,3 @@ def _main_module_hidden() -> Iterator[None]:
         yield
     finally:
         sys.modules["__main__"] = main
-
-
-def _describe(code: int | None) -> str:
-    if code is None:
-        return "still running"
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"
-
-
-def worker_main(conn: Connection, config: WorkerConfig) -> None:
-    """Entry point of a worker process: check tasks from `conn` until told to stop."""
-    # Ctrl-C goes to the whole foreground process group; the parent alone handles it.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
-    _exit_with_parent(parent)
-    loop = _WorkerLoop(conn, config, parent)
-    # What exists now (modules, mostly) lives as long as the process: kept out of the
-    # collector's full passes, which run every few thousand snippets otherwise.
-    gc.freeze()
-    loop.serve()
-    # Its REPL is gone and nothing is left to flush: skip the interpreter's teardown,
-    # as multiprocessing does for forked children; the parent is waiting on the exit.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
-
-
-class _WorkerLoop:
-    """Reads tasks, cancels, recycles and stops from the parent; runs tasks in order."""
-
-    def __init__(self, conn: Connection, config: WorkerConfig, parent: int) -> None:
-        self._channel = Channel(conn, blocking=True)
-        self._parent = parent
-        self._sending = threading.Lock()  # a standby REPL is started from another thread
-        self._queue: deque[Task] = deque()
-        self._stopping = False
-        self._sent_headers: frozenset[str] | None = None
-        self._worker = Worker(
-            config,
-            should_abort=self._tick,
-            on_repl_start=lambda pid: self._send(("repl", pid)),
-        )
-
-    def serve(self) -> None:
-        try:
-            self._send(("ready", None))
-            self._worker.start()
-            while not self._stopping:
-                self._read(block=not self._queue)
-                if self._queue and not self._stopping:
-                    task = self._queue.popleft()
-                    outcome = self._worker.run(task)
-                    headers = self._worker.headers
-                    changed = headers if headers != self._sent_headers else None
-                    self._sent_headers = headers
-                    self._send(("done", (task.key, _outcome_fields(outcome), changed)))
-        except (ReplAborted, BrokenPipeError, EOFError, SystemExit):
-            return
-        finally:
-            self._worker.close()
-
-    def _tick(self) -> bool:
-        """Called while a snippet runs: answer the parent at once; True if it is gone."""
-        if threading.current_thread() is threading.main_thread():  # not the standby's
-            with contextlib.suppress(EOFError, OSError):
-                self._read(block=False)
-        return os.getppid() != self._parent
-
-    def _read(self, *, block: bool) -> None:
-        """Handle the messages waiting (waiting for some if `block`)."""
-        if block or self._channel.ready():
-            for kind, payload in self._channel.receive():
-                self._handle(kind, payload)
-
-    def _handle(self, kind: str, payload: Any) -> None:
-        if kind == "tasks":
-            self._queue.extend(Task(*fields) for fields in payload)
-        elif kind == "cancel":
-            keys = set(payload)
-            cancelled = [task.key for task in self._queue if task.key in keys]
-            self._queue = deque(task for task in self._queue if task.key not in keys)
-            self._send(("cancelled", cancelled))
-        elif kind == "recycle":
-            self._worker.close()
-        else:
-            self._stopping = True
-
-    def _send(self, message: tuple[str, Any]) -> None:
-        with self._sending:
-            self._channel.send(message)
-
-
-def _exit_with_parent(parent: int) -> None:
-    """Have Linux send SIGTERM when the parent dies; the handler exits via `finally`."""
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        raise SystemExit(1)

@@ -1,0 +1,272 @@
+"""A warm checker for training loops: REPLs and their imported headers live as long as it.
+
+    with leancli.Checker(workers=8, timeout=60, project="~/mathlib-project") as checker:
+        results = checker.check(["import Mathlib\\ntheorem ...", ...])  # same order
+        for result in checker.imap(snippets): ...                       # streaming, in order
+        for result in checker.imap_unordered(snippets): ...             # as they finish
+        results = await checker.acheck(snippets)                        # asyncio
+
+One run loop, in a thread of its own, serves every call: snippets of all calls share the
+pool, its imported headers and its dedup; each call gets exactly its own results, with
+`line` counting its own snippets from 1. Closing the checker (or leaving the `with`, or
+dropping it) stops every worker and REPL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import queue
+import threading
+import weakref
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from leancli.config import CheckRequest, ExecutorKind, resolve
+from leancli.errors import LeancliError
+from leancli.executors import make_executor
+from leancli.executors.base import Executor
+from leancli.items import InputSpec, InvalidLine, Item, parse_line
+from leancli.options import CheckOptions
+from leancli.records import Result
+from leancli.result_cache import ResultCache
+
+Snippet = str | Mapping[str, Any] | Item
+_REQUEST_FIELDS = frozenset(f.name for f in fields(CheckRequest))
+
+
+class CheckerClosed(LeancliError):
+    """The checker was closed, or its run loop stopped, before this call's results came."""
+
+
+@dataclass(eq=False)
+class _Call:
+    """One call's snippets in flight: where their results go."""
+
+    count: int
+    first_line: int = 0  # the run loop's number of this call's first snippet
+    results: list[Result | None] = field(default_factory=list)
+    arrived: queue.SimpleQueue[tuple[int, Result] | None] = field(default_factory=queue.SimpleQueue)
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+    def __post_init__(self) -> None:
+        self.results = [None] * self.count
+        if self.count == 0:
+            self.done.set()
+
+    def deliver(self, index: int, result: Result) -> None:
+        self.results[index] = result
+        self.arrived.put((index, result))
+        self.count -= 1
+        if self.count == 0:
+            self.done.set()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self.arrived.put(None)
+        self.done.set()
+
+
+@dataclass
+class _Shared:
+    """What the run-loop thread and the callers share (never the Checker itself, so that
+    a checker dropped without `close` can be collected and its finalizer stop the pool)."""
+
+    options: CheckOptions
+    executor: Executor
+    cache: ResultCache | None
+    inbox: queue.SimpleQueue[Item | InvalidLine | None] = field(default_factory=queue.SimpleQueue)
+    routes: dict[int, _Call] = field(default_factory=dict)  # run-loop line -> its call
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    lines: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    stopped: BaseException | None = None
+
+
+class Checker:
+    """REPL workers kept warm across calls; the keywords mirror `leancli check`'s options.
+
+    `template`, `code_field`, `id_field` and `statement_field` say how a mapping snippet
+    makes its code (as for JSONL input); `cache` is a result-cache directory; every other
+    keyword is a field of `leancli.config.CheckRequest` (`repl`, `project`, `workers`,
+    `timeout`, `memory_limit`, `heartbeats`, `audit`, `allow_axioms`, `sandbox`,
+    `executor`, ...). The REPL is found as `leancli check` finds it when not given.
+    """
+
+    def __init__(
+        self,
+        *,
+        template: str | None = None,
+        code_field: str | None = None,
+        id_field: str | None = None,
+        statement_field: str | None = None,
+        cache: str | Path | None = None,
+        **options: Any,
+    ) -> None:
+        unknown = sorted(set(options) - _REQUEST_FIELDS)
+        if unknown:
+            raise TypeError(f"Checker() got unknown keyword {unknown[0]!r}")
+        for name in ("project",):
+            if isinstance(options.get(name), str):
+                options[name] = Path(options[name]).expanduser()
+        if "allow_axioms" in options:
+            options["allow_axioms"] = tuple(options["allow_axioms"])
+        if isinstance(options.get("executor"), str):
+            options["executor"] = ExecutorKind(options["executor"])
+        self.options = resolve(CheckRequest(**options))
+        self._spec = InputSpec(code_field, template, id_field, statement_field)
+        result_cache = None
+        if cache is not None:
+            from leancli.result_cache import verdict_options
+
+            result_cache = ResultCache(
+                Path(cache).expanduser(), self.options.fingerprint, verdict_options(self.options)
+            )
+        executor = make_executor(self.options)
+        self._shared = _Shared(self.options, executor, result_cache)
+        self._thread = threading.Thread(
+            target=_serve, args=(self._shared,), name="leancli-checker", daemon=True
+        )
+        self._thread.start()
+        self._finalizer = weakref.finalize(self, _stop, self._shared, self._thread)
+
+    # --- calls ------------------------------------------------------------------------
+
+    def check(self, snippets: Iterable[Snippet]) -> list[Result]:
+        """The results of `snippets`, in their order, once all are known."""
+        call = self._submit(snippets)
+        call.done.wait()
+        if call.error is not None:
+            raise CheckerClosed(str(call.error)) from call.error
+        return [result for result in call.results if result is not None]
+
+    def imap(self, snippets: Iterable[Snippet]) -> Iterator[Result]:
+        """Results in the order of `snippets`, each as soon as those before it are known."""
+        call = self._submit(snippets)
+        waiting: dict[int, Result] = {}
+        following = 0
+        for index, result in self._arrivals(call):
+            waiting[index] = result
+            while following in waiting:
+                yield waiting.pop(following)
+                following += 1
+
+    def imap_unordered(self, snippets: Iterable[Snippet]) -> Iterator[Result]:
+        """Results as they finish."""
+        for _, result in self._arrivals(self._submit(snippets)):
+            yield result
+
+    async def acheck(self, snippets: Iterable[Snippet]) -> list[Result]:
+        """`check` for asyncio: the event loop is free while the snippets are checked."""
+        call = self._submit(snippets)
+        await asyncio.get_running_loop().run_in_executor(None, call.done.wait)
+        if call.error is not None:
+            raise CheckerClosed(str(call.error)) from call.error
+        return [result for result in call.results if result is not None]
+
+    async def aimap_unordered(self, snippets: Iterable[Snippet]) -> AsyncIterator[Result]:
+        """Results as they finish, for asyncio."""
+        call = self._submit(snippets)
+        loop = asyncio.get_running_loop()
+        for _ in range(call.count):
+            arrival = await loop.run_in_executor(None, call.arrived.get)
+            if arrival is None:
+                raise CheckerClosed(str(call.error)) from call.error
+            yield arrival[1]
+
+    # --- life -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop every worker and REPL; calls still waiting raise `CheckerClosed`."""
+        self._finalizer()
+
+    def __enter__(self) -> Checker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- inside -----------------------------------------------------------------------
+
+    def _submit(self, snippets: Iterable[Snippet]) -> _Call:
+        shared = self._shared
+        batch = list(snippets)
+        call = _Call(len(batch))
+        with shared.lock:
+            if not self._finalizer.alive or shared.stopped is not None:
+                raise CheckerClosed("the checker is closed")
+            # Consecutive numbers: a call's own line is the run loop's minus its first.
+            lines = [next(shared.lines) for _ in batch]
+            call.first_line = lines[0] if lines else 0
+            for line in lines:
+                shared.routes[line] = call
+        for line, snippet in zip(lines, batch, strict=True):
+            shared.inbox.put(_as_item(snippet, line, self._spec))
+        return call
+
+    def _arrivals(self, call: _Call) -> Iterator[tuple[int, Result]]:
+        for _ in range(len(call.results)):
+            arrival = call.arrived.get()
+            if arrival is None:
+                raise CheckerClosed(str(call.error)) from call.error
+            yield arrival
+
+
+def _as_item(snippet: Snippet, line: int, spec: InputSpec) -> Item | InvalidLine:
+    if isinstance(snippet, str):
+        return Item(line, None, snippet)
+    if isinstance(snippet, Item):
+        return replace(snippet, line=line)
+    if isinstance(snippet, Mapping):
+        try:
+            raw = orjson.dumps(dict(snippet))
+        except TypeError as exc:
+            return InvalidLine(line, None, f"snippet mapping is not JSON: {exc}")
+        return parse_line(line, raw, spec)
+    kind = type(snippet).__name__
+    return InvalidLine(line, None, f"a snippet is a string, a mapping or an Item, not {kind}")
+
+
+def _feed(shared: _Shared) -> Iterator[Item | InvalidLine]:
+    while (entry := shared.inbox.get()) is not None:
+        yield entry
+
+
+def _serve(shared: _Shared) -> None:
+    """The run loop over every call's snippets, routing each result to its call."""
+    from leancli.run import check
+
+    try:
+        for result in check(_feed(shared), shared.options, shared.executor, shared.cache):
+            with shared.lock:
+                call = shared.routes.pop(result.line)
+            index = result.line - call.first_line
+            # A copy of another call's snippet says so only in that call's numbering.
+            copied = None if result.duplicate_of is None else result.duplicate_of - call.first_line
+            local = copied + 1 if copied is not None and 0 <= copied < len(call.results) else None
+            call.deliver(index, replace(result, line=index + 1, duplicate_of=local))
+    except BaseException as exc:  # the pool itself failed: no caller may wait for ever
+        error: BaseException = shared.stopped or exc
+    else:
+        error = shared.stopped or CheckerClosed("the checker is closed")
+    with shared.lock:
+        shared.stopped = error
+        calls = set(shared.routes.values())
+        shared.routes.clear()
+    for call in calls:
+        call.fail(error)
+
+
+def _stop(shared: _Shared, thread: threading.Thread) -> None:
+    with shared.lock:
+        shared.stopped = shared.stopped or CheckerClosed("the checker was closed")
+    shared.inbox.put(None)
+    shared.executor.close()
+    if thread is not threading.current_thread():
+        thread.join(timeout=30)
+    if shared.cache is not None:
+        shared.cache.close()

@@ -1,0 +1,88 @@
+"""Reports on a run for CI: GitHub workflow commands and step summary, JUnit XML.
+
+Every report reads results as they are written (the dicts of the JSONL lines, with
+`source`, `source_line` and the messages' `source_pos`), so a results file written
+earlier gives the same report as the run that wrote it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from leancli.sources import STDIN
+
+SKIPPED = "skipped"  # the status the reports give a `lean skip` block (never written)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where in its source a failure is: 1-based lines, 1-based columns (or None)."""
+
+    line: int
+    column: int | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+
+
+def is_failure(data: dict[str, Any]) -> bool:
+    return data.get("status") not in ("pass", SKIPPED)
+
+
+def display_name(data: dict[str, Any]) -> str:
+    """The id, else where the snippet is."""
+    if data.get("id") is not None:
+        return str(data["id"])
+    if data.get("source") not in (None, STDIN):
+        return f"{data['source']}:{data.get('source_line', 1)}"
+    return f"line {data.get('line')}"
+
+
+def failure_message(data: dict[str, Any]) -> str:
+    """Why the snippet did not pass: its error, else its first error or sorry message."""
+    if data.get("error"):
+        return str(data["error"])
+    entry = _culprit(data)
+    if entry is not None and entry.get("data"):
+        return str(entry["data"])
+    return str(data.get("status", "failed"))
+
+
+def failure_span(data: dict[str, Any]) -> Span | None:
+    """The source span of the message behind the failure, else the snippet's first line."""
+    entry = _culprit(data)
+    start = entry.get("source_pos") if entry is not None else None
+    if isinstance(start, dict) and isinstance(start.get("line"), int):
+        end = entry.get("source_end_pos") if entry is not None else None
+        column = start.get("column")
+        span = Span(start["line"], column + 1 if isinstance(column, int) else None)
+        if isinstance(end, dict) and isinstance(end.get("line"), int):
+            end_column = end.get("column")
+            if isinstance(end_column, int) and end["line"] == start["line"]:
+                end_column = max(end_column, span.column or 1)
+            span = Span(span.line, span.column, end["line"], end_column)
+        return span
+    line = data.get("source_line")
+    return Span(line) if isinstance(line, int) else None
+
+
+def _culprit(data: dict[str, Any]) -> dict[str, Any] | None:
+    """For a `fail`, its first error message; for a `sorry`, its first warning or sorry."""
+    messages = [m for m in data.get("messages") or [] if isinstance(m, dict)]
+    status = data.get("status")
+    severities = {"fail": ("error",), "sorry": ("warning",)}.get(str(status), ())
+    for severity in severities:
+        for message in messages:
+            if message.get("severity") == severity:
+                return message
+    sorries = [s for s in data.get("sorries") or [] if isinstance(s, dict)]
+    return sorries[0] if status == "sorry" and sorries else None
+
+
+def repository_path(path: str, workspace: str | None) -> str:
+    """`path` relative to the checkout GitHub runs in, which annotations and links need."""
+    if not workspace or path == STDIN:
+        return path
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(workspace))
+    return path if relative.startswith("..") else relative.replace(os.sep, "/")

@@ -1,0 +1,86 @@
+"""GitHub Actions: an `::error` workflow command per failing snippet, and the step summary.
+
+GitHub reads workflow commands from the step's standard output, one a line:
+`::error file=F,line=L,endLine=E,col=C,endColumn=D,title=T::MESSAGE`
+(https://docs.github.com/actions/reference/workflow-commands-for-github-actions). A
+message escapes `%`, CR and LF as `%25`, `%0D`, `%0A`; a property escapes `:` and `,`
+too (`%3A`, `%2C`), as the runner reads them back (actions/toolkit, `command.ts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from leancli.reports import (
+    display_name,
+    failure_message,
+    failure_span,
+    is_failure,
+    repository_path,
+)
+
+_DATA_ESCAPES = (("%", "%25"), ("\r", "%0D"), ("\n", "%0A"))
+_PROPERTY_ESCAPES = (*_DATA_ESCAPES, (":", "%3A"), (",", "%2C"))
+
+
+def escape_data(text: str) -> str:
+    for char, escaped in _DATA_ESCAPES:  # `%` first: the escapes themselves contain it
+        text = text.replace(char, escaped)
+    return text
+
+
+def escape_property(text: str) -> str:
+    for char, escaped in _PROPERTY_ESCAPES:
+        text = text.replace(char, escaped)
+    return text
+
+
+def workflow_command(command: str, properties: Mapping[str, object], message: str) -> str:
+    """One workflow command line; properties that are None are left out."""
+    shown = ",".join(
+        f"{name}={escape_property(str(value))}"
+        for name, value in properties.items()
+        if value is not None
+    )
+    return f"::{command}{' ' + shown if shown else ''}::{escape_data(message)}"
+
+
+def annotation(data: dict[str, Any], workspace: str | None = None) -> str | None:
+    """The `::error` command for a failing result (None for one that passed).
+
+    It points at the message behind the failure, in the source file's lines; columns are
+    given only for a span on one line, as GitHub ignores them otherwise.
+    """
+    if not is_failure(data):
+        return None
+    span = failure_span(data)
+    source = data.get("source")
+    properties: dict[str, object] = {}
+    if isinstance(source, str) and source != "-":
+        properties["file"] = repository_path(source, workspace)
+    if span is not None:
+        properties["line"] = span.line
+        if span.end_line is not None:
+            properties["endLine"] = span.end_line
+        if span.end_line in (None, span.line):
+            properties["col"] = span.column
+            properties["endColumn"] = span.end_column
+    properties["title"] = f"leancli: {data.get('status')} {display_name(data)}"
+    return workflow_command("error", properties, failure_message(data))
+
+
+def step_summary_path(environ: Mapping[str, str]) -> Path | None:
+    """The file GitHub shows as the step's summary (Markdown appended to it), if any."""
+    path = environ.get("GITHUB_STEP_SUMMARY")
+    return Path(path) if path else None
+
+
+def link_base(environ: Mapping[str, str]) -> str:
+    """`https://github.com/OWNER/REPO/blob/SHA/` in a workflow run, else `` (relative links)."""
+    parts = [environ.get(name) for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY")]
+    sha = environ.get("GITHUB_SHA")
+    if not all(parts) or not sha:
+        return ""
+    return f"{parts[0]}/{parts[1]}/blob/{sha}/"
