@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from leancli.discovery import project_requires_mathlib
+from leancli.env.lake import project_requires_mathlib
 
 MIB = 2**20
 # Kimina's 9 GB for 5 GB of Mathlib's .olean files: Lean's core library, runtime, heap

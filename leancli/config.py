@@ -16,8 +16,8 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from leancli.discovery import Discovery
 from leancli.errors import ConfigError
 from leancli.options import (
     AuditOptions,
@@ -28,6 +28,10 @@ from leancli.options import (
     ReplSpec,
     WorkerConfig,
 )
+
+if TYPE_CHECKING:
+    # Only for annotations: discovery reads projects with `require_project_dir` from here.
+    from leancli.discovery import Discovery
 
 
 class ExecutorKind(str, enum.Enum):

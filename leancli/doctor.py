@@ -1,62 +1,70 @@
-"""`leancli doctor`: can `leancli check` run here, and if not, which command fixes it."""
+"""`leancli doctor`: can `leancli check` run here, and if not, which command fixes it.
+
+Every fact is gathered once into a section record (doctor_sections.py); the table and
+`--json` are two renderings of the same records.
+"""
 
 from __future__ import annotations
 
 import os
 import platform
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from leancli import simulated
-from leancli.discovery import (
-    ELAN_INSTALL,
-    Discovery,
-    Problem,
-    discover_repl,
-    mathlib_built,
-    probe,
-    project_requires_mathlib,
-    setup_command,
-    which,
+from leancli.discovery import EXPLICIT_SOURCES, Discovery, discover_repl
+from leancli.doctor_sections import (
+    TOOLS,
+    ProjectSection,
+    Row,
+    Section,
+    ToolchainSection,
+    address_space_section,
+    features_section,
+    repl_section,
+    sandbox_section,
+    tools_section,
 )
-from leancli.options import MemoryLimits, ReplSpec, usable_cores
-from leancli.toolchain import FEATURES, LeanVersion, parse_lean_version_output, supports
+from leancli.env.lake import project_requires_mathlib
+from leancli.env.problem import Problem
+from leancli.env.tools import find_tools
+from leancli.options import MemoryLimits, usable_cores
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-Status = Literal["ok", "warn", "fail", "info"]
 GIB = 1024**3
 # Importing Mathlib maps several GiB per REPL; `check` watches 8 GiB by default.
 MATHLIB_REPL_GIB = MemoryLimits().rss_mb / 1024
 PLAIN_REPL_GIB = 1.0
-TOOLS = ("elan", "lake", "lean")
 
 
 @dataclass(frozen=True)
-class Row:
-    """One line of the report table."""
-
-    name: str
-    status: Status
-    detail: str
-
-
-@dataclass
 class Report:
-    rows: list[Row] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
+    """The sections in table order, the problems they and discovery found, and notes."""
+
+    sections: tuple[Section, ...]
+    problems: tuple[Problem, ...]
+    notes: tuple[str, ...] = ()
+    repl_found: bool = False
 
     @property
     def ok(self) -> bool:
         """Whether `leancli check` can run: a REPL is found and nothing blocks it."""
-        return bool(self.data.get("repl")) and not any(
-            problem.severity == "error" for problem in self.problems
-        )
+        return self.repl_found and not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def rows(self) -> list[Row]:
+        return [row for section in self.sections for row in section.rows()]
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The sections' facts as plain values, keyed as in `--json`."""
+        merged: dict[str, Any] = {}
+        for section in self.sections:
+            merged.update(section.to_json())
+        return merged
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,7 +73,7 @@ class Report:
             "problems": [
                 {"severity": p.severity, "message": p.message, "fix": p.fix} for p in self.problems
             ],
-            "notes": self.notes,
+            "notes": list(self.notes),
         }
 
 
@@ -81,24 +89,33 @@ def diagnose(
     """Gather everything `leancli check` depends on; runs only short `--version` probes
     (and, with `ray_address`, a trial REPL on every node of that Ray cluster)."""
     here = (project or cwd or Path.cwd()).resolve()
-    report = Report()
-    found = discover_repl(repl, project, environ, incremental=incremental, cwd=cwd)
-    _system(report, _needs_mathlib(found, project))
-    lean = _tools(report, found, here, environ)
-    _toolchain(report, found, here)
-    _repl(report, found, lean, project)
-    _project(report, project)
-    _address_space(report, project or (found.spec.cwd if found.spec else None), environ)
-    _features(report, found)
-    _sandbox(report, found.spec)
+    tools = find_tools(TOOLS, here, environ)
+    found = discover_repl(
+        repl, project, environ, incremental=incremental, cwd=cwd, lean=tools["lean"]
+    )
+    tool_facts = tools_section(tools, found, here, environ)
+    sections: list[Section] = [
+        system_section(_needs_mathlib(found)),
+        tool_facts,
+        ToolchainSection(found.toolchain, found.toolchain_version, here),
+        repl_section(found, tool_facts.lean_version),
+        ProjectSection(found.project),
+        address_space_section(found.project.path if found.project else _repl_dir(found), environ),
+        features_section(found),
+        sandbox_section(found.spec),
+    ]
     if ray_address is not None:
-        _ray_nodes(report, ray_address, repl, project, environ)
-    report.problems = _distinct([*report.problems, *found.problems])
-    report.notes.extend(found.notes)
-    return report
+        sections.append(_ray_nodes(ray_address, found))
+    problems = [problem for section in sections for problem in section.problems]
+    return Report(
+        sections=tuple(sections),
+        problems=_distinct([*problems, *found.problems]),
+        notes=found.notes,
+        repl_found=found.spec is not None,
+    )
 
 
-def _distinct(problems: list[Problem]) -> list[Problem]:
+def _distinct(problems: list[Problem]) -> tuple[Problem, ...]:
     """Drop a problem whose fix an earlier one already gives (one command fixes both)."""
     fixes: set[str] = set()
     kept = []
@@ -107,7 +124,7 @@ def _distinct(problems: list[Problem]) -> list[Problem]:
             continue
         fixes.add(problem.fix)
         kept.append(problem)
-    return kept
+    return tuple(kept)
 
 
 def render(report: Report, console: Console) -> None:
@@ -137,43 +154,7 @@ def render(report: Report, console: Console) -> None:
         console.print("[red]leancli check cannot run until the errors above are fixed.[/]")
 
 
-# --- sections ----------------------------------------------------------------------------
-
-
-def _system(report: Report, mathlib: bool) -> None:
-    import psutil
-
-    from leancli import __version__
-
-    cores = usable_cores()
-    memory = psutil.virtual_memory()
-    per_repl = MATHLIB_REPL_GIB if mathlib else PLAIN_REPL_GIB
-    workers = recommended_workers(cores, memory.available, per_repl)
-    report.data.update(
-        python=platform.python_version(),
-        leancli=__version__,
-        cores=cores,
-        memory_total_gib=round(memory.total / GIB, 1),
-        memory_available_gib=round(memory.available / GIB, 1),
-        memory_per_repl_gib=per_repl,
-        recommended_workers=workers,
-    )
-    what = "importing Mathlib" if mathlib else "without Mathlib"
-    report.rows += [
-        Row("Python", "info", platform.python_version()),
-        Row("leancli", "info", __version__),
-        Row("CPU cores", "info", f"{cores} usable"),
-        Row(
-            "Memory",
-            "info",
-            f"{memory.available / GIB:.1f} GiB available of {memory.total / GIB:.1f} GiB",
-        ),
-        Row(
-            "Workers",
-            "info",
-            f"recommended --workers {workers} (a REPL {what} needs about {per_repl:g} GiB)",
-        ),
-    ]
+# --- this machine ---------------------------------------------------------------------
 
 
 def recommended_workers(cores: int, available_bytes: int, per_repl_gib: float) -> int:
@@ -181,245 +162,153 @@ def recommended_workers(cores: int, available_bytes: int, per_repl_gib: float) -
     return max(1, min(cores, int(available_bytes // (per_repl_gib * GIB))))
 
 
-def _tools(
-    report: Report, found: Discovery, here: Path, environ: Mapping[str, str]
-) -> LeanVersion | None:
-    """elan, lake and lean with their versions; returns the version `lean` reports."""
-    tools: dict[str, dict[str, str] | None] = {}
-    lean_version = None
-    for name in TOOLS:
-        path = which(name, environ)
-        if path is None:
-            tools[name] = None
-            report.rows.append(Row(name, "fail", "not found on PATH"))
-            continue
-        ok, output = probe([path, "--version"], here, environ)
-        first = output.splitlines()[0] if output else ""
-        tools[name] = {"path": path, "version": first if ok else ""}
-        report.rows.append(Row(name, "ok" if ok else "fail", f"{first} ({path})"))
-        if name == "lean" and ok:
-            lean_version = parse_lean_version_output(output)
-        if not ok:
-            report.problems.append(_probe_failed(name, first, here, found))
-    report.data["tools"] = tools
-    report.data["lean_version"] = str(lean_version) if lean_version else None
-    report.problems += _missing_tools(tools, found, environ)
-    return lean_version
+@dataclass(frozen=True)
+class SystemSection:
+    python: str
+    leancli: str
+    cores: int
+    memory_total: int
+    memory_available: int
+    mathlib: bool
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def per_repl_gib(self) -> float:
+        return MATHLIB_REPL_GIB if self.mathlib else PLAIN_REPL_GIB
+
+    @property
+    def workers(self) -> int:
+        return recommended_workers(self.cores, self.memory_available, self.per_repl_gib)
+
+    def rows(self) -> list[Row]:
+        what = "importing Mathlib" if self.mathlib else "without Mathlib"
+        available, total = self.memory_available / GIB, self.memory_total / GIB
+        return [
+            Row("Python", "info", self.python),
+            Row("leancli", "info", self.leancli),
+            Row("CPU cores", "info", f"{self.cores} usable"),
+            Row("Memory", "info", f"{available:.1f} GiB available of {total:.1f} GiB"),
+            Row(
+                "Workers",
+                "info",
+                f"recommended --workers {self.workers} "
+                f"(a REPL {what} needs about {self.per_repl_gib:g} GiB)",
+            ),
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "python": self.python,
+            "leancli": self.leancli,
+            "cores": self.cores,
+            "memory_total_gib": round(self.memory_total / GIB, 1),
+            "memory_available_gib": round(self.memory_available / GIB, 1),
+            "memory_per_repl_gib": self.per_repl_gib,
+            "recommended_workers": self.workers,
+        }
 
 
-def _probe_failed(name: str, output: str, here: Path, found: Discovery) -> Problem:
-    # Under elan this mostly means the toolchain is not installed (and could not be).
-    toolchain = found.toolchain
-    fix = f"elan toolchain install {toolchain.name}" if toolchain else f"{name} --version"
-    return Problem(f"`{name} --version` failed in {here}: {output}", fix=fix)
+def system_section(mathlib: bool) -> SystemSection:
+    import psutil
 
+    from leancli import __version__
 
-def _missing_tools(
-    tools: Mapping[str, object], found: Discovery, environ: Mapping[str, str]
-) -> list[Problem]:
-    missing = [name for name in TOOLS if tools[name] is None]
-    if not missing:
-        return []
-    uses_lake = found.spec is not None and found.spec.argv[0] == "lake"
-    # The REPL asks `lean` for its sysroot unless LEAN_SYSROOT says where it is; the
-    # simulated REPL needs no Lean at all.
-    simulated_repl = found.spec is not None and found.spec.argv == simulated.argv()
-    blocking = not simulated_repl and (
-        ("lake" in missing and uses_lake) or ("lean" in missing and not environ.get("LEAN_SYSROOT"))
+    memory = psutil.virtual_memory()
+    return SystemSection(
+        python=platform.python_version(),
+        leancli=__version__,
+        cores=usable_cores(),
+        memory_total=memory.total,
+        memory_available=memory.available,
+        mathlib=mathlib,
     )
-    return [
-        Problem(
-            f"{', '.join(missing)} not found on PATH: install elan, the Lean toolchain "
-            "manager, which provides lean and lake for each project's toolchain "
-            "(then open a new shell)",
-            fix=ELAN_INSTALL,
-            severity="error" if blocking else "warning",
-        )
-    ]
 
 
-def _toolchain(report: Report, found: Discovery, here: Path) -> None:
-    toolchain = found.toolchain
-    if toolchain is None:
-        detail = f"no lean-toolchain in {here} or above (elan's default toolchain is used)"
-        report.rows.append(Row("Toolchain", "info", detail))
-        report.data["toolchain"] = None
-        return
-    report.data["toolchain"] = {
-        "name": toolchain.name,
-        "file": str(toolchain.path) if toolchain.path else None,
-        "version": str(found.toolchain_version) if found.toolchain_version else None,
-    }
-    report.rows.append(Row("Toolchain", "ok", f"{toolchain.name} ({toolchain.path})"))
+def _repl_dir(found: Discovery) -> Path | None:
+    return found.spec.cwd if found.spec else None
 
 
-def _repl(report: Report, found: Discovery, lean: LeanVersion | None, project: Path | None) -> None:
-    if found.spec is None:
-        report.data["repl"] = None
-        report.rows.append(Row("REPL", "fail", "none found"))
-        return
-    built = found.repl_version
-    wanted = found.toolchain_version or lean
-    matches = None if built is None or wanted is None else built == wanted
-    report.data["repl"] = {
-        "command": list(found.spec.argv),
-        "cwd": str(found.spec.cwd) if found.spec.cwd else None,
-        "source": found.source,
-        "path": str(found.repl_path) if found.repl_path else None,
-        "lean_version": str(built) if built else None,
-        "matches_toolchain": matches,
-    }
-    report.rows.append(Row("REPL", "ok", f"{found.spec.describe()} [from {found.source}]"))
-    if built is None:
-        report.rows.append(Row("REPL Lean", "warn", "unknown (not built in a REPL checkout)"))
-    elif matches is False:
-        detail = f"{built.tag}, but the toolchain is {wanted.tag if wanted else '?'}"
-        report.rows.append(Row("REPL Lean", "fail", detail))
-    else:
-        report.rows.append(Row("REPL Lean", "ok", f"{built.tag} (matches the toolchain)"))
-    if (
-        lean is not None
-        and built is not None
-        and lean != built
-        and found.toolchain_version == built
-    ):
-        # The toolchain file agrees but `lean` on PATH is another: no elan to switch it.
-        report.problems.append(
-            Problem(
-                f"`lean` on PATH is {lean.tag} but the REPL was built for {built.tag}; "
-                "install elan so that each project's toolchain is used",
-                fix=ELAN_INSTALL,
-            )
-        )
+def _needs_mathlib(found: Discovery) -> bool:
+    if found.project is not None:
+        return found.project.requires_mathlib
+    where = _repl_dir(found)
+    return where is not None and project_requires_mathlib(where)
 
 
-def _project(report: Report, project: Path | None) -> None:
-    if project is None:
-        report.data["project"] = None
-        return
-    project = project.resolve()
-    manifest = (project / "lake-manifest.json").is_file()
-    mathlib = project_requires_mathlib(project)
-    built = mathlib_built(project / ".lake" / "packages" / "mathlib") if mathlib else None
-    report.data["project"] = {
-        "path": str(project),
-        "manifest": manifest,
-        "requires_mathlib": mathlib,
-        "mathlib_built": built,
-    }
-    report.rows.append(
-        Row(
-            "Project",
-            "ok" if manifest else "warn",
-            f"{project}: " + ("lake-manifest.json found" if manifest else "no lake-manifest.json"),
-        )
-    )
-    if mathlib:
-        status: Status = "ok" if built else "fail"
-        report.rows.append(Row("Mathlib", status, "built" if built else "not built"))
+# --- the Ray cluster's nodes ---------------------------------------------------------------
 
 
-def _address_space(report: Report, project: Path | None, environ: Mapping[str, str]) -> None:
-    """The least RLIMIT_AS `check` gives each REPL, and why (see address_space.py)."""
-    from leancli.address_space import address_space_floor
-
-    floor = address_space_floor(project, None if project else environ.get("LEAN_PATH"))
-    report.data["address_space_floor_mb"] = floor.mb
-    report.data["olean_mb"] = floor.olean_mb
-    least = f"at least {floor.mb} MiB per REPL" if floor.mb else "no floor"
-    report.rows.append(Row("Hard memory limit", "info", f"{least}: {floor.reason()}"))
-
-
-def _features(report: Report, found: Discovery) -> None:
-    version = found.lean_version
-    features: dict[str, bool | None] = {}
-    for feature in FEATURES:
-        has = None if version is None else supports(version, feature)
-        features[feature.name] = has
-        detail = f"{feature.description}, Lean {feature.since.tag} and later"
-        report.rows.append(_feature_row(feature.name, has, detail))
-    features["incremental"] = found.supports_incremental
-    detail = (
-        "reuse elaboration of shared prefixes (--incremental), needs the REPL fork: "
-        + setup_command(None, fork=True)
-    )
-    report.rows.append(_feature_row("incremental", found.supports_incremental, detail))
-    report.data["features"] = features
+@dataclass(frozen=True)
+class RayNode:
+    hostname: str
+    address: str
+    cpus: float
+    memory_mb: int
+    ok: bool
+    detail: str
 
 
-def _sandbox(report: Report, spec: ReplSpec | None) -> None:
-    """Whether `--sandbox` can work here, and what it shows the REPL (read-only)."""
-    from leancli.sandbox import bubblewrap_problem, sandbox_view
+@dataclass(frozen=True)
+class RaySection:
+    """Each live node's trial of the REPL; `nodes` is None when none could be tried."""
 
-    problem = bubblewrap_problem()
-    report.data["sandbox"] = problem is None
-    if problem is None:
-        binds = sandbox_view(spec).binds if spec is not None else ()
-        report.data["sandbox_binds"] = list(binds)
-        shows = f"; it shows the REPL only {', '.join(binds)}" if binds else ""
-        report.rows.append(Row("sandbox", "ok", f"bubblewrap works: --sandbox is available{shows}"))
-    else:
-        report.rows.append(Row("sandbox", "info", f"--sandbox unavailable: {problem}"))
+    nodes: tuple[RayNode, ...] | None = None
+    problems: tuple[Problem, ...] = ()
 
-
-def _ray_nodes(
-    report: Report,
-    address: str,
-    repl: str | None,
-    project: Path | None,
-    environ: Mapping[str, str],
-) -> None:
-    """Start the REPL on every live node: `--repl`/`--project` must be valid on each."""
-    command = repl or environ.get("LEANCLI_REPL")
-    if not command:
-        report.problems.append(
-            Problem(
-                "--ray-address: say which REPL the nodes run",
-                fix=f"leancli doctor --ray-address {address} --repl PATH/TO/repl",
-            )
-        )
-        return
-    try:
-        from leancli.doctor_ray import check_nodes
-        from leancli.executors import ExecutorUnavailable
-    except ImportError:
-        report.problems.append(Problem("--ray-address needs Ray", fix="pip install 'leancli[ray]'"))
-        return
-    spec = ReplSpec.from_command(command, project)
-    try:
-        nodes = check_nodes(address, spec)
-    except ExecutorUnavailable as exc:
-        report.problems.append(Problem(f"Ray cluster {address}: {exc}", fix=""))
-        return
-    report.data["ray_nodes"] = [
-        {"hostname": n.hostname, "address": n.address, "ok": n.ok, "detail": n.detail}
-        for n in nodes
-    ]
-    for node in nodes:
-        report.rows.append(
+    def rows(self) -> list[Row]:
+        return [
             Row(
                 f"ray node {node.hostname} ({node.address})",
                 "ok" if node.ok else "fail",
                 f"{node.cpus:g} CPUs, {node.memory_mb} MiB: {node.detail}",
             )
+            for node in self.nodes or ()
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        if self.nodes is None:
+            return {}
+        return {
+            "ray_nodes": [
+                {"hostname": n.hostname, "address": n.address, "ok": n.ok, "detail": n.detail}
+                for n in self.nodes
+            ]
+        }
+
+
+def _ray_nodes(address: str, found: Discovery) -> RaySection:
+    """Start the REPL on every live node: `--repl`/`--project` must be valid on each.
+
+    The REPL is the one `--repl` or LEANCLI_REPL names, as discovery read it (as `check`
+    does): the cache or the project on this machine say nothing of the nodes."""
+    spec = found.spec if found.source in EXPLICIT_SOURCES else None
+    if spec is None:
+        problem = Problem(
+            "--ray-address: say which REPL the nodes run",
+            fix=f"leancli doctor --ray-address {address} --repl PATH/TO/repl",
         )
-        if not node.ok:
-            report.problems.append(
-                Problem(
-                    f"Ray node {node.hostname}: {node.detail}",
-                    fix="install the same toolchain, REPL and leancli at the same paths "
-                    "on every node (a shared image or file system)",
-                )
-            )
-
-
-def _feature_row(name: str, has: bool | None, detail: str) -> Row:
-    answer = {None: "unknown", True: "yes", False: "no"}[has]
-    return Row(name, "ok" if has else "info", f"{answer}: {detail}")
-
-
-def _needs_mathlib(found: Discovery, project: Path | None) -> bool:
-    if project is not None:
-        return project_requires_mathlib(project)
-    cwd = found.spec.cwd if found.spec else None
-    return cwd is not None and project_requires_mathlib(cwd)
+        return RaySection(problems=(problem,))
+    try:
+        from leancli.doctor_ray import check_nodes
+        from leancli.executors import ExecutorUnavailable
+    except ImportError:
+        return RaySection(
+            problems=(Problem("--ray-address needs Ray", fix="pip install 'leancli[ray]'"),)
+        )
+    try:
+        reports = check_nodes(address, spec)
+    except ExecutorUnavailable as exc:
+        return RaySection(problems=(Problem(f"Ray cluster {address}: {exc}", fix=""),))
+    nodes = tuple(
+        RayNode(n.hostname, n.address, n.cpus, n.memory_mb, n.ok, n.detail) for n in reports
+    )
+    fix = (
+        "install the same toolchain, REPL and leancli at the same paths "
+        "on every node (a shared image or file system)"
+    )
+    failed = tuple(
+        Problem(f"Ray node {node.hostname}: {node.detail}", fix=fix)
+        for node in nodes
+        if not node.ok
+    )
+    return RaySection(nodes, failed)

@@ -21,13 +21,11 @@ from typing import TYPE_CHECKING
 
 from leancli import cache_dirs, repl_source
 from leancli.cache_dirs import Kind
-from leancli.discovery import (
-    ELAN_INSTALL,
-    lean_version_in,
-    mathlib_built,
-    setup_command,
-    which,
-)
+from leancli.config import require_project_dir
+from leancli.discovery import setup_command
+from leancli.env.lake import mathlib_built
+from leancli.env.tools import ELAN_INSTALL, lean_version_in, which
+from leancli.errors import ConfigError
 from leancli.setup_steps import Progress, SetupError, run, write_toolchain
 from leancli.toolchain import LeanVersion, pick_tag, read_toolchain
 
@@ -161,9 +159,11 @@ def _target_version(
         if version is None:
             raise SetupError(f"--lean {lean!r} is not a Lean version such as v4.19.0")
         return version
+    try:
+        require_project_dir(project)
+    except ConfigError as exc:
+        raise SetupError(str(exc)) from None
     here = (project or Path.cwd()).resolve()
-    if project is not None and not here.is_dir():
-        raise SetupError(f"the project directory {here} does not exist")
     toolchain = read_toolchain(here)
     if toolchain is not None and toolchain.version is not None:
         return toolchain.version

@@ -28,7 +28,8 @@ import orjson
 import pytest
 
 from leancli import cache_dirs
-from leancli.discovery import Discovery, discover_repl, project_problems, project_requires_mathlib
+from leancli.discovery import Discovery, discover_repl
+from leancli.env.lake import project_problems, read_project
 from leancli.options import MemoryLimits
 from leancli.protocol import CommandAnswer
 from leancli.session import ReplSession
@@ -73,8 +74,10 @@ class RealRepl:
     @property
     def mathlib(self) -> bool:
         """Whether `import Mathlib` works where the REPL runs (a built Mathlib project)."""
-        where = self.cwd
-        return where is not None and project_requires_mathlib(where) and not project_problems(where)
+        if self.cwd is None:
+            return False
+        project = read_project(self.cwd)
+        return project.requires_mathlib and not project_problems(project)
 
     def project_args(self) -> list[str]:
         return ["--project", str(self.project)] if self.project is not None else []

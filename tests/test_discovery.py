@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from leancli.cache_dirs import MARKER, Kind, version_dir
-from leancli.discovery import ELAN_INSTALL, discover_repl
+from leancli.discovery import discover_repl
+from leancli.env.tools import ELAN_INSTALL
 from leancli.toolchain import LeanVersion
 from tests.toolchain_stubs import (
     FORK_JSON,
@@ -220,3 +222,10 @@ def test_unbuilt_mathlib_in_the_project_is_an_error(stubs: StubToolchain, tmp_pa
     [problem] = found.errors
     assert "Mathlib" in problem.message
     assert problem.fix == f"cd {project.resolve()} && lake exe cache get"
+
+
+def test_a_discovery_is_frozen(stubs: StubToolchain, tmp_path: Path) -> None:
+    found = discover_repl(None, make_project(tmp_path / "proj"), stubs.environ)
+    assert isinstance(found.problems, tuple) and isinstance(found.notes, tuple)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.spec = None  # type: ignore[misc]

@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from leancli.cache_dirs import Kind
-from leancli.discovery import ELAN_INSTALL
 from leancli.doctor import GIB, Report, diagnose, recommended_workers
+from leancli.env.tools import ELAN_INSTALL
 from tests.conftest import run_leancli
 from tests.toolchain_stubs import (
     StubToolchain,
@@ -40,7 +40,7 @@ def test_healthy_setup_is_ok(stubs: StubToolchain, tmp_path: Path) -> None:
     project = make_project(tmp_path / "proj", mathlib=True)
     report = diagnose(None, project, stubs.environ)
     assert report.ok, report.problems
-    assert report.problems == []
+    assert report.problems == ()
     assert row(report, "lean").startswith("ok: Lean (version 4.19.0")
     assert row(report, "elan").startswith("ok: elan 4.1.2")
     assert row(report, "Elab.async").startswith("ok: yes")
@@ -211,3 +211,42 @@ def test_check_raises_a_hard_limit_below_the_floor(tmp_path: Path) -> None:
     assert (limits.address_space_mb, limits.address_space_floor_mb) == (2048, 12288)
     assert memory_limits(8192, 20_000, found).hard_limit_bytes() == 20_000 * 2**20
     assert memory_limits(1024, 0, found).hard_limit_bytes() is None  # none asked: none
+
+
+# --- each fact gathered once, for both the table and --json ------------------------------
+
+
+def test_lean_is_asked_its_version_once(stubs: StubToolchain, tmp_path: Path) -> None:
+    # A `stable` channel: discovery needs `lean --version`, and doctor shows it too.
+    cached_repl(stubs, Kind.REPL, "v4.20.0")
+    project = make_project(tmp_path / "proj", "leanprover/lean4:stable")
+    report = diagnose(None, project, {**stubs.environ, "STUB_STABLE_LEAN": "4.20.0"})
+    assert report.ok, report.problems
+    assert len(stubs.calls("lean")) == 1
+    assert report.data["toolchain"]["version"] == "4.20.0"
+
+
+def test_mathlib_in_a_custom_packages_dir_is_seen_as_built(
+    stubs: StubToolchain, tmp_path: Path
+) -> None:
+    # The row, the JSON and the problems all read the manifest's packagesDir.
+    cached_repl(stubs, Kind.REPL, "v4.19.0")
+    project = make_project(tmp_path / "proj", mathlib=True)
+    (project / ".lake/packages").rename(project / "deps")
+    manifest = project / "lake-manifest.json"
+    manifest.write_text(manifest.read_text().replace(".lake/packages", "deps"))
+    report = diagnose(None, project, stubs.environ)
+    assert report.ok and not report.problems
+    assert row(report, "Mathlib") == "ok: built"
+    assert report.data["project"]["mathlib_built"] is True
+
+
+def test_ray_nodes_run_the_repl_discovery_read(stubs: StubToolchain, tmp_path: Path) -> None:
+    # `--repl` is read once, by discovery: a command it cannot split is a problem, not a
+    # traceback, and no node is asked to run it (so no cluster is joined).
+    project = make_project(tmp_path / "proj")
+    report = diagnose('repl "unclosed', project, stubs.environ, ray_address="127.0.0.1:1")
+    messages = [problem.message for problem in report.problems]
+    assert any(m.startswith("--repl: No closing quotation") for m in messages), messages
+    assert "--ray-address: say which REPL the nodes run" in messages
+    assert "ray_nodes" not in report.to_json()

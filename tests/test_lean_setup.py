@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from leancli.cache_dirs import MARKER, REPL_BINARY
-from leancli.discovery import ELAN_INSTALL
+from leancli.env.tools import ELAN_INSTALL
 from leancli.toolchain import LeanVersion
 from tests.lean_tier import SETUP_ENV, leancli, tier_mode, unavailable
 

@@ -9,7 +9,8 @@ import orjson
 import pytest
 
 from leancli.cache_dirs import MARKER, Kind, version_dir
-from leancli.discovery import ELAN_INSTALL, discover_repl
+from leancli.discovery import discover_repl
+from leancli.env.tools import ELAN_INSTALL
 from leancli.setup import QuietProgress, SetupError, setup
 from leancli.toolchain import LeanVersion
 from tests.conftest import run_leancli

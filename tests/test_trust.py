@@ -103,9 +103,9 @@ def test_elab_async_is_refused_before_v4_19(tmp_path: Path, fake_repl: str) -> N
 
 
 def test_elab_async_is_sent_only_where_the_option_exists() -> None:
-    old, new, unknown = Discovery(), Discovery(), Discovery()
-    old.toolchain_version = LeanVersion.parse("v4.18.0")
-    new.toolchain_version = LeanVersion.parse("v4.20.0")
+    old = Discovery(toolchain_version=LeanVersion.parse("v4.18.0"))
+    new = Discovery(toolchain_version=LeanVersion.parse("v4.20.0"))
+    unknown = Discovery()
     assert lean_options(old, CheckRequest(elab_async=False, incremental=False)).elab_async is None
     assert lean_options(new, CheckRequest(elab_async=False, incremental=False)).elab_async is False
     assert lean_options(new, CheckRequest(elab_async=True, incremental=False)).elab_async is True
@@ -114,8 +114,7 @@ def test_elab_async_is_sent_only_where_the_option_exists() -> None:
     )
     with pytest.raises(ConfigError):
         lean_options(old, CheckRequest(elab_async=True, incremental=False))
-    plain = Discovery()
-    plain.supports_incremental = False
+    plain = Discovery(supports_incremental=False)
     with pytest.raises(ConfigError, match="setup --fork"):
         lean_options(plain, CheckRequest(elab_async=False, incremental=True))
 
