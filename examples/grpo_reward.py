@@ -30,9 +30,7 @@ def completion_text(completion: str | Sequence[dict[str, str]]) -> str:
 def lean_reward(checker: leancli.Checker) -> Reward:
     """`reward(completions, **kwargs) -> list[float]`, the signature GRPOTrainer calls."""
 
-    def reward(
-        completions: Sequence[str | Sequence[dict[str, str]]], **kwargs: Any
-    ) -> list[float]:
+    def reward(completions: Sequence[str | Sequence[dict[str, str]]], **kwargs: Any) -> list[float]:
         statements = kwargs["formal_statement"]
         headers = kwargs.get("header") or [""] * len(statements)
         snippets = [
