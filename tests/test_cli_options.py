@@ -12,7 +12,7 @@ from leancli.cli import app, check_run
 from leancli.options import ReplSpec
 
 # Each flag of `check` with a value unlike its default, and how to read it back.
-FLAGS: dict[str, tuple[list[str], Any]] = {
+FLAGS: dict[str, tuple[list[str], Any] | None] = {
     "output": (["-o", "OUT"], lambda r: r["output"].name == "out.jsonl"),
     # With --executor ray below, the REPL command is not looked up on this machine.
     "repl": (

@@ -28,7 +28,7 @@ def test_integer_ids_keep_every_digit() -> None:
 
 def test_a_line_that_cannot_be_prepared_is_invalid_and_the_rest_go_on() -> None:
     class Exploding(str):
-        def format_map(self, mapping: object) -> str:  # type: ignore[override]
+        def format_map(self, mapping: object) -> str:
             raise RuntimeError("boom")
 
     spec = InputSpec(template=Exploding("{code}"))

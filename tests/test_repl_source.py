@@ -34,7 +34,14 @@ from tests.toolchain_stubs import (
     make_stub_toolchain,
 )
 
-V = LeanVersion.parse
+
+def V(text: str) -> LeanVersion:
+    """A version the test names; the test fails at once if it does not parse."""
+    version = LeanVersion.parse(text)
+    assert version is not None, text
+    return version
+
+
 MAIN = Path("REPL/Main.lean")
 # Like the REPL's history around v4.20: a bump to v4.20.0 left on a side branch, then
 # v4.20.1 on master with no tag, a later commit at that version, then a tag again.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -17,7 +18,7 @@ from tests.memory_stand_in import sparse_file, stand_in_repl
 
 
 @pytest.fixture
-def session(fake_repl: str) -> ReplSession:
+def session(fake_repl: str) -> Iterator[ReplSession]:
     with ReplSession(ReplSpec.from_command(fake_repl)) as live:
         yield live
 
@@ -111,7 +112,7 @@ def test_close_kills_what_the_repl_started(session: ReplSession) -> None:
     assert not psutil.pid_exists(child) or _is_zombie(child)
 
 
-def test_a_missing_repl_binary_is_a_crash_with_the_command(tmp_path) -> None:
+def test_a_missing_repl_binary_is_a_crash_with_the_command(tmp_path: Path) -> None:
     with (
         ReplSession(ReplSpec.from_command(str(tmp_path / "no-such-repl"))) as session,
         pytest.raises(ReplCrash),

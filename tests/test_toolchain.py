@@ -17,7 +17,12 @@ from leancli.toolchain import (
     supports_elab_async,
 )
 
-V = LeanVersion.parse
+
+def V(text: str) -> LeanVersion:
+    """A version the test names; the test fails at once if it does not parse."""
+    version = LeanVersion.parse(text)
+    assert version is not None, text
+    return version
 
 
 @pytest.mark.parametrize(
