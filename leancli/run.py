@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 
 import psutil
 
-from leancli.audit import statement_present
 from leancli.executors.base import Executor, Finished, Lost
 from leancli.items import InvalidLine, Item
 from leancli.options import CheckOptions
@@ -18,6 +17,7 @@ from leancli.records import Outcome, Result, Status, Task, result_from_outcome
 from leancli.result_cache import ResultCache
 from leancli.schedule import Scheduler
 from leancli.snippet import split_snippet
+from leancli.verdict.refusals import statement_present
 
 MAX_ATTEMPTS = 2  # a task whose worker died is retried once on a fresh worker
 HEADER_TIMEOUTS_BEFORE_GIVING_UP = 2

@@ -13,14 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from leancli.audit import (
-    ALLOWED_AXIOMS,
-    find_cheats,
-    inline_audit_command,
-    judge_axioms,
-    parse_axioms_message,
-    split_inline_audit,
-)
 from leancli.options import WorkerConfig
 from leancli.protocol import Answer, CommandAnswer, ErrorAnswer, command_request
 from leancli.records import Outcome, Status, Task
@@ -34,7 +26,14 @@ from leancli.session import (
     ReplTimeout,
     kill_process_group,
 )
-from leancli.verdict import classify, first_error, shift_positions
+from leancli.verdict.axioms import (
+    inline_audit_command,
+    print_axioms_command,
+    read_axioms_answer,
+    split_inline_audit,
+)
+from leancli.verdict.decide import Evidence, classify, decide, first_error
+from leancli.verdict.refusals import refusal
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -80,19 +79,30 @@ class Worker:
             self._session.start()
 
     def run(self, task: Task) -> Outcome:
+        """Refuse, send, decide: what is refused never reaches Lean, and the verdict is
+        `decide`'s alone, from what the REPL answered."""
         started = time.monotonic()
-        names: list[str] = []
-        command = None
         if self.config.audit.enabled:
-            cheats = find_cheats(task.body)
-            if cheats:
-                return Outcome(Status.FAIL, 0.0, error="refused: " + "; ".join(cheats))
-            # The audit rides along with the check: one request instead of two.
-            names, command = inline_audit_command(task.body)
+            refused = refusal(task.body)
+            if refused is not None:
+                return Outcome(Status.FAIL, 0.0, error=refused)
         try:
             env = self._env_for(task.header)
         except _HeaderError as exc:
             return replace(exc.outcome, time=time.monotonic() - started)
+        evidence = self._gather(task, env, started)
+        if isinstance(evidence, Outcome):
+            return evidence
+        outcome = decide(evidence, self.config.audit, time.monotonic() - started)
+        self._recycle_if_near_memory_limit()
+        return outcome
+
+    def _gather(self, task: Task, env: int, started: float) -> Evidence | Outcome:
+        """Everything the REPL says about `task` (its messages, then the audit's answers),
+        or the outcome of a failure of the REPL itself."""
+        audit = self.config.audit.enabled
+        # The audit rides along with the check: one request instead of two.
+        names, command = inline_audit_command(task.body) if audit else ([], None)
         answer = self._elaborate(command or task.body, env, started)
         if isinstance(answer, Outcome):
             return answer
@@ -106,18 +116,10 @@ class Worker:
                 messages = answer.messages
             else:
                 messages, found = split
-        messages = shift_positions(messages, task.offset)
-        sorries = shift_positions(answer.sorries, task.offset)
-        status = classify(messages, sorries)
-        error = first_error(messages) if status is Status.FAIL else None
-        outcome = Outcome(status, time.monotonic() - started, messages, sorries, error)
-        if status is Status.PASS and self.config.audit.enabled:
-            if found is None:
-                found, outcome = self._print_axioms(names, answer.env, outcome)
-            judged = self._judge_axioms(found) if found is not None else {}
-            outcome = replace(outcome, time=time.monotonic() - started, **judged)
-        self._recycle_if_near_memory_limit()
-        return outcome
+        evidence = Evidence(messages, answer.sorries, task.offset, found)
+        if found is None and audit and classify(messages, answer.sorries) is Status.PASS:
+            evidence = self._print_axioms(names, answer.env, evidence)
+        return evidence
 
     def _elaborate(self, text: str, env: int, started: float) -> CommandAnswer | Outcome:
         """The REPL's answer to `text` in `env`, or the outcome of its failure."""
@@ -141,45 +143,24 @@ class Worker:
         if limit and self._session.anon_rss > RECYCLE_AT_FRACTION * limit:
             self._restart()
 
-    def _print_axioms(
-        self, names: list[str], env: int, outcome: Outcome
-    ) -> tuple[dict[str, list[str]] | None, Outcome]:
-        """`#print axioms` for `names` as a request of its own, in the snippet's environment,
-        and `outcome`; None and `outcome` failed when the REPL cannot answer it."""
+    def _print_axioms(self, names: list[str], env: int, evidence: Evidence) -> Evidence:
+        """`evidence` with the axioms of `names`, printed by a request of its own in the
+        snippet's environment, or with why they could not be."""
         if not names:
-            return {}, outcome
-        command = "\n".join(f"#print axioms {name}" for name in names)
+            return replace(evidence, axioms={})
         try:
-            answer = self._send(command_request(command, env), self.config.timeout)
+            answer = self._send(
+                command_request(print_axioms_command(names), env), self.config.timeout
+            )
         except ReplFailure as exc:
             failed = _failure_outcome(exc, 0.0)
-            return None, replace(
-                outcome, status=failed.status, error=f"axiom audit: {failed.error}"
-            )
+            return replace(evidence, audit_failure=(failed.status, f"axiom audit: {failed.error}"))
         if isinstance(answer, ErrorAnswer):
-            return None, replace(
-                outcome, status=Status.FAIL, error=f"axiom audit: {answer.message}"
-            )
-        found: dict[str, list[str]] = {}
-        for message in answer.messages:
-            parsed = parse_axioms_message(str(message.get("data", "")))
-            if parsed is not None:
-                found[parsed[0]] = parsed[1]
-        missing = [name for name in names if name not in found]
-        if missing:
-            # Never pass what could not be audited.
-            detail = first_error(answer.messages) or "no answer"
-            error = f"axiom audit: cannot print axioms of {missing[0]}: {detail}"
-            return None, replace(outcome, status=Status.FAIL, axioms=found, error=error)
-        return found, outcome
-
-    def _judge_axioms(self, found: dict[str, list[str]]) -> dict[str, Any]:
-        """The outcome's fields that the axioms `found` decide."""
-        audit = self.config.audit
-        status, error = judge_axioms(
-            found, ALLOWED_AXIOMS | audit.allowed, audit.allow_native_decide
-        )
-        return {"status": status, "error": error, "axioms": found}
+            return replace(evidence, audit_failure=(Status.FAIL, f"axiom audit: {answer.message}"))
+        found, missing = read_axioms_answer(names, answer.messages)
+        if missing is not None:
+            return replace(evidence, axioms=found, audit_failure=(Status.FAIL, missing))
+        return replace(evidence, axioms=found)
 
     def close(self) -> None:
         if self._standby is not None:
