@@ -68,6 +68,7 @@ class CheckRequest:
     audit: bool = True
     allow_axioms: tuple[str, ...] = ()
     allow_native_decide: bool = False
+    allow_eval: bool = False
     min_free_memory: int = 0
 
 
@@ -97,7 +98,10 @@ def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> C
             standby=request.standby,
             max_headers=request.max_headers,
             audit=AuditOptions(
-                request.audit, frozenset(request.allow_axioms), request.allow_native_decide
+                request.audit,
+                frozenset(request.allow_axioms),
+                request.allow_native_decide,
+                request.allow_eval,
             ),
         ),
         workers=request.workers,

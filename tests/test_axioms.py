@@ -11,6 +11,7 @@ from leancli.verdict.axioms import (
     inline_audit_command,
     judge_axioms,
     parse_axioms_message,
+    read_tail,
     split_inline_audit,
 )
 from tests.conftest import lean_message
@@ -106,49 +107,99 @@ def _at(line: int, data: str, severity: str = "info") -> dict[str, Any]:
     return lean_message(severity, data, line)
 
 
-def test_inline_audit_appends_prints_two_lines_below_the_body() -> None:
+def test_inline_audit_appends_full_names_then_prints_two_lines_below_the_body() -> None:
     body = "theorem a : True := trivial\nnamespace N\ntheorem b : True := trivial"
-    prints = "#print axioms a\n#print axioms N.b"
-    assert inline_audit_command(body) == (["a", "N.b"], f"{body}\n\n{prints}")
+    tail = "set_option pp.fullNames true\n#print axioms a\n#print axioms N.b"
+    assert inline_audit_command(body) == (["a", "N.b"], f"{body}\n\n{tail}")
+    checked = inline_audit_command(body, "N.b")[1]
+    assert checked == f"{body}\n\n{tail}\nset_option pp.all true in #check @N.b"
     assert inline_audit_command("example : True := trivial") == ([], None)
     assert inline_audit_command("theorem a : True := trivial\nopen Nat in") == (["a"], None)
 
 
+BODY = "theorem a : True := trivial\ntheorem b : True := by simp"  # the tail starts at line 4
+
+
 def test_split_inline_audit_keeps_the_bodys_messages_and_reads_the_axioms() -> None:
-    body = "theorem a : True := trivial\ntheorem b : True := by simp"
     warning = _at(2, "this tactic is never executed", "warning")
     messages = [
         warning,
-        _at(4, "'a' does not depend on any axioms"),
-        _at(5, "'b' depends on axioms: [propext]"),
+        _at(5, "'a' does not depend on any axioms"),
+        _at(6, "'b' depends on axioms: [propext]"),
     ]
-    own, found = split_inline_audit(body, ["a", "b"], messages, []) or ([], {})
+    own, answer = split_inline_audit(BODY, ["a", "b"], messages, []) or ([], None)
     assert own == [warning]
-    assert found == {"a": [], "b": ["propext"]}
+    assert answer is not None and answer.axioms == {"a": [], "b": ["propext"]}
+
+
+# Lean's `#print axioms` names as `Lean/Elab/Print.lean` prints them: a private theorem's
+# mangled name, `_root_.`, guillemets only where needed (and the leancli side writes them
+# where Lean would not), a list wrapped over lines.
+@pytest.mark.parametrize(
+    ("declared", "printed", "axioms"),
+    [
+        ("priv", "'_private.Mathlib.Foo.0.priv' depends on axioms: [propext]", ["propext"]),
+        ("N.priv", "'_private.«my file».0.N.priv' does not depend on any axioms", []),
+        ("«foo»", "'foo' does not depend on any axioms", []),
+        ("«two is two»", "'«two is two»' does not depend on any axioms", []),
+        ("t", "'_root_.t' depends on axioms: [_root_.propext]", ["propext"]),
+        (
+            "t",
+            "'t' depends on axioms: [propext,\n sorryAx,\n Classical.choice,\n Quot.sound]",
+            ["propext", "sorryAx", "Classical.choice", "Quot.sound"],
+        ),
+    ],
+)
+def test_printed_names_are_matched_to_declared_ones(
+    declared: str, printed: str, axioms: list[str]
+) -> None:
+    answer, problem = read_tail([_at(2, printed)], 1, [declared], None)
+    assert problem is None and answer.axioms == {declared: axioms}
+
+
+def test_answers_are_told_by_line_whatever_their_column() -> None:
+    # Recent Lean reports at the `#print` token, older over the whole command.
+    at_token = {**_at(2, "'a' does not depend on any axioms"), "endPos": {"line": 2, "column": 6}}
+    whole = {**at_token, "pos": {"line": 2, "column": 0}, "endPos": {"line": 2, "column": 15}}
+    check = {**_at(3, "@a : True"), "pos": {"line": 3, "column": 26}}
+    for printed in (at_token, whole):
+        answer, problem = read_tail([printed, check], 1, ["a"], "a")
+        assert problem is None and answer.axioms == {"a": []} and answer.checked == "@a : True"
+
+
+def test_a_name_printed_relative_to_an_open_namespace_is_no_answer() -> None:
+    # Without pp.fullNames, `open Classical` makes Lean print `choice`: the tail sets it,
+    # and an answer for another name than the line asked about is not accepted.
+    _, problem = read_tail([_at(2, "'b' does not depend on any axioms")], 1, ["a"], None)
+    assert problem is not None
 
 
 @pytest.mark.parametrize(
     "messages",
     [
-        [_at(4, "'a' does not depend on any axioms")],  # b is missing
+        [_at(5, "'a' does not depend on any axioms")],  # b is missing
         [  # a second, forged answer for a
-            _at(4, "'a' does not depend on any axioms"),
-            _at(4, "'a' does not depend on any axioms"),
-            _at(5, "'b' depends on axioms: [propext]"),
+            _at(5, "'a' does not depend on any axioms"),
+            _at(5, "'a' does not depend on any axioms"),
+            _at(6, "'b' depends on axioms: [propext]"),
         ],
         [  # something else below the body: the prints changed how Lean read it
-            _at(4, "'a' does not depend on any axioms"),
-            _at(5, "unterminated comment", "error"),
+            _at(5, "'a' does not depend on any axioms"),
+            _at(6, "unterminated comment", "error"),
         ],
         [  # the body's message runs into the prints
-            {**_at(2, "unexpected token", "error"), "endPos": {"line": 4, "column": 0}},
+            {**_at(2, "unexpected token", "error"), "endPos": {"line": 5, "column": 0}},
+            _at(5, "'a' does not depend on any axioms"),
+            _at(6, "'b' depends on axioms: [propext]"),
+        ],
+        [  # an answer on the full-names line
             _at(4, "'a' does not depend on any axioms"),
-            _at(5, "'b' depends on axioms: [propext]"),
+            _at(5, "'a' does not depend on any axioms"),
+            _at(6, "'b' depends on axioms: [propext]"),
         ],
     ],
 )
 def test_split_inline_audit_refuses_an_answer_it_cannot_account_for(
     messages: list[dict[str, Any]],
 ) -> None:
-    body = "theorem a : True := trivial\ntheorem b : True := by simp"
-    assert split_inline_audit(body, ["a", "b"], messages, []) is None
+    assert split_inline_audit(BODY, ["a", "b"], messages, []) is None

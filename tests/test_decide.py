@@ -17,9 +17,12 @@ def test_warnings_and_infos_pass() -> None:
     )
 
 
-def test_sorry_warning_in_both_spellings() -> None:
+def test_sorry_warning_in_every_spelling() -> None:
     assert classify([_msg("warning", "declaration uses `sorry`")], []) is Status.SORRY
     assert classify([_msg("warning", "declaration uses 'sorry'")], []) is Status.SORRY
+    # As lean4 PR #11414 would print it.
+    assert classify([_msg("warning", "declaration `foo` uses `sorry`")], []) is Status.SORRY
+    assert classify([_msg("warning", "declaration `foo` uses nothing")], []) is Status.PASS
 
 
 def test_sorries_without_a_warning_still_count() -> None:
@@ -50,6 +53,15 @@ DECISIONS: list[tuple[Evidence, AuditOptions, Status, str | None]] = [
     (Evidence(), _OFF, Status.PASS, None),
     (Evidence([_msg("error", "unknown identifier 'x'")]), _ON, Status.FAIL, "unknown identifier"),
     (Evidence([_SORRY_WARNING]), _ON, Status.SORRY, None),
+    # The statement's elaborated type decides, with both types in the error.
+    (Evidence(expected_type="@t : True", checked_type="@t : True"), _OFF, Status.PASS, None),
+    (
+        Evidence(expected_type="@t : True", checked_type="@t : False"),
+        _ON,
+        Status.FAIL,
+        "statement changed: the statement elaborates to `@t : True`, the snippet's to `@t : False`",
+    ),
+    (Evidence(expected_type="@t : True"), _ON, Status.FAIL, "statement changed"),
     # Lean passes it: the axioms decide.
     (Evidence(axioms=_STANDARD), _ON, Status.PASS, None),
     (Evidence(axioms={"t": ["sorryAx"]}), _ON, Status.SORRY, "sorryAx"),

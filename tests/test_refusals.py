@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from leancli.options import AuditOptions
 from leancli.verdict.refusals import find_cheats, statement_present
 
 
@@ -18,14 +19,30 @@ from leancli.verdict.refusals import find_cheats, statement_present
         ("@[implemented_by fast] def slow : Bool := false", "implemented_by"),
         ("def f : Bool := false\nattribute [implemented_by g] f", "implemented_by"),
         ('@[extern "lean_f"] opaque f : Nat → Bool', "extern"),
-        ("run_cmd do\n  modifyEnv fun e => e.addDeclWithoutChecking d", "addDeclWithoutChecking"),
+        ("def f := Lean.Kernel.Environment.«addDeclWithoutChecking»", "addDeclWithoutChecking"),
+        # Guillemets do not hide a name: Lean reads «debug».«skipKernelTC» as debug.skipKernelTC.
+        ("set_option «debug».«skipKernelTC» true\ntheorem t : True := rfl", "skipKernelTC"),
+        ("run_cmd do\n  pure ()", "`run_cmd`"),
+        ("theorem t : True := by\n  run_tac pure ()", "`run_tac`"),
+        ("initialize ref : IO.Ref Nat ← IO.mkRef 0", "`initialize`"),
+        ("unsafe def u : Nat := 1", "`unsafe`"),
+        ("#eval 1", "`#eval`"),
+        ("#eval! 1", "`#eval`"),
+        ('open Lean Elab Command in\nelab "#x" : command => pure ()', "`elab`"),
+        ('syntax (name := fake) "#print" "axioms" ident : command', "command-level `syntax`"),
+        ('macro "#fake" : command => `(theorem x : True := trivial)', "command-level `macro`"),
+        ("@[command_elab Lean.Parser.Command.printAxioms] def f : Nat := 1", "command_elab"),
+        ("example : 1 = 2 := by native_decide", "`native_decide`"),
+        ("example : 1 = 2 := by decide +native", "`decide +native`"),
+        ("instance : Inhabited Nat := ⟨by exact Lean.ofReduceBool _ _ rfl⟩", "Lean.ofReduceBool"),
         ("#exit\ntheorem t : False := by simp", "#exit"),
     ],
 )
 def test_find_cheats_detects(body: str, needle: str) -> None:
     reasons = find_cheats(body)
-    assert len(reasons) == 1
+    assert len(reasons) == 1, reasons
     assert needle in reasons[0]
+    assert "(line " in reasons[0]
 
 
 def test_find_cheats_several_reasons() -> None:
@@ -45,10 +62,13 @@ set_option debug.skipKernelTC false in
 theorem t2 : True := trivial
 set_option maxHeartbeats 400000 in
 theorem t3 : 2 + 2 = 4 := by native_decide
-unsafe def u : Nat := 1
 partial def loop (n : Nat) : Nat := loop n
 #print axioms t
-#eval 1
+macro "my_tac" : tactic => `(tactic| simp)
+syntax "my_other_tac" : tactic
+macro_rules | `(tactic| my_other_tac) => `(tactic| rfl)
+notation "ℕ₂" => Nat
+theorem named_native : 2 + 2 = 4 := by native_decide
 """
     assert find_cheats(body) == []
 
@@ -90,7 +110,7 @@ def test_statement_empty() -> None:
 
 def test_syntax_that_could_rewrite_print_axioms_is_refused_but_plain_macros_are_not() -> None:
     forged = "elab_rules : command | `(#print axioms $_) => pure ()\ntheorem t : False := sorry"
-    assert any("forge the axiom audit" in reason for reason in find_cheats(forged))
+    assert any("`elab_rules`" in reason for reason in find_cheats(forged))
     plain = 'macro "my_tac" : tactic => `(tactic| simp)\ntheorem t : True := by my_tac'
     assert find_cheats(plain) == []
     # A comment that mentions print does not count.
@@ -100,4 +120,21 @@ def test_syntax_that_could_rewrite_print_axioms_is_refused_but_plain_macros_are_
 def test_a_comment_opened_by_slash_dash_slash_ends_where_lean_ends_it() -> None:
     # Lean's `whitespace` skips the opener's third character: `/-/- -/` is one whole
     # comment, so the axiom after it is code, whatever the `-/` in a line comment says.
-    assert find_cheats("/-/- -/\naxiom cheat : False\n-- -/") == ["declares axiom `cheat`"]
+    [reason] = find_cheats("/-/- -/\naxiom cheat : False\n-- -/")
+    assert reason.startswith("declares axiom `cheat`") and reason.endswith("(line 2)")
+
+
+def test_each_refusal_names_its_line_in_the_input() -> None:
+    body = "theorem t : True := trivial\n\n#eval 1"
+    assert find_cheats(body) == [
+        "`#eval` runs code at elaboration (--allow-eval admits it) (line 3)"
+    ]
+    # The body starts below a header of two import lines.
+    assert find_cheats(body, offset=2)[0].endswith("(line 5)")
+
+
+def test_allow_eval_and_allow_native_decide_re_admit_only_their_construct() -> None:
+    body = "#eval 1\nexample : 1 = 1 := by native_decide\naxiom a : False"
+    admitted = AuditOptions(allow_eval=True, allow_native_decide=True)
+    assert [reason.split()[1] for reason in find_cheats(body, admitted)] == ["axiom"]
+    assert len(find_cheats(body)) == 3

@@ -6,6 +6,7 @@ and, when the audit is on, the axioms each declaration depends on.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,13 +14,14 @@ from leancli.options import AuditOptions
 from leancli.records import Outcome, Status
 from leancli.verdict.axioms import ALLOWED_AXIOMS, judge_axioms
 
-# Recent Lean prints backticks, older versions quotes.
-SORRY_WARNINGS = ("declaration uses `sorry`", "declaration uses 'sorry'")
+# Recent Lean prints backticks, older versions quotes; lean4#11414 may name the
+# declaration: ``declaration `foo` uses `sorry` ``.
+SORRY_WARNING = re.compile(r"declaration (?:`[^\n]*?` )?uses (?:`sorry`|'sorry')")
 
 
 def is_sorry_warning(message: dict[str, Any]) -> bool:
     data = str(message.get("data", ""))
-    return message.get("severity") == "warning" and data.startswith(SORRY_WARNINGS)
+    return message.get("severity") == "warning" and SORRY_WARNING.match(data) is not None
 
 
 def classify(messages: list[dict[str, Any]], sorries: list[dict[str, Any]]) -> Status:
@@ -73,6 +75,10 @@ class Evidence:
     offset: int = 0
     axioms: dict[str, list[str]] | None = None
     audit_failure: tuple[Status, str] | None = None
+    # The statement's type as Lean printed it in the import environment, and the same
+    # `#check` in the snippet's environment (None: no answer).
+    expected_type: str | None = None
+    checked_type: str | None = None
 
 
 def decide(evidence: Evidence, audit: AuditOptions, elapsed: float = 0.0) -> Outcome:
@@ -82,11 +88,19 @@ def decide(evidence: Evidence, audit: AuditOptions, elapsed: float = 0.0) -> Out
     status = classify(messages, sorries)
     error = first_error(messages) if status is Status.FAIL else None
     outcome = Outcome(status, elapsed, messages, sorries, error)
-    if status is not Status.PASS or not audit.enabled:
+    if status is not Status.PASS or not (audit.enabled or evidence.expected_type is not None):
         return outcome
     if evidence.audit_failure is not None:
         failed, why = evidence.audit_failure
         return Outcome(failed, elapsed, messages, sorries, why, evidence.axioms)
+    if evidence.expected_type is not None and evidence.checked_type != evidence.expected_type:
+        changed = (
+            f"statement changed: the statement elaborates to `{evidence.expected_type}`, "
+            f"the snippet's to `{evidence.checked_type or 'nothing'}`"
+        )
+        return Outcome(Status.FAIL, elapsed, messages, sorries, changed, evidence.axioms)
+    if not audit.enabled:
+        return outcome
     found = evidence.axioms if evidence.axioms is not None else {}
     allowed = ALLOWED_AXIOMS | audit.allowed
     judged, judged_error = judge_axioms(found, allowed, audit.allow_native_decide)

@@ -126,15 +126,16 @@ def _after_ident(text: str, i: int) -> bool:
 
 
 def strip_comments(text: str, *, blank_strings: bool = False) -> str:
-    """`text` with each comment (and, if asked, each string) replaced by one space."""
+    """`text` with each comment (and, if asked, each string) replaced by one space, and
+    the line breaks it held (so that what follows stays on its line)."""
     if _SPECIAL.search(text) is None:
         return text  # nothing can start a comment or string: the common short snippet
     pieces: list[str] = []
     for kind, piece in lex(text):
         if kind == "comment":
-            pieces.append(" ")
+            pieces.append(" " + "\n" * piece.count("\n"))
         elif kind == "string" and blank_strings:
-            pieces.append(' "" ')
+            pieces.append(' "" ' + "\n" * piece.count("\n"))
         else:
             pieces.append(piece)
     return "".join(pieces)
@@ -146,6 +147,36 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(strip_comments(text, blank_strings=True))
 
 
+class Token(NamedTuple):
+    text: str
+    line: int  # 1-based, in the text it was read from
+
+
+def located_tokens(text: str) -> list[Token]:
+    """`tokens(text)` with the line each one is on."""
+    code = strip_comments(text, blank_strings=True)
+    found, line, counted = [], 1, 0
+    for match in _TOKEN.finditer(code):
+        line += code.count("\n", counted, match.start())
+        counted = match.start()
+        found.append(Token(match.group(), line))
+    return found
+
+
+_NAME_PART = re.compile(r"«([^»]*)»|([^.«»]+)")
+
+
+def name_parts(name: str) -> tuple[str, ...]:
+    """The components of a Lean name as Lean reads them: `«debug».«skipKernelTC»` and
+    `debug.skipKernelTC` are both ("debug", "skipKernelTC")."""
+    return tuple(quoted or plain for quoted, plain in _NAME_PART.findall(name))
+
+
+def plain_name(name: str) -> str:
+    """`name` with its guillemets removed, for comparing names, never for printing."""
+    return ".".join(name_parts(name))
+
+
 # --- declarations -----------------------------------------------------------------------
 
 # Declarations whose axioms can be printed (`example`s have no name).
@@ -155,6 +186,7 @@ _NAMED_DECLS = frozenset({"theorem", "lemma", "def", "abbrev", "instance"})
 class Decl(NamedTuple):
     keyword: str
     name: str | None  # full name, with the enclosing namespaces
+    at: int  # the index of its keyword among the tokens
 
 
 _SCOPE_AND_DECL_WORDS = frozenset({"namespace", "section", "mutual", "end", "axiom", *_NAMED_DECLS})
@@ -187,7 +219,7 @@ def declarations(tokens: list[str]) -> Iterator[Decl]:
             if token == "instance":
                 name_at = _skip_priority(tokens, name_at)
             name = tokens[name_at] if name_at < len(tokens) else ""
-            yield Decl(token, _full_name(scopes, name) if IDENT.fullmatch(name) else None)
+            yield Decl(token, _full_name(scopes, name) if IDENT.fullmatch(name) else None, index)
 
 
 def _skip_priority(tokens: list[str], at: int) -> int:
