@@ -35,6 +35,8 @@ NO_RECORDING = (
 )
 IMPORT = re.compile(r"^import\s+(\S+)")
 ENV_FIELD = re.compile(r'"env":\s*\d+')
+# `[ \t]*`, not `\s*`, after `^`: over a text of blank lines (a long comment stripped),
+# `\s*` at every line start would scan all the rest.
 # The audit's commands, one per line, as leancli appends them.
 CHECK_PREFIX = "set_option pp.all true in #check @"
 TAIL_LINE = re.compile(
@@ -42,13 +44,13 @@ TAIL_LINE = re.compile(
     r"|set_option pp\.all true in #check @(?P<check>.+))$"
 )
 DECLARATION = re.compile(
-    r"^\s*(?P<private>private\s+)?(?:protected\s+|noncomputable\s+)*"
+    r"^[ \t]*(?P<private>private\s+)?(?:protected\s+|noncomputable\s+)*"
     r"(?:theorem|lemma|def|abbrev|instance)\s+(?P<name>«[^»]*»|[^\s:(\[{]+)(?P<sig>[^\n]*)",
     re.MULTILINE,
 )
-SCOPE = re.compile(r"^\s*(?P<kind>namespace|end|open)\b(?P<rest>[^\n]*)", re.MULTILINE)
+SCOPE = re.compile(r"^[ \t]*(?P<kind>namespace|end|open)\b(?P<rest>[^\n]*)", re.MULTILINE)
 NOTATION = re.compile(
-    r'^\s*(?:local\s+)?(?:notation|infix[lr]?)(?::\d+)?\s+"([^"]+)"\s*=>\s*(.+)$', re.M
+    r'^[ \t]*(?:local\s+)?(?:notation|infix[lr]?)(?::\d+)?\s+"([^"]+)"\s*=>\s*(.+)$', re.M
 )
 
 Declared = dict[str, list[str]]
