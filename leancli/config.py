@@ -74,6 +74,7 @@ class CheckRequest:
     audit: bool = True
     allow_axioms: tuple[str, ...] = ()
     allow_native_decide: bool = False
+    allow_eval: bool = False
     min_free_memory: int = 0
 
 
@@ -105,7 +106,10 @@ def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> C
             max_headers=request.max_headers,
             pass_env=tuple(request.pass_env),
             audit=AuditOptions(
-                request.audit, frozenset(request.allow_axioms), request.allow_native_decide
+                request.audit,
+                frozenset(request.allow_axioms),
+                request.allow_native_decide,
+                request.allow_eval,
             ),
         ),
         workers=request.workers,

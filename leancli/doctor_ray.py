@@ -19,7 +19,7 @@ from leancli.options import ReplSpec
 from leancli.protocol import ErrorAnswer, command_request
 from leancli.records import Status
 from leancli.session import ReplFailure, ReplSession
-from leancli.verdict import classify, first_error
+from leancli.verdict.decide import classify, first_error
 
 PROBE_COMMAND = "example : True := trivial"
 

@@ -22,6 +22,7 @@ class Item:
     id: str | None
     code: str
     statement: str | None = None
+    preamble: str | None = None  # what the statement is read under (imports, opens)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class InputSpec:
     template: str | None = None
     id_field: str | None = None
     statement_field: str | None = None
+    preamble_field: str | None = None  # None: the `header` field, if there is one
 
     def template_fields(self) -> list[str]:
         if self.template is None:
@@ -105,7 +107,13 @@ def parse_line(number: int, raw: bytes, spec: InputSpec) -> Item | InvalidLine:
                 number, item_id, f"statement field {spec.statement_field!r} is missing or empty"
             )
         statement = value
-    return Item(number, item_id, code, statement)
+    preamble = obj.get(spec.preamble_field or "header")
+    if spec.preamble_field is not None and not isinstance(preamble, str):
+        return InvalidLine(
+            number, item_id, f"preamble field {spec.preamble_field!r} is missing or not a string"
+        )
+    preamble = preamble if isinstance(preamble, str) and statement is not None else None
+    return Item(number, item_id, code, statement, preamble)
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,11 +66,14 @@ class LeanOptions:
 
 @dataclass(frozen=True)
 class AuditOptions:
-    """`#print axioms` audit of passing snippets; `allowed` adds to Lean's three."""
+    """`#print axioms` audit of passing snippets, and the refusals; `allowed` adds to
+    Lean's three axioms, `allow_eval` re-admits `#eval`, `allow_native_decide` accepts
+    code the compiler decided."""
 
     enabled: bool = True
     allowed: frozenset[str] = frozenset()
     allow_native_decide: bool = False
+    allow_eval: bool = False
 
 
 @dataclass(frozen=True)

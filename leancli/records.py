@@ -50,6 +50,8 @@ class Task:
     offset: int
     attempt: int = 0
     group: str = ""
+    statement: str | None = None  # whose elaborated type the snippet must keep
+    preamble: str | None = None  # the statement is read under (None: the header)
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,7 @@ def verdict_options(options: CheckOptions) -> bytes:
             "audit": worker.audit.enabled,
             "allowed": sorted(worker.audit.allowed),
             "native_decide": worker.audit.allow_native_decide,
+            "eval": worker.audit.allow_eval,
         }
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import OrderedDict
@@ -10,7 +11,6 @@ from dataclasses import dataclass, field, replace
 
 import psutil
 
-from leancli.audit import statement_present
 from leancli.executors.base import Executor, Finished, Lost
 from leancli.items import InvalidLine, Item
 from leancli.options import CheckOptions
@@ -128,12 +128,10 @@ class _Run:
             if isinstance(entry, InvalidLine):
                 yield Result(Status.INVALID, error=entry.error, line=entry.line, id=entry.id)
                 continue
-            if entry.statement is not None and not statement_present(entry.code, entry.statement):
-                error = "statement changed: the snippet no longer contains the given statement"
-                yield Result(Status.FAIL, error=error, line=entry.line, id=entry.id)
-                continue
             snippet = split_snippet(entry.code)
             key = snippet.dedup_key() if self._options.dedup else None
+            if key is not None and entry.statement is not None:
+                key = _with_statement(key, entry)
             if key is not None:
                 if key in self._by_dedup_key:
                     # Only (line, id) is kept, and copies count toward the window, so
@@ -146,6 +144,8 @@ class _Run:
                     yield _as_duplicate(self._finished[key], entry.line, entry.id)
                     continue
             cache_key = self._cache.key(snippet) if self._cache is not None else None
+            if cache_key is not None and entry.statement is not None:
+                cache_key = _with_statement(cache_key, entry)
             if self._cache is not None and cache_key is not None:
                 known = self._cache.get(cache_key, self._options.worker.timeout)
                 if known is not None:
@@ -159,7 +159,15 @@ class _Run:
             group = ""
             if self._options.worker.lean.incremental:
                 group = f"{snippet.header}\0{entry.statement or entry.id or ''}"
-            task = Task(task_key, snippet.header, snippet.body, snippet.offset, group=group)
+            task = Task(
+                task_key,
+                snippet.header,
+                snippet.body,
+                snippet.offset,
+                group=group,
+                statement=entry.statement,
+                preamble=entry.preamble,
+            )
             self._scheduler.add(task)
 
     def _dispatch(self) -> Iterator[Result]:
@@ -232,6 +240,12 @@ class _Run:
                 self._finished[pending.dedup_key] = result
                 if len(self._finished) > FINISHED_DEDUP_MEMORY:
                     self._finished.popitem(last=False)
+
+
+def _with_statement(key: bytes, item: Item) -> bytes:
+    """`key` of a snippet, made that of the snippet checked against the item's statement."""
+    statement = f"{item.statement}\0{item.preamble}".encode()
+    return hashlib.blake2b(key + b"\0" + statement, digest_size=len(key)).digest()
 
 
 def _as_duplicate(result: Result, line: int, item_id: str | None) -> Result:

@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from leancli.lexer import IDENT, skip_trivia
+from leancli.verdict.lexer import IDENT, skip_trivia
 
 # What may follow the last import on its line for the body to start on the next line.
 _REST_OF_IMPORT_LINE = re.compile(r"[ \t]*(?:--.*)?")

@@ -13,14 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from leancli.audit import (
-    ALLOWED_AXIOMS,
-    find_cheats,
-    inline_audit_command,
-    judge_axioms,
-    parse_axioms_message,
-    split_inline_audit,
-)
 from leancli.options import WorkerConfig
 from leancli.protocol import Answer, CommandAnswer, ErrorAnswer, command_request
 from leancli.records import Outcome, Status, Task
@@ -32,12 +24,25 @@ from leancli.session import (
     ReplOutOfMemory,
     ReplSession,
     ReplTimeout,
-    kill_process_group,
 )
-from leancli.verdict import classify, first_error, shift_positions
+from leancli.snippet import split_snippet
+from leancli.standby import Standby
+from leancli.verdict.axioms import (
+    audit_tail,
+    inline_audit_command,
+    read_axioms_answer,
+    split_inline_audit,
+)
+from leancli.verdict.decide import Evidence, classify, decide, first_error
+from leancli.verdict.refusals import (
+    closed_statement,
+    refusal,
+    statement_name,
+    statement_precheck,
+)
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    pass
 
 RECYCLE_AT_FRACTION = 0.8
 
@@ -63,7 +68,8 @@ class Worker:
         self._session = self._new_session()
         self._envs: OrderedDict[str, int] = OrderedDict()
         self._failed_headers: dict[str, _HeaderFailure] = {}
-        self._standby = _Standby(self._warm) if config.standby else None
+        self._references: dict[tuple[str, str], str | Outcome] = {}
+        self._standby = Standby(self._warm) if config.standby else None
         self.standby_swaps = 0
 
     @property
@@ -80,44 +86,99 @@ class Worker:
             self._session.start()
 
     def run(self, task: Task) -> Outcome:
+        """Refuse, send, decide: what is refused never reaches Lean, and the verdict is
+        `decide`'s alone, from what the REPL answered."""
         started = time.monotonic()
-        names: list[str] = []
-        command = None
-        if self.config.audit.enabled:
-            cheats = find_cheats(task.body)
-            if cheats:
-                return Outcome(Status.FAIL, 0.0, error="refused: " + "; ".join(cheats))
-            # The audit rides along with the check: one request instead of two.
-            names, command = inline_audit_command(task.body)
+        refused = self._refusal(task)
+        if refused is not None:
+            return Outcome(Status.FAIL, 0.0, error=refused)
+        expected: str | None = None
+        if task.statement is not None:
+            reference = self._reference_type(task, started)
+            if isinstance(reference, Outcome):
+                return reference
+            expected = reference
         try:
             env = self._env_for(task.header)
         except _HeaderError as exc:
             return replace(exc.outcome, time=time.monotonic() - started)
+        evidence = self._gather(task, env, started)
+        if isinstance(evidence, Outcome):
+            return evidence
+        evidence = replace(evidence, expected_type=expected)
+        outcome = decide(evidence, self.config.audit, time.monotonic() - started)
+        self._recycle_if_near_memory_limit()
+        return outcome
+
+    def _refusal(self, task: Task) -> str | None:
+        if self.config.audit.enabled:
+            refused = refusal(task.body, self.config.audit, task.offset)
+            if refused is not None:
+                return refused
+        name = statement_name(task.statement) if task.statement is not None else None
+        if task.statement is not None and name is None:
+            return "statement changed: the statement declares no theorem"
+        return statement_precheck(task.body, name) if name is not None else None
+
+    def _reference_type(self, task: Task, started: float) -> str | Outcome:
+        """The statement's type as Lean elaborates it under the task's preamble (else its
+        imports) in the import environment: once per (preamble, statement)."""
+        assert task.statement is not None
+        preamble = task.preamble if task.preamble is not None else task.header
+        key = (preamble, task.statement)
+        known = self._references.get(key)
+        if known is not None:
+            return known
+        name = statement_name(task.statement)
+        assert name is not None  # `_refusal` refused a statement without one
+        reference = split_snippet(f"{preamble}\n{closed_statement(task.statement)}")
+        try:
+            env = self._env_for(reference.header)
+        except _HeaderError as exc:
+            why = f"statement: {exc.outcome.error}"
+            return replace(exc.outcome, time=time.monotonic() - started, error=why)
+        _, command = inline_audit_command(reference.body, name, axioms=False)
+        assert command is not None  # it ends in `sorry`, never in `in`
+        answer = self._elaborate(command, env, started)
+        if isinstance(answer, Outcome):
+            return answer
+        split = split_inline_audit(reference.body, [], answer.messages, [], name)
+        error = first_error(split[0] if split else answer.messages)
+        found: str | Outcome
+        if split is None or split[1].checked is None or error is not None:
+            detail = error or "no answer to #check"
+            found = Outcome(Status.FAIL, 0.0, error=f"statement does not elaborate: {detail}")
+        else:
+            found = split[1].checked
+        self._references[key] = found
+        return found
+
+    def _gather(self, task: Task, env: int, started: float) -> Evidence | Outcome:
+        """Everything the REPL says about `task` (its messages, then the answers to the
+        audit's commands), or the outcome of a failure of the REPL itself."""
+        audit = self.config.audit.enabled
+        check = statement_name(task.statement) if task.statement is not None else None
+        # The audit rides along with the check: one request instead of two.
+        names, command = inline_audit_command(task.body, check, axioms=audit)
         answer = self._elaborate(command or task.body, env, started)
         if isinstance(answer, Outcome):
             return answer
-        messages, found = answer.messages, None
+        messages, tail = answer.messages, None
         if command is not None:
-            split = split_inline_audit(task.body, names, answer.messages, answer.sorries)
+            split = split_inline_audit(task.body, names, answer.messages, answer.sorries, check)
             if split is None:
                 answer = self._elaborate(task.body, env, started)
                 if isinstance(answer, Outcome):
                     return answer
                 messages = answer.messages
             else:
-                messages, found = split
-        messages = shift_positions(messages, task.offset)
-        sorries = shift_positions(answer.sorries, task.offset)
-        status = classify(messages, sorries)
-        error = first_error(messages) if status is Status.FAIL else None
-        outcome = Outcome(status, time.monotonic() - started, messages, sorries, error)
-        if status is Status.PASS and self.config.audit.enabled:
-            if found is None:
-                found, outcome = self._print_axioms(names, answer.env, outcome)
-            judged = self._judge_axioms(found) if found is not None else {}
-            outcome = replace(outcome, time=time.monotonic() - started, **judged)
-        self._recycle_if_near_memory_limit()
-        return outcome
+                messages, tail = split
+        evidence = Evidence(messages, answer.sorries, task.offset)
+        if tail is not None:
+            return replace(evidence, axioms=tail.axioms, checked_type=tail.checked)
+        if (audit or check) and classify(messages, answer.sorries) is Status.PASS:
+            evidence = self._run_tail(names, check, answer.env, evidence)
+        return evidence
 
     def _elaborate(self, text: str, env: int, started: float) -> CommandAnswer | Outcome:
         """The REPL's answer to `text` in `env`, or the outcome of its failure."""
@@ -141,45 +202,26 @@ class Worker:
         if limit and self._session.anon_rss > RECYCLE_AT_FRACTION * limit:
             self._restart()
 
-    def _print_axioms(
-        self, names: list[str], env: int, outcome: Outcome
-    ) -> tuple[dict[str, list[str]] | None, Outcome]:
-        """`#print axioms` for `names` as a request of its own, in the snippet's environment,
-        and `outcome`; None and `outcome` failed when the REPL cannot answer it."""
-        if not names:
-            return {}, outcome
-        command = "\n".join(f"#print axioms {name}" for name in names)
+    def _run_tail(
+        self, names: list[str], check: str | None, env: int, evidence: Evidence
+    ) -> Evidence:
+        """`evidence` with the axioms of `names` and the type of `check`, printed by a
+        request of its own in the snippet's environment, or with why they could not be."""
+        if not names and check is None:
+            return replace(evidence, axioms={})
+        request = command_request(audit_tail(names, check), env)
         try:
-            answer = self._send(command_request(command, env), self.config.timeout)
+            answer = self._send(request, self.config.timeout)
         except ReplFailure as exc:
             failed = _failure_outcome(exc, 0.0)
-            return None, replace(
-                outcome, status=failed.status, error=f"axiom audit: {failed.error}"
-            )
+            return replace(evidence, audit_failure=(failed.status, f"axiom audit: {failed.error}"))
         if isinstance(answer, ErrorAnswer):
-            return None, replace(
-                outcome, status=Status.FAIL, error=f"axiom audit: {answer.message}"
-            )
-        found: dict[str, list[str]] = {}
-        for message in answer.messages:
-            parsed = parse_axioms_message(str(message.get("data", "")))
-            if parsed is not None:
-                found[parsed[0]] = parsed[1]
-        missing = [name for name in names if name not in found]
-        if missing:
-            # Never pass what could not be audited.
-            detail = first_error(answer.messages) or "no answer"
-            error = f"axiom audit: cannot print axioms of {missing[0]}: {detail}"
-            return None, replace(outcome, status=Status.FAIL, axioms=found, error=error)
-        return found, outcome
-
-    def _judge_axioms(self, found: dict[str, list[str]]) -> dict[str, Any]:
-        """The outcome's fields that the axioms `found` decide."""
-        audit = self.config.audit
-        status, error = judge_axioms(
-            found, ALLOWED_AXIOMS | audit.allowed, audit.allow_native_decide
+            return replace(evidence, audit_failure=(Status.FAIL, f"axiom audit: {answer.message}"))
+        read, problem = read_axioms_answer(names, answer.messages, check)
+        evidence = replace(evidence, axioms=read.axioms, checked_type=read.checked)
+        return (
+            evidence if problem is None else replace(evidence, audit_failure=(Status.FAIL, problem))
         )
-        return {"status": status, "error": error, "axioms": found}
 
     def close(self) -> None:
         if self._standby is not None:
@@ -322,50 +364,6 @@ class Worker:
     def _restart(self) -> None:
         self._session.close()
         self._envs.clear()
-
-
-class _Standby:
-    """A spare REPL warmed in a background thread with the worker's headers.
-
-    A REPL lost to a timeout or a crash is then replaced without waiting for a full
-    import of its header, at the price of a second REPL's memory.
-    """
-
-    def __init__(self, warm: Callable[[list[str]], tuple[ReplSession, dict[str, int]]]) -> None:
-        # Imported here: a worker without --standby need not load it (and logging).
-        from concurrent.futures import ThreadPoolExecutor
-
-        self._warm = warm
-        self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leancli-standby")
-        self._future: Future[tuple[ReplSession, dict[str, int]]] | None = None
-        self._headers: list[str] = []
-        self.warming: ReplSession | None = None
-
-    def ensure(self, headers: list[str]) -> None:
-        """Start warming a spare with `headers` unless one is warm or warming."""
-        if self._future is None and headers:
-            self._headers = headers
-            self._future = self._threads.submit(self._warm, headers)
-
-    def take(self, header: str) -> tuple[ReplSession, dict[str, int]] | None:
-        """The spare and its environments, once ready, if it is meant to hold `header`."""
-        future = self._future
-        if future is None or header not in self._headers:
-            return None
-        self._future, self.warming = None, None
-        try:
-            return future.result()
-        except Exception:
-            return None
-
-    def close(self) -> None:
-        self._future = None
-        warming = self.warming
-        if warming is not None and warming.pid is not None:
-            kill_process_group(warming.pid)  # ends an import in progress at once
-        self._threads.shutdown(wait=True)
-        if warming is not None:
-            warming.close()
 
 
 class _HeaderError(Exception):

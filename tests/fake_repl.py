@@ -15,7 +15,8 @@ Cues in a snippet, one per line as `-- fake: <cue> [argument]`:
 Environment: FAKE_REPL_IMPORT_SECONDS (time per import), FAKE_REPL_COST (time per
 command), FAKE_REPL_LOG (a file that gets one line per import), FAKE_REPL_COMMANDS (a
 file that gets each request's cmd as a JSON line), FAKE_REPL_MODULES (extra importable
-module roots, comma separated).
+module roots, comma separated), FAKE_REPL_REPORT_AT=command (report `#print` and
+`#check` over the whole command, as older Lean does, not at their token).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class FakeRepl(SimulatedRepl):
         extra = os.environ.get("FAKE_REPL_MODULES", "")
         super().__init__(root, modules=[m for m in extra.split(",") if m])
         self.model = model
+        # As an older Lean reports `#print`: over the whole command.
+        self.report_at_command_start = os.environ.get("FAKE_REPL_REPORT_AT") == "command"
 
     def on_request(self, request: dict[str, Any]) -> None:
         cost = float(os.environ.get("FAKE_REPL_COST", "0") or 0)

@@ -94,3 +94,14 @@ def test_two_runs_can_share_one_cache_at_once(tmp_path: Path, fake_repl: str) ->
         out, err = run.communicate(timeout=120)
         assert run.returncode == 0, err
         assert len(read_jsonl(out)) == 150
+
+
+def test_allow_eval_is_part_of_what_a_cached_verdict_depends_on() -> None:
+    from dataclasses import replace
+
+    from leancli.options import AuditOptions, CheckOptions, ReplSpec, WorkerConfig
+    from leancli.result_cache import verdict_options
+
+    plain = CheckOptions(worker=WorkerConfig(repl=ReplSpec(argv=("repl",))))
+    admitted = replace(plain, worker=replace(plain.worker, audit=AuditOptions(allow_eval=True)))
+    assert verdict_options(plain) != verdict_options(admitted)

@@ -80,6 +80,11 @@ FLAGS: dict[str, tuple[list[str], Any] | None] = {
         ["--allow-native-decide"],
         lambda r: r["options"].worker.audit.allow_native_decide is True,
     ),
+    "allow_eval": (["--allow-eval"], lambda r: r["options"].worker.audit.allow_eval is True),
+    "preamble_field": (
+        ["--statement-field", "stmt", "--preamble-field", "pre"],
+        lambda r: r["spec"].preamble_field == "pre",
+    ),
     "statement_field": (
         ["--statement-field", "stmt"],
         lambda r: r["spec"].statement_field == "stmt",

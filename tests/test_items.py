@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import orjson
 
-from leancli.items import InputSpec, InvalidLine, Item, read_items
+from leancli.items import InputSpec, InvalidLine, Item, parse_line, read_items
 
 
 def _read(lines: list[bytes], spec: InputSpec | None = None) -> list[Item | InvalidLine]:
@@ -63,3 +63,14 @@ def test_code_and_id_fields_can_be_named() -> None:
     spec = InputSpec(code_field="lean", id_field="key")
     [item] = _read([orjson.dumps({"key": "k", "lean": "L", "code": "ignored"})], spec)
     assert item == Item(1, "k", "L")
+
+
+def test_the_preamble_is_the_header_field_unless_another_is_named() -> None:
+    row = b'{"code": "c", "statement": "theorem t : True := by", "header": "open Nat"}'
+    spec = InputSpec(statement_field="statement")
+    assert parse_line(1, row, spec) == Item(1, None, "c", "theorem t : True := by", "open Nat")
+    named = InputSpec(statement_field="statement", preamble_field="pre")
+    missing = parse_line(1, row, named)
+    assert isinstance(missing, InvalidLine) and "'pre'" in missing.error
+    # Without a statement there is nothing to read the preamble for.
+    assert parse_line(1, row, InputSpec()) == Item(1, None, "c")

@@ -77,9 +77,11 @@ CHEATS = {
 CONSTRUCTS = {
     "axiom-false": "axiom",
     "skip-kernel-guillemets": "skipkerneltc",
-    "native-decide-example": "native_decide",
-    "command-elab": "elab",
+    "native-decide-example": "`native_decide`",
+    "command-elab": "`elab`",
 }
+# The line each refusal names (the axiom is judged by the audit, not refused by line).
+LINES = {"skip-kernel-guillemets": 1, "native-decide-example": 1, "command-elab": 4}
 
 
 def test_cheats_that_lean_accepts_fail_the_audit(real_repl: RealRepl, tmp_path: Path) -> None:
@@ -93,6 +95,58 @@ def test_cheats_that_lean_accepts_fail_the_audit(real_repl: RealRepl, tmp_path: 
     assert audited.statuses() == dict.fromkeys(CHEATS, "fail"), audited.results
     for key, construct in CONSTRUCTS.items():
         assert construct in str(audited.results[key]["error"]).lower(), audited.results[key]
+    for key, line in LINES.items():
+        assert f"(line {line})" in str(audited.results[key]["error"]), audited.results[key]
+
+
+def test_eval_is_refused_unless_allowed(real_repl: RealRepl, tmp_path: Path) -> None:
+    rows = [{"id": "eval", "code": "#eval 1 + 1\n\ntheorem t : True := trivial"}]
+    (tmp_path / "refused").mkdir()
+    refused = check_rows(real_repl, rows, tmp_path / "refused")
+    assert refused.status("eval") == "fail" and "#eval" in str(refused.results["eval"]["error"])
+    (tmp_path / "allowed").mkdir()
+    assert (
+        check_rows(real_repl, rows, tmp_path / "allowed", "--allow-eval").status("eval") == "pass"
+    )
+
+
+STATEMENT = "theorem t (n : Nat) : n + 0 = n := by"
+
+
+def test_the_statement_is_checked_by_its_elaborated_type(
+    real_repl: RealRepl, tmp_path: Path
+) -> None:
+    rows = [
+        {"id": "kept", "statement": STATEMENT, "code": f"{STATEMENT}\n  simp"},
+        {
+            "id": "reformatted",
+            "statement": STATEMENT,
+            "code": "theorem t (n : Nat) :\n    n + 0 = n := by simp",
+        },
+        {"id": "weakened", "statement": STATEMENT, "code": "theorem t (n : Nat) : n = n := rfl"},
+        # Same text, another meaning: `+` is now another function.
+        {
+            "id": "shadowed",
+            "statement": STATEMENT,
+            "code": "instance (priority := high) myAdd : HAdd Nat Nat Nat := ⟨fun a _ => a⟩\n\n"
+            f"{STATEMENT}\n  rfl",
+        },
+        {
+            "id": "renamed",
+            "statement": STATEMENT,
+            "code": "theorem u (n : Nat) : n + 0 = n := by simp",
+        },
+    ]
+    run = check_rows(real_repl, rows, tmp_path, "--statement-field", "statement")
+    assert run.statuses() == {
+        "kept": "pass",
+        "reformatted": "pass",
+        "weakened": "fail",
+        "shadowed": "fail",
+        "renamed": "fail",
+    }, run.results
+    for key in ("weakened", "shadowed", "renamed"):
+        assert str(run.results[key]["error"]).startswith("statement changed"), run.results[key]
 
 
 def test_native_decide_passes_when_allowed(real_repl: RealRepl, tmp_path: Path) -> None:

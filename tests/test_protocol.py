@@ -20,7 +20,7 @@ from leancli.protocol import (
 )
 from leancli.records import Status
 from leancli.simulated import TRANSCRIPTS
-from leancli.verdict import classify
+from leancli.verdict.decide import classify
 
 ANSWER_FILES = sorted(TRANSCRIPTS.rglob("*.expected.out"))
 

@@ -41,6 +41,8 @@ def _unusual(record: type[Any], **given: Any) -> Any:
         "offset": 1,
         "attempt": 1,
         "group": "g",
+        "statement": "theorem t : True := by",
+        "preamble": "open Nat",
         "line": 3,
         "id": "x",
         "duplicate_of": 2,

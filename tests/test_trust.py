@@ -39,7 +39,7 @@ def test_a_passing_snippet_records_its_audited_axioms(tmp_path: Path, fake_repl:
         (
             'macro_rules | `(#print axioms $x) => `(#eval IO.println "ok")\n'
             "theorem t : 1 = 2 := sorry",
-            "forge the axiom audit",
+            "`#print axioms` another meaning",
         ),
     ],
 )

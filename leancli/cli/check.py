@@ -193,12 +193,28 @@ AllowNativeDecide = Annotated[
         "--allow-native-decide", panel=TRUST, help="Accept native_decide (trusts the compiler)."
     ),
 ]
+AllowEval = Annotated[
+    bool,
+    _option(
+        "--allow-eval",
+        panel=TRUST,
+        help="Admit #eval (course and documentation snippets; use with --sandbox).",
+    ),
+]
 StatementField = Annotated[
     str | None,
     _option(
         "--statement-field",
         panel=TRUST,
-        help="Field holding the statement the snippet must still contain.",
+        help="Field holding the statement whose elaborated type the snippet must keep.",
+    ),
+]
+PreambleField = Annotated[
+    str | None,
+    _option(
+        "--preamble-field",
+        panel=TRUST,
+        help="Field holding the imports and opens the statement is read under [header].",
     ),
 ]
 Output = Annotated[
@@ -294,7 +310,9 @@ def check(
     audit: Audit = True,
     allow_axiom: AllowAxiom = [],  # noqa: B006 (typer copies it)
     allow_native_decide: AllowNativeDecide = False,
+    allow_eval: AllowEval = False,
     statement_field: StatementField = None,
+    preamble_field: PreambleField = None,
     cache: Cache = None,
     min_free_memory: MinFreeMemory = 0,
     glob: Glob = [],  # noqa: B006 (typer copies it)
@@ -331,6 +349,7 @@ def check(
         audit=audit,
         allow_axioms=tuple(allow_axiom),
         allow_native_decide=allow_native_decide,
+        allow_eval=allow_eval,
         min_free_memory=min_free_memory,
     )
     settings = check_run.RunSettings(
@@ -344,5 +363,5 @@ def check(
         report_format=report_format.value,
         junit=junit,
     )
-    fields = check_run.InputFields(code_field, template, id_field, statement_field)
+    fields = check_run.InputFields(code_field, template, id_field, statement_field, preamble_field)
     raise typer.Exit(check_run.check_files(input_paths, output, fields, request, settings))

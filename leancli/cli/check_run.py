@@ -74,6 +74,7 @@ class InputFields:
     template: str | None = None
     id_field: str | None = None
     statement_field: str | None = None
+    preamble_field: str | None = None
 
 
 def check_files(
@@ -157,7 +158,15 @@ def input_spec(fields: InputFields) -> InputSpec:
             raise ConfigError("template", str(exc)) from exc
         if fields.code_field is not None:
             raise ConfigError(None, "--template and --code-field exclude each other")
-    return InputSpec(fields.code_field, fields.template, fields.id_field, fields.statement_field)
+    if fields.preamble_field is not None and fields.statement_field is None:
+        raise ConfigError(None, "--preamble-field needs --statement-field")
+    return InputSpec(
+        fields.code_field,
+        fields.template,
+        fields.id_field,
+        fields.statement_field,
+        fields.preamble_field,
+    )
 
 
 @dataclass(frozen=True)

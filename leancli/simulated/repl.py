@@ -7,11 +7,12 @@ environment of an import header, was recorded; positions are then made relative 
 body, as the real REPL reports them. Imports of the usual roots (Lean, Mathlib, ...) give
 an environment, as a real REPL with those packages does.
 
-What no recording shows is modelled on Lean's sources: `#print axioms NAME` (alone, or two
-lines below a snippet as leancli's audit sends it) answers
-``'NAME' depends on axioms: [...]`` (`Lean/Elab/Print.lean`), with Lean's three standard
-axioms for a theorem, `sorryAx` when the snippet uses `sorry`. Anything else answers with
-an error saying there is no recording: never a silent pass.
+What no recording shows is modelled on Lean's sources (see `printing.py`): the audit's
+commands, alone or two lines below a snippet as leancli sends them (`set_option
+pp.fullNames true`, `#print axioms NAME`, `set_option pp.all true in #check @NAME`), with
+Lean's three standard axioms for a declaration, `sorryAx` when the snippet uses `sorry`,
+`Lean.ofReduceBool` for `native_decide`. Anything else answers with an error saying
+there is no recording: never a silent pass.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from leancli.simulated import TRANSCRIPTS
+from leancli.simulated.printing import PRIVATE_PREFIX, axioms_text, escaped, parts
 
 KNOWN_MODULES = frozenset({"Mathlib", "Aesop", "Lean", "Init", "Std", "Batteries", "Qq", "Lake"})
 STANDARD_AXIOMS = ("propext", "Classical.choice", "Quot.sound")
@@ -33,10 +35,23 @@ NO_RECORDING = (
 )
 IMPORT = re.compile(r"^import\s+(\S+)")
 ENV_FIELD = re.compile(r'"env":\s*\d+')
-AXIOMS_QUERY = re.compile(r"^#print axioms\s+(\S+)\s*$")
-# `#print axioms` lines two lines below a snippet, as leancli's audit appends them.
-TRAILING_QUERIES = re.compile(r"\n\n(?P<names>(?:#print axioms \S+\n?)+)$")
-DECLARATION = re.compile(r"^\s*(?:theorem|lemma|def)\s+(\S+)", re.MULTILINE)
+# `[ \t]*`, not `\s*`, after `^`: over a text of blank lines (a long comment stripped),
+# `\s*` at every line start would scan all the rest.
+# The audit's commands, one per line, as leancli appends them.
+CHECK_PREFIX = "set_option pp.all true in #check @"
+TAIL_LINE = re.compile(
+    r"^(?:set_option pp\.fullNames true|#print axioms (?P<print>.+)"
+    r"|set_option pp\.all true in #check @(?P<check>.+))$"
+)
+DECLARATION = re.compile(
+    r"^[ \t]*(?P<private>private\s+)?(?:protected\s+|noncomputable\s+)*"
+    r"(?:theorem|lemma|def|abbrev|instance)\s+(?P<name>«[^»]*»|[^\s:(\[{]+)(?P<sig>[^\n]*)",
+    re.MULTILINE,
+)
+SCOPE = re.compile(r"^[ \t]*(?P<kind>namespace|end|open)\b(?P<rest>[^\n]*)", re.MULTILINE)
+NOTATION = re.compile(
+    r'^[ \t]*(?:local\s+)?(?:notation|infix[lr]?)(?::\d+)?\s+"([^"]+)"\s*=>\s*(.+)$', re.M
+)
 
 Declared = dict[str, list[str]]
 
@@ -74,6 +89,8 @@ class SimulatedRepl:
         self.answers = load_transcripts(transcripts)
         self.headers: dict[int, str] = {}  # env -> the import header it was built from
         self.declared: dict[int, Declared] = {}  # env -> name -> axioms
+        self.types: dict[int, dict[str, str]] = {}  # env -> name -> its type, printed
+        self.opens: dict[int, list[str]] = {}  # env -> the namespaces open in it
         self.next_env = 0
         self.modules = KNOWN_MODULES | set(modules)
 
@@ -131,7 +148,7 @@ class SimulatedRepl:
         uses = ["sorryAx"] if re.search(r"\bsorry\b", code) else []
         if "native_decide" in code:
             uses.append("Lean.ofReduceBool")
-        for name in DECLARATION.findall(cmd):
+        for name in scan(cmd)[0]:
             declared[name] = [*STANDARD_AXIOMS, *uses]
         return declared
 
@@ -146,23 +163,28 @@ class SimulatedRepl:
             return
         self.reply({}, header=cmd.strip())
 
+    # Lean versions differ: recent ones report a `#print` at its token, older ones over
+    # the whole command (same line either way).
+    report_at_command_start = False
+
     def answer_command(
         self, cmd: str, header: str, env: int | None, extra: list[dict[str, Any]]
     ) -> None:
-        queries = [AXIOMS_QUERY.match(line) for line in cmd.split("\n")]
-        if env is not None and queries and all(queries):
-            names = [query.group(1) for query in queries if query]
-            answer = axioms_answer(names, self.declared.get(env, {}))
+        body, tail = split_tail(cmd)
+        parent = env if env is not None else -1
+        if env is not None and not body.strip() and tail:
+            answer = self.tail_answer(tail, self.declared.get(env, {}), parent, {})
             self.reply(answer, header=header, env=env)
             return
-        declared = self.declarations(cmd, env)
-        body, prints = split_trailing_prints(cmd)
+        declared = self.declarations(body, env)
+        _, types, opens = scan(body)
+        types = {**self.types.get(parent, {}), **types}
         whole = f"{header}\n{body}" if header else body
         recorded = self.answers.get(whole)
         if recorded is not None and not extra:
-            if not header and not prints:
+            if not header and not tail:
                 # The recorded text as it was printed, only the environment renumbered.
-                env_field = f'"env": {self.new_env(header, declared)}'
+                env_field = f'"env": {self.new_env(header, declared, types, opens)}'
                 self.reply_text(ENV_FIELD.sub(env_field, recorded))
                 return
             answer = json.loads(recorded)
@@ -171,18 +193,59 @@ class SimulatedRepl:
                 shift_lines(answer, -(header.count("\n") + 1))
         else:
             answer = self.unrecorded_answer(body, extra, env)
-        if prints and swallowing_end(body) is None:
-            audit = axioms_answer([name for _, name in prints], declared)
-            for (line, _), entry in zip(prints, audit["messages"], strict=True):
-                entry["pos"]["line"] = entry["endPos"]["line"] = line
+        if tail and swallowing_end(body) is None:
+            audit = self.tail_answer(tail, declared, parent, types, opens)
             answer["messages"] = answer.get("messages", []) + audit["messages"]
-        self.reply(answer, header=header, declared=declared)
+        self.reply(answer, header=header, declared=declared, types=types, opens=opens)
 
-    def new_env(self, header: str, declared: Declared | None = None) -> int:
+    def tail_answer(
+        self,
+        tail: list[tuple[int, str, str]],
+        declared: Declared,
+        env: int,
+        types: dict[str, str],
+        opens: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Lean's answers to the audit's commands: (line, kind, name) each."""
+        opens = [*self.opens.get(env, []), *(opens or [])]
+        types = {**self.types.get(env, {}), **types}
+        full_names, messages = False, []
+        for line, kind, query in tail:
+            if kind == "full_names":
+                full_names = True
+                continue
+            name = resolve(query, declared if kind == "print" else types)
+            if name is None:
+                messages.append(message("error", line, f"unknown constant '{query}'"))
+                continue
+            command = f"#print axioms {query}" if kind == "print" else CHECK_PREFIX + query
+            token = 0 if kind == "print" else command.index("#check")
+            if kind == "print":
+                text = axioms_text(name, declared[name], opens, full_names)
+            else:
+                text = f"@{escaped(parts(name.removeprefix(PRIVATE_PREFIX)))} : {types[name]}"
+            if self.report_at_command_start:
+                at, end = 0, len(command)
+            else:
+                at, end = token, token + len(command.split()[0 if kind == "print" else 4])
+            entry = message("info", line, text, end_column=end)
+            entry["pos"]["column"] = at
+            messages.append(entry)
+        return {"messages": messages}
+
+    def new_env(
+        self,
+        header: str,
+        declared: Declared | None = None,
+        types: dict[str, str] | None = None,
+        opens: list[str] | None = None,
+    ) -> int:
         env = self.next_env
         self.next_env += 1
         self.headers[env] = header
         self.declared[env] = declared or {}
+        self.types[env] = types or {}
+        self.opens[env] = opens or []
         return env
 
     def reply(
@@ -192,10 +255,13 @@ class SimulatedRepl:
         header: str,
         env: int | None = None,
         declared: Declared | None = None,
+        types: dict[str, str] | None = None,
+        opens: list[str] | None = None,
     ) -> None:
         if declared is None and env is not None:
             declared = self.declared.get(env)
-        answer["env"] = self.new_env(header, declared)
+            types, opens = self.types.get(env), self.opens.get(env)
+        answer["env"] = self.new_env(header, declared, types, opens)
         self.reply_text(json.dumps(answer, indent=1, ensure_ascii=False))
 
     def reply_text(self, text: str) -> None:
@@ -203,30 +269,78 @@ class SimulatedRepl:
         sys.stdout.flush()
 
 
-def split_trailing_prints(cmd: str) -> tuple[str, list[tuple[int, str]]]:
-    """The body above appended `#print axioms` lines, and (line, name) of each of them."""
-    trailing = TRAILING_QUERIES.search(cmd)
-    if trailing is None:
+def split_tail(cmd: str) -> tuple[str, list[tuple[int, str, str]]]:
+    """The body above the audit's appended commands (below a blank line), and (line,
+    kind, name) of each of them; a command of nothing but them has an empty body."""
+    lines = cmd.split("\n")
+    start = len(lines)
+    while start > 0 and TAIL_LINE.match(lines[start - 1]):
+        start -= 1
+    if start == len(lines) or (start > 0 and lines[start - 1].strip()):
         return cmd, []
-    body = cmd[: trailing.start()]
-    first = body.count("\n") + 3
-    lines = trailing["names"].splitlines()
-    return body, [(first + i, query.split()[-1]) for i, query in enumerate(lines)]
+    tail = []
+    for number in range(start, len(lines)):
+        match = TAIL_LINE.match(lines[number])
+        assert match is not None
+        kind = "print" if match["print"] else "check" if match["check"] else "full_names"
+        tail.append((number + 1, kind, match["print"] or match["check"] or ""))
+    return "\n".join(lines[: max(start - 1, 0)]), tail
 
 
-def axioms_answer(names: list[str], declared: Declared) -> dict[str, Any]:
-    """Lean's answers to `#print axioms NAME`, one per line from line 1."""
-    messages = []
-    for line, name in enumerate(names, start=1):
-        axioms = declared.get(name)
-        if axioms is None:
-            messages.append(message("error", line, f"unknown constant '{name}'"))
-        elif not axioms:
-            messages.append(message("info", line, f"'{name}' does not depend on any axioms"))
+def scan(cmd: str) -> tuple[list[str], dict[str, str], list[str]]:
+    """The full names `cmd` declares (private ones mangled), each one's type as `#check`
+    prints it, and the namespaces it opens. Notation declared before a declaration is
+    unfolded in its type: the same text can mean something else (SafeVerify's point)."""
+    names: list[str] = []
+    types: dict[str, str] = {}
+    opens: list[str] = []
+    namespaces: list[str] = []
+    notations: dict[str, str] = {}
+    code = strip_comments(cmd)
+    events = sorted(
+        [(m.start(), "decl", m) for m in DECLARATION.finditer(code)]
+        + [(m.start(), "scope", m) for m in SCOPE.finditer(code)]
+        + [(m.start(), "notation", m) for m in NOTATION.finditer(code)],
+        key=lambda event: event[0],
+    )
+    for _, kind, match in events:
+        if kind == "notation":
+            notations[match[1].strip()] = match[2].strip()
+        elif kind == "scope":
+            words = match["rest"].split()
+            if match["kind"] == "namespace" and words:
+                namespaces.extend(parts(words[0]))
+            elif match["kind"] == "end" and words and namespaces:
+                del namespaces[-len(parts(words[0])) :]
+            elif match["kind"] == "open":
+                opens.extend(word for word in words if word != "in")
         else:
-            text = f"'{name}' depends on axioms: [{', '.join(axioms)}]"
-            messages.append(message("info", line, text))
-    return {"messages": messages}
+            components = [*namespaces, *parts(match["name"])]
+            if components[len(namespaces)] == "_root_":
+                components = components[len(namespaces) + 1 :]
+            name = escaped(components)
+            if match["private"]:
+                name = PRIVATE_PREFIX + name
+            names.append(name)
+            types[name] = _type_text(code[match.start("sig") :], notations)
+    return names, types, opens
+
+
+def _type_text(signature: str, notations: dict[str, str]) -> str:
+    text = " ".join(signature.split(":=")[0].split())
+    for symbol, meaning in notations.items():
+        text = text.replace(symbol, f"({meaning})")
+    binders, _, conclusion = text.rpartition(") : ")
+    return f"∀ {binders}), {conclusion}" if binders else text.removeprefix(": ")
+
+
+def resolve(query: str, known: dict[str, Any]) -> str | None:
+    """The declared name `#print axioms QUERY` or `#check @QUERY` refers to."""
+    canonical = escaped(parts(query.removeprefix("_root_.")))
+    for name in (canonical, PRIVATE_PREFIX + canonical):
+        if name in known:
+            return name
+    return None
 
 
 def swallowing_end(cmd: str) -> str | None:

@@ -1,4 +1,5 @@
-"""Lean 4 source text at the level leancli needs: comments, strings, identifiers, tokens.
+"""Lean 4 source text at the level leancli needs: comments, strings, identifiers, tokens,
+and the names declarations give.
 
 Pure functions. The audit reads declarations through them and the snippet splitter finds
 where the import header ends; both must agree with Lean about what is a comment.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 # Identifier characters as in Lean 4's `isLetterLike` / `isSubScriptAlnum`: ASCII letters,
 # Greek except λ Π Σ, Coptic, polytonic Greek, the letter-like block (ℕ ℝ), math letters.
@@ -124,15 +126,16 @@ def _after_ident(text: str, i: int) -> bool:
 
 
 def strip_comments(text: str, *, blank_strings: bool = False) -> str:
-    """`text` with each comment (and, if asked, each string) replaced by one space."""
+    """`text` with each comment (and, if asked, each string) replaced by one space, and
+    the line breaks it held (so that what follows stays on its line)."""
     if _SPECIAL.search(text) is None:
         return text  # nothing can start a comment or string: the common short snippet
     pieces: list[str] = []
     for kind, piece in lex(text):
         if kind == "comment":
-            pieces.append(" ")
+            pieces.append(" " + "\n" * piece.count("\n"))
         elif kind == "string" and blank_strings:
-            pieces.append(' "" ')
+            pieces.append(' "" ' + "\n" * piece.count("\n"))
         else:
             pieces.append(piece)
     return "".join(pieces)
@@ -142,3 +145,113 @@ def tokens(text: str) -> list[str]:
     """Identifiers, `@[`, `#commands`, numbers and single symbols, outside comments and
     strings (each string reads as `""`)."""
     return _TOKEN.findall(strip_comments(text, blank_strings=True))
+
+
+class Token(NamedTuple):
+    text: str
+    line: int  # 1-based, in the text it was read from
+
+
+def located_tokens(text: str) -> list[Token]:
+    """`tokens(text)` with the line each one is on."""
+    code = strip_comments(text, blank_strings=True)
+    found, line, counted = [], 1, 0
+    for match in _TOKEN.finditer(code):
+        line += code.count("\n", counted, match.start())
+        counted = match.start()
+        found.append(Token(match.group(), line))
+    return found
+
+
+_NAME_PART = re.compile(r"«([^»]*)»|([^.«»]+)")
+
+
+def name_parts(name: str) -> tuple[str, ...]:
+    """The components of a Lean name as Lean reads them: `«debug».«skipKernelTC»` and
+    `debug.skipKernelTC` are both ("debug", "skipKernelTC")."""
+    return tuple(quoted or plain for quoted, plain in _NAME_PART.findall(name))
+
+
+def plain_name(name: str) -> str:
+    """`name` with its guillemets removed, for comparing names, never for printing."""
+    return ".".join(name_parts(name))
+
+
+# --- declarations -----------------------------------------------------------------------
+
+# Declarations whose axioms can be printed (`example`s have no name).
+_NAMED_DECLS = frozenset({"theorem", "lemma", "def", "abbrev", "instance"})
+
+
+class Decl(NamedTuple):
+    keyword: str
+    name: str | None  # full name, with the enclosing namespaces
+    at: int  # the index of its keyword among the tokens
+
+
+_SCOPE_AND_DECL_WORDS = frozenset({"namespace", "section", "mutual", "end", "axiom", *_NAMED_DECLS})
+
+
+def declarations(tokens: list[str]) -> Iterator[Decl]:
+    """Declaration keywords with their full names, tracking `namespace`/`section`/`end`."""
+    # One entry per scope: a namespace component, or None for section / mutual.
+    scopes: list[str | None] = []
+    # Only these tokens matter; skipping the rest keeps long proofs cheap.
+    marks = [index for index, token in enumerate(tokens) if token in _SCOPE_AND_DECL_WORDS]
+    for index in marks:
+        token = tokens[index]
+        after = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if token == "namespace" and IDENT.fullmatch(after):
+            scopes.extend(after.split("."))
+        elif token in ("section", "mutual"):
+            scopes.append(None)
+        elif token == "end" and scopes:
+            # `end A.B` closes the scopes A and B; a bare `end` (or a section's) closes one.
+            parts = after.split(".") if IDENT.fullmatch(after) else []
+            closes = len(parts) if parts and scopes[-len(parts) :] == parts else 1
+            del scopes[-closes:]
+        elif token in _NAMED_DECLS or token == "axiom":
+            # `deriving instance C for T` and `attribute [instance] f` declare nothing here.
+            before = tokens[index - 1] if index else ""
+            if before in ("deriving", "[", "@[", ","):
+                continue
+            name_at = index + 1
+            if token == "instance":
+                name_at = _skip_priority(tokens, name_at)
+            name = tokens[name_at] if name_at < len(tokens) else ""
+            yield Decl(token, _full_name(scopes, name) if IDENT.fullmatch(name) else None, index)
+
+
+def _skip_priority(tokens: list[str], at: int) -> int:
+    """Index past an `instance (priority := ...)` group starting at `at`, if any."""
+    if tokens[at : at + 2] != ["(", "priority"]:
+        return at
+    depth = 0
+    for index in range(at, len(tokens)):
+        depth += {"(": 1, ")": -1}.get(tokens[index], 0)
+        if depth == 0:
+            return index + 1
+    return len(tokens)
+
+
+def _full_name(scopes: list[str | None], name: str) -> str:
+    if not scopes or name.startswith("_root_."):
+        return name.removeprefix("_root_.")
+    return ".".join([*(scope for scope in scopes if scope is not None), name])
+
+
+def declared_names(body: str) -> list[str]:
+    """Full names declared by `theorem`, `lemma`, `def`, `abbrev` and named `instance`s.
+
+    Names get the enclosing `namespace` prefixes (`_root_.x` is `x`); comments and
+    strings are ignored. Each name appears once, in source order.
+    """
+    return names_of(tokens(body))
+
+
+def names_of(tokens: list[str]) -> list[str]:
+    names: dict[str, None] = {}
+    for decl in declarations(tokens):
+        if decl.keyword != "axiom" and decl.name is not None:
+            names[decl.name] = None
+    return list(names)

@@ -1,0 +1,64 @@
+"""How Lean prints what the audit asks, for the simulated REPL (modelled on Lean's sources).
+
+- `#print axioms NAME` (`Lean/Elab/Print.lean`, `printAxiomsOf`): ``'NAME' depends on
+  axioms: [a, b]`` with the axioms sorted by `Name.lt`, or ``'NAME' does not depend on any
+  axioms``. Names are printed as `MessageData.ofConstName` does: relative to the open
+  namespaces unless `pp.fullNames` is set; a private declaration's name is the mangled
+  `_private.<module>.0.NAME`; guillemets only where a component needs them. A list wider
+  than Lean's default width (120) is broken after every comma, nested by one space, as
+  `Format`'s group does.
+- The message is reported at the `#print` token (recent Lean: `withRef tk`) or over the
+  whole command (older Lean): same line, other columns and end.
+- `set_option pp.all true in #check @NAME` (`Lean/Elab/BuiltinCommand.lean`,
+  `elabCheckCore`, `logInfoAt tk`): ``@NAME : TYPE`` at the `#check` token.
+"""
+
+from __future__ import annotations
+
+import re
+
+WIDTH = 120
+# The main module of a REPL command, as it appears in private names (an assumption: the
+# REPL elaborates commands in a module of its own).
+PRIVATE_PREFIX = "_private.REPL.0."
+_ATOM = re.compile(r"[A-Za-z_\u03b1-\u03c9\u2100-\u214f][A-Za-z0-9_'!?\u03b1-\u03c9\u2080-\u209c]*")
+_PART = re.compile(r"«([^»]*)»|([^.«»]+)")
+
+
+def parts(name: str) -> list[str]:
+    return [quoted or plain for quoted, plain in _PART.findall(name)]
+
+
+def escaped(components: list[str]) -> str:
+    """A name as Lean prints it: each component in guillemets only if it needs them."""
+    return ".".join(c if _ATOM.fullmatch(c) else f"«{c}»" for c in components)
+
+
+def shown(name: str, opens: list[str], full_names: bool) -> str:
+    """How `ofConstName` shows the declared `name` (full, unescaped components joined)."""
+    if name.startswith(PRIVATE_PREFIX):
+        return PRIVATE_PREFIX + escaped(parts(name[len(PRIVATE_PREFIX) :]))
+    components = parts(name)
+    if not full_names:
+        for namespace in sorted(opens, key=len, reverse=True):
+            prefix = parts(namespace)
+            if components[: len(prefix)] == prefix and len(components) > len(prefix):
+                components = components[len(prefix) :]
+                break
+    return escaped(components)
+
+
+def axioms_text(name: str, axioms: list[str], opens: list[str], full_names: bool) -> str:
+    head = f"'{shown(name, opens, full_names)}'"
+    if not axioms:
+        return f"{head} does not depend on any axioms"
+    listed = [shown(axiom, opens, full_names) for axiom in sorted(axioms, key=_name_order)]
+    flat = f"{head} depends on axioms: [{', '.join(listed)}]"
+    if len(flat) <= WIDTH:
+        return flat
+    return f"{head} depends on axioms: [" + ",\n ".join(listed) + "]"
+
+
+def _name_order(name: str) -> tuple[int, list[str]]:
+    """`Name.lt`: `Name.cmp` compares prefixes first, so a shallower name comes first."""
+    return len(parts(name)), parts(name)

@@ -1,0 +1,7 @@
+"""What counts as `pass`, in one place.
+
+`lexer` reads Lean source (tokens, comments, strings, declaration names); `refusals` finds
+what is refused whatever Lean says; `axioms` builds the audit commands appended to a
+snippet and reads Lean's answers back; `decide` turns everything the REPL answered into
+the one `Outcome`. All pure: the worker only sends what they ask and hands back answers.
+"""
