@@ -159,8 +159,10 @@ def test_max_tasks_replaces_each_repl_after_that_many_snippets(
 
     assert sorted(r.line for r in results) == list(range(12))
     assert all(r.status is Status.PASS for r in results)
-    # 12 snippets, 3 per REPL: four REPLs, each importing Mathlib once.
-    assert sorted(Counter(_imports(log)).values()) == [1, 1, 1, 1]
+    # 12 snippets, at most 3 per REPL: four REPLs or more (two workers share the work
+    # unevenly), each importing Mathlib once.
+    imports = Counter(_imports(log))
+    assert len(imports) >= 4 and set(imports.values()) == {1}
 
 
 def test_snippets_go_to_the_actor_that_has_their_header(
