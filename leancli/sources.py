@@ -35,7 +35,8 @@ from leancli.items import InputSpec, InvalidLine, Item, read_items
 from leancli.markdown_blocks import CodeBlock, lean_blocks
 from leancli.records import Result, Status
 
-DEFAULT_GLOBS = ("*.lean",)
+# A directory gives its Lean files and the Lean blocks of its Markdown (documentation).
+DEFAULT_GLOBS = ("*.lean", "*.md")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 STDIN = "-"
 

@@ -150,17 +150,8 @@ def test_identical_snippets_of_different_inputs_are_checked_once(project: Path) 
 def test_github_format_annotates_failures_at_their_source_lines(project: Path) -> None:
     summary = project / "summary.md"
     summary.write_text("earlier step\n")
-    done = _check(
-        "docs",
-        "proofs",
-        "--glob",
-        "*.md",
-        "--glob",
-        "*.lean",
-        "--format",
-        "github",
-        env={"GITHUB_STEP_SUMMARY": str(summary)},
-    )
+    # The command: a directory gives its .lean files and its Markdown.
+    done = _check("docs", "proofs", "--format", "github", env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert done.returncode == 1, done.stderr
     lines = done.stdout.decode().splitlines()
     # No JSONL on stdout in this mode without -o: only the workflow commands.
@@ -283,7 +274,7 @@ def test_inputs_are_checked_before_any_repl_starts(project: Path) -> None:
     (project / "empty").mkdir()
     done = _check("proofs", "empty")
     assert done.returncode == 2
-    assert b"empty: no file in it matches --glob '*.lean'" in done.stderr
+    assert b"empty: no file in it matches --glob '*.lean' --glob '*.md'" in done.stderr
     assert done.stdout == b""
 
 

@@ -91,13 +91,22 @@ def _files(root: Path, names: list[str]) -> None:
         path.write_text("theorem t : True := trivial\n")
 
 
-def test_a_directory_gives_its_lean_files_recursively_sorted(tmp_path: Path) -> None:
-    _files(tmp_path, ["b.lean", "a/z.lean", "a/b.lean", "notes.md", ".lake/packages/m.lean"])
+def test_a_directory_gives_its_lean_and_markdown_files_recursively_sorted(
+    tmp_path: Path,
+) -> None:
+    _files(
+        tmp_path,
+        ["b.lean", "a/z.lean", "a/b.lean", "notes.md", "data.jsonl", ".lake/packages/m.lean"],
+    )
     sources = expand_inputs([str(tmp_path)])
-    names = [Path(source.path).relative_to(tmp_path).as_posix() for source in sources]
-    # Hidden directories (a Lake project's .lake, say) are not entered.
-    assert names == ["a/b.lean", "a/z.lean", "b.lean"]
-    assert {source.kind for source in sources} == {SourceKind.LEAN}
+    found = [(Path(s.path).relative_to(tmp_path).as_posix(), s.kind) for s in sources]
+    # Hidden directories (a Lake project's .lake, say) are not entered; JSONL is not taken.
+    assert found == [
+        ("a/b.lean", SourceKind.LEAN),
+        ("a/z.lean", SourceKind.LEAN),
+        ("b.lean", SourceKind.LEAN),
+        ("notes.md", SourceKind.MARKDOWN),
+    ]
 
 
 def test_glob_chooses_the_files_of_a_directory(tmp_path: Path) -> None:
@@ -124,7 +133,7 @@ def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
     [
         (["missing.jsonl"], "cannot read missing.jsonl"),
         (["-", "-"], "standard input) is given twice"),
-        (["EMPTY"], "no file in it matches --glob '*.lean'"),
+        (["EMPTY"], "no file in it matches --glob '*.lean' --glob '*.md'"),
     ],
 )
 def test_inputs_that_cannot_be_read_are_refused(
