@@ -22,7 +22,6 @@ import orjson
 
 from leancli.options import CheckOptions, ReplSpec
 from leancli.records import Outcome, Status, outcome_from_dict, outcome_to_dict
-from leancli.snippet import Snippet
 
 DATABASE = "results.sqlite3"
 CACHED_STATUSES = frozenset({Status.PASS, Status.FAIL, Status.SORRY, Status.TIMEOUT})
@@ -94,10 +93,13 @@ class ResultCache:
         self._db.commit()
         self._last_commit = time.monotonic()
 
-    def key(self, snippet: Snippet) -> bytes:
+    def key(self, identity: bytes) -> bytes:
+        """The entry of a snippet of `identity` (`Snippet.dedup_identity`): its positions
+        are kept as if its body's first line were line 0, so that a copy starting on
+        another line shares it."""
         digest = hashlib.sha256(self._salt)
         digest.update(b"\0")
-        digest.update(snippet.dedup_key())
+        digest.update(identity)
         return digest.digest()
 
     def get(self, key: bytes, timeout: float) -> Outcome | None:
