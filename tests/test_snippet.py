@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import random
 import re
+from pathlib import Path
 
 from leancli import CheckOptions, Item, ReplSpec, Status, check
 from leancli.options import WorkerConfig
