@@ -31,6 +31,7 @@ from leancli.records import Outcome, Status, outcome_from_dict, outcome_to_dict
 DATABASE = "results.sqlite3"
 CACHED_STATUSES = frozenset({Status.PASS, Status.FAIL, Status.SORRY, Status.TIMEOUT})
 BUSY_SECONDS = 5.0  # another run's write lasts milliseconds; longer is a stuck holder
+STATS_BUSY_SECONDS = 1.0
 # What Lean and the REPL say when the environment lacks something: not the snippet's fault.
 ENVIRONMENT_MARKERS = (
     "unknown module prefix",
@@ -210,7 +211,20 @@ def cache_stats(directory: Path) -> CacheStats:
     except sqlite3.Error as exc:
         return CacheStats(0, {}, size, problem=describe_failure(exc))
     by_status = {str(status): int(count) for status, count in rows}
-    return CacheStats(sum(by_status.values()), by_status, size)
+    return CacheStats(sum(by_status.values()), by_status, size, problem=_write_blocked(path))
+
+
+def _write_blocked(path: Path) -> str | None:
+    """Why a run could not write to the cache now (a process holding its write lock)."""
+    db = sqlite3.connect(path, timeout=STATS_BUSY_SECONDS, isolation_level=None)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        return describe_failure(exc)
+    finally:
+        db.close()
+    return None
 
 
 def clear_cache(directory: Path) -> int:
