@@ -11,7 +11,8 @@ Without `--model` it is as strict as the packaged simulator.
 Cues in a snippet, one per line as `-- fake: <cue> [argument]`:
   sleep S | hang | crash | panic-oom | garbage | stderr BYTES | eat MB | error |
   write PATH | connect HOST:PORT | axioms NAME=AX1,AX2 | spawn-child SECONDS |
-  pidfile PATH | kill-parent | daemon PIDFILE | bad-answer KIND (see BAD_ANSWERS)
+  pidfile PATH | kill-parent | daemon PIDFILE | bad-answer KIND (see BAD_ANSWERS) |
+  big-answer MIB
 Environment: FAKE_REPL_IMPORT_SECONDS (time per import), FAKE_REPL_COST (time per
 command), FAKE_REPL_LOG (a file that gets one line per import), FAKE_REPL_COMMANDS (a
 file that gets each request's cmd as a JSON line), FAKE_REPL_MODULES (extra importable
@@ -147,6 +148,9 @@ def act_on_cues(cues: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
             sys.stdout.write(BAD_ANSWERS[argument] + "\n\n")
             sys.stdout.flush()
             return None
+        elif cue == "big-answer":
+            # An answer of ARGUMENT MiB (a huge goal or trace): read in linear time.
+            messages.append(message("info", 1, "x" * int(float(argument) * 2**20)))
         elif cue == "garbage":
             sys.stdout.write("this is not JSON\n")
             sys.stdout.flush()
