@@ -147,8 +147,10 @@ def audit(run: CliRun, count: int, expected: list[str]) -> dict[str, int]:
 
 
 def _repl_killed(result: dict[str, object]) -> bool:
-    """A crash of the snippet whose REPL was SIGKILLed from outside while it ran."""
-    return result["status"] == "crash" and "SIGKILL" in str(result.get("error") or "")
+    """A snippet whose REPL was SIGKILLed from outside under it: a crash, or `memory` when
+    it was importing under RLIMIT_AS (a fatal signal there looks like a failed mapping)."""
+    killed = "REPL was killed by SIGKILL" in str(result.get("error") or "")
+    return killed and result["status"] in ("crash", "memory")
 
 
 def main() -> None:
@@ -203,6 +205,11 @@ def main() -> None:
     print(table(rows))
     statuses = Counter(result["status"] for result in chaos.results)
     print("chaos statuses: " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
+    for result in chaos.results:
+        wanted = expected[int(result["line"]) - 1]
+        if result["status"] != wanted and not _repl_killed(result):
+            error = str(result.get("error") or "")[:160]
+            print(f"  unexpected: line {result['line']} {wanted} -> {result['status']}: {error}")
     hit = sum(1 for result in chaos.results if _repl_killed(result))
     print(f"{hit} results are crashes of a snippet whose REPL was killed under it")
     retried = sum(1 for result in chaos.results if "retried once" in (result.get("error") or ""))

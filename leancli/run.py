@@ -19,10 +19,9 @@ from leancli.options import CheckOptions
 from leancli.records import Outcome, Result, Status, Task, result_from_outcome
 from leancli.result_cache import ResultCache, verdict_options
 from leancli.resume import snippet_hash
-from leancli.run_input import Entry, InputReader, ResultOrder
+from leancli.run_input import Entry, InputReader, ResultOrder, as_duplicate, moved_outcome
 from leancli.schedule import Scheduler
 from leancli.snippet import split_snippet
-from leancli.verdict import shift_positions
 
 MAX_ATTEMPTS = 2  # a task whose worker died is retried once on a fresh worker
 HEADER_TIMEOUTS_BEFORE_GIVING_UP = 2
@@ -224,13 +223,13 @@ class _Run:
             if key in self._finished:
                 checked, checked_first_line = self._finished[key]
                 moved = first_line - checked_first_line
-                return _as_duplicate(checked, entry.line, entry.id, moved, computed_from)
+                return as_duplicate(checked, entry.line, entry.id, moved, computed_from)
         cache_key = self._cache.key(identity) if self._cache is not None else None
         if self._cache is not None and cache_key is not None:
             known = self._cache.get(cache_key, self._options.worker.timeout)
             if known is not None:
                 # The cache keeps positions as if the body's first line were line 0.
-                known = _moved_outcome(known, first_line)
+                known = moved_outcome(known, first_line)
                 return result_from_outcome(
                     known, entry.line, entry.id, cached=True, snippet_hash=computed_from
                 )
@@ -323,13 +322,13 @@ class _Run:
         item = pending.item
         result = result_from_outcome(outcome, item.line, item.id, snippet_hash=pending.snippet_hash)
         if self._cache is not None and pending.cache_key is not None:
-            moved = _moved_outcome(outcome, -pending.first_line)
+            moved = moved_outcome(outcome, -pending.first_line)
             self._cache.put(pending.cache_key, moved, self._options.worker.timeout)
         yield result
         self._waiting_copies -= len(pending.duplicates)
         for line, item_id, first_line, computed_from in pending.duplicates:
             moved_by = first_line - pending.first_line
-            yield _as_duplicate(result, line, item_id, moved_by, computed_from)
+            yield as_duplicate(result, line, item_id, moved_by, computed_from)
         if pending.dedup_key is not None:
             del self._by_dedup_key[pending.dedup_key]
             if outcome.status in LEAN_VERDICTS:
@@ -355,38 +354,6 @@ class _Run:
         if reason is not None:
             raise ReplUnusable(f"the REPL cannot start: {reason}")
         self._repl_answered = True
-
-
-def _moved_outcome(outcome: Outcome, lines: int) -> Outcome:
-    if lines == 0:
-        return outcome
-    return replace(
-        outcome,
-        messages=shift_positions(outcome.messages, lines),
-        sorries=shift_positions(outcome.sorries, lines),
-    )
-
-
-def _as_duplicate(
-    result: Result, line: int, item_id: str | None, moved_by: int, computed_from: str
-) -> Result:
-    """`result` as the answer to a copy of its snippet whose body starts `moved_by`
-    lines further down."""
-    checked = result.duplicate_of if result.duplicate_of is not None else result.line
-    messages, sorries = result.messages, result.sorries
-    if moved_by:
-        messages = shift_positions(messages, moved_by)
-        sorries = shift_positions(sorries, moved_by)
-    return replace(
-        result,
-        line=line,
-        id=item_id,
-        duplicate_of=checked,
-        messages=messages,
-        sorries=sorries,
-        cached=False,
-        snippet_hash=computed_from,
-    )
 
 
 def _hopeless_header_outcome(options: CheckOptions) -> Outcome:

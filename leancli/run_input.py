@@ -4,7 +4,8 @@ Reading input may block for as long as its producer likes (`check -` fed by a co
 that sends one snippet and waits for its verdict): it never holds up dispatching the
 lines already read or writing their results, because a background thread does all the
 reading into a bounded buffer (which keeps the run loop's window: a reader far ahead
-of the workers waits for room, so a huge input stays small in memory).
+of the workers waits for room, so a huge input stays small in memory). Also: results
+held back for input order, and a result moved onto a copy of its snippet.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from leancli.items import InvalidLine, Item
-from leancli.records import Result
+from leancli.records import Outcome, Result
+from leancli.verdict import shift_positions
 
 Entry = Item | InvalidLine
 
@@ -110,3 +113,35 @@ class ResultOrder:
         self._held[result.line] = result
         while self._lines and self._lines[0] in self._held:
             yield self._held.pop(self._lines.popleft())
+
+
+def moved_outcome(outcome: Outcome, lines: int) -> Outcome:
+    if lines == 0:
+        return outcome
+    return replace(
+        outcome,
+        messages=shift_positions(outcome.messages, lines),
+        sorries=shift_positions(outcome.sorries, lines),
+    )
+
+
+def as_duplicate(
+    result: Result, line: int, item_id: str | None, moved_by: int, computed_from: str
+) -> Result:
+    """`result` as the answer to a copy of its snippet whose body starts `moved_by`
+    lines further down."""
+    checked = result.duplicate_of if result.duplicate_of is not None else result.line
+    messages, sorries = result.messages, result.sorries
+    if moved_by:
+        messages = shift_positions(messages, moved_by)
+        sorries = shift_positions(sorries, moved_by)
+    return replace(
+        result,
+        line=line,
+        id=item_id,
+        duplicate_of=checked,
+        messages=messages,
+        sorries=sorries,
+        cached=False,
+        snippet_hash=computed_from,
+    )
