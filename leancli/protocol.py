@@ -59,12 +59,39 @@ def parse_answer(frame: bytes) -> Answer:
     if "message" in data and "env" not in data:
         return ErrorAnswer(str(data["message"]))
     env = data.get("env")
-    if not isinstance(env, int):
-        raise ProtocolError(f"REPL answer has no env: {_preview(frame)}")
+    if not isinstance(env, int) or isinstance(env, bool):
+        raise ProtocolError(f"REPL answer has no integer env: {_preview(frame)}")
     return CommandAnswer(
         env=env,
-        messages=list(data.get("messages") or []),
-        sorries=list(data.get("sorries") or []),
+        messages=_entries(data, "messages", frame),
+        sorries=_entries(data, "sorries", frame),
+    )
+
+
+def _entries(data: dict[str, Any], name: str, frame: bytes) -> list[dict[str, Any]]:
+    """The answer's `messages` or `sorries`: a list of objects whose positions, where
+    given, are objects of integer line and column (what the verdict reads)."""
+    entries = data.get(name)
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise ProtocolError(f"REPL answer's {name} is not a list: {_preview(frame)}")
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise ProtocolError(f"REPL answer's {name} holds a non-object: {_preview(frame)}")
+        for key in ("pos", "endPos"):
+            pos = entry.get(key)
+            if pos is not None and not _is_position(pos):
+                raise ProtocolError(f"REPL answer's {name} has a bad {key}: {_preview(frame)}")
+        if name == "messages" and not isinstance(entry.get("severity", "info"), str):
+            raise ProtocolError(f"REPL answer's message has a bad severity: {_preview(frame)}")
+    return entries
+
+
+def _is_position(pos: object) -> bool:
+    return isinstance(pos, dict) and all(
+        isinstance(pos.get(part), int) and not isinstance(pos.get(part), bool)
+        for part in ("line", "column")
     )
 
 

@@ -85,6 +85,9 @@ class Result(_Findings):
     id: str | None
     duplicate_of: int | None = None
     cached: bool = False
+    # What the verdict was computed from (see resume.snippet_hash): `--resume` keeps a
+    # result only while its input line still builds the same snippet.
+    snippet_hash: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return result_to_dict(self)
@@ -139,9 +142,20 @@ def outcome_from_dict(named: dict[str, Any]) -> Outcome:
 
 
 def result_from_outcome(
-    outcome: Outcome, line: int, item_id: str | None, *, cached: bool = False
+    outcome: Outcome,
+    line: int,
+    item_id: str | None,
+    *,
+    cached: bool = False,
+    snippet_hash: str | None = None,
 ) -> Result:
-    return Result(*_FINDINGS_VALUES(outcome), line=line, id=item_id, cached=cached)
+    return Result(
+        *_FINDINGS_VALUES(outcome),
+        line=line,
+        id=item_id,
+        cached=cached,
+        snippet_hash=snippet_hash,
+    )
 
 
 def _round_time(seconds: float) -> float:

@@ -24,14 +24,19 @@ class Snippet:
     offset: int
 
     def dedup_key(self) -> bytes:
-        """Identical after normalising line endings and trailing spaces, and starting on
-        the same user line: the positions of one snippet's messages are then the other's."""
+        return self.dedup_identity()[0]
+
+    def dedup_identity(self) -> tuple[bytes, int]:
+        """(key, first line): snippets of one key are identical after normalising line
+        endings and trailing spaces, wherever they start; the body's first non-blank
+        line is user line `first line`, so the positions of one snippet's messages are
+        the other's moved by the difference of their first lines."""
         # split("\n"), not splitlines(): a lone "\r" is not a line break in Lean.
         body = "\n".join(line.rstrip() for line in self.body.split("\n"))
         text = body.lstrip("\n")
         first_line = self.offset + len(body) - len(text)
-        key = f"{self.header}\x00{first_line}\x00{text.rstrip()}".encode()
-        return hashlib.blake2b(key, digest_size=16).digest()
+        key = f"{self.header}\x00{text.rstrip()}".encode()
+        return hashlib.blake2b(key, digest_size=16).digest(), first_line
 
 
 def split_snippet(code: str) -> Snippet:

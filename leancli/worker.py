@@ -246,6 +246,10 @@ class Worker:
         return env
 
     def _loaded_env(self, header: str) -> int:
+        if self._envs and not self._session.alive:
+            # The REPL died between snippets (the OOM killer, a kill from outside): its
+            # environments went with it, and the next request starts a fresh one.
+            self._envs.clear()
         if header in self._envs:
             self._envs.move_to_end(header)
             return self._envs[header]

@@ -11,7 +11,8 @@ Without `--model` it is as strict as the packaged simulator.
 Cues in a snippet, one per line as `-- fake: <cue> [argument]`:
   sleep S | hang | crash | panic-oom | garbage | stderr BYTES | eat MB | error |
   write PATH | connect HOST:PORT | axioms NAME=AX1,AX2 | spawn-child SECONDS |
-  pidfile PATH | kill-parent | daemon PIDFILE | forge ENV | env NAME
+  pidfile PATH | kill-parent | daemon PIDFILE | forge ENV | env NAME |
+  bad-answer KIND (see BAD_ANSWERS) | big-answer MIB
 Environment: FAKE_REPL_IMPORT_SECONDS (time per import), FAKE_REPL_COST (time per
 command), FAKE_REPL_LOG (a file that gets one line per import), FAKE_REPL_COMMANDS (a
 file that gets each request's cmd as a JSON line), FAKE_REPL_MODULES (extra importable
@@ -43,6 +44,15 @@ from leancli.simulated.repl import (
 CUE = re.compile(r"^\s*--\s*fake:\s*(\S+)\s*(.*?)\s*$", re.MULTILINE)
 
 _hoard: list[bytearray] = []
+
+BAD_ANSWERS = {
+    "list": "[1, 2]",
+    "env-string": '{"env": "0"}',
+    "env-bool": '{"env": true}',
+    "message-number": '{"env": 1, "messages": [7]}',
+    "messages-object": '{"env": 1, "messages": {"severity": "error"}}',
+    "bad-pos": '{"env": 1, "messages": [{"severity": "error", "pos": "here", "data": "x"}]}',
+}
 
 
 class FakeRepl(SimulatedRepl):
@@ -136,6 +146,14 @@ def act_on_cues(cues: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
             sys.stderr.write(text + "\n")
             sys.stderr.flush()
             os._exit(1)
+        elif cue == "bad-answer":
+            # A well-framed answer of the wrong shape; the process goes on serving.
+            sys.stdout.write(BAD_ANSWERS[argument] + "\n\n")
+            sys.stdout.flush()
+            return None
+        elif cue == "big-answer":
+            # An answer of ARGUMENT MiB (a huge goal or trace): read in linear time.
+            messages.append(message("info", 1, "x" * int(float(argument) * 2**20)))
         elif cue == "garbage":
             sys.stdout.write("this is not JSON\n")
             sys.stdout.flush()

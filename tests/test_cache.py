@@ -50,7 +50,7 @@ def test_options_that_change_a_verdict_or_another_repl_miss(tmp_path: Path, fake
     assert _check(source, cache, fake_repl, log)[0].get("cached")
     assert not _check(source, cache, fake_repl, log, "--heartbeats", "100")[0].get("cached")
     assert not _check(source, cache, fake_repl, log, "--allow-native-decide")[0].get("cached")
-    other_repl = f"{sys.executable} -X utf8 {fake_repl.split()[-1]}"
+    other_repl = f"{sys.executable} -X utf8 {fake_repl.split()[1]} --model"
     assert not _check(source, cache, other_repl, log)[0].get("cached")
 
 

@@ -61,6 +61,7 @@ FLAGS: dict[str, tuple[list[str], Any] | None] = {
     "resume": (["--resume"], lambda r: r["settings"].resume is True),
     "force": None,  # excludes --resume: checked on its own below
     "fsync": (["--fsync"], lambda r: r["settings"].fsync is True),
+    "ordered": (["--ordered"], lambda r: r["settings"].ordered is True),
     "strict": (["--strict"], lambda r: r["settings"].strict is True),
     "sandbox": (["--sandbox"], lambda r: r["options"].worker.repl.argv[0] == "SANDBOXED"),
     "tmpfs_size": (

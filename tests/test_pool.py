@@ -271,7 +271,9 @@ for line in sys.stdin:
 """
 
 
-def test_an_exception_in_a_worker_is_reported_and_its_snippet_crashes(tmp_path: Path) -> None:
+def test_a_misshapen_answer_crashes_its_snippet_and_the_worker_goes_on(tmp_path: Path) -> None:
+    # Once a worker exception (AttributeError on the string): now the answer's shape is
+    # checked where it is parsed, a crash of that snippet alone.
     script = tmp_path / "misshapen_repl.py"
     script.write_text(_MISSHAPEN_REPL)
     rows = [{"id": str(n), "code": f"example : True := trivial -- {n}"} for n in range(6)]
@@ -283,10 +285,7 @@ def test_an_exception_in_a_worker_is_reported_and_its_snippet_crashes(tmp_path: 
     assert sorted(results) == sorted(row["id"] for row in rows)  # the run went on
     broken = results.pop("broken")
     assert broken["status"] == "crash"
-    assert broken["error"].startswith("worker error: AttributeError: ")
-    assert broken["error"].endswith("; retried once")
+    assert broken["error"].startswith("REPL broke the protocol: REPL answer's messages holds")
+    assert "retried" not in broken["error"]  # the worker did not die
     assert all(result["status"] == "pass" for result in results.values())
-    stderr = done.stderr.decode()
-    assert "Traceback" not in stderr
-    # Raised twice (the snippet was retried on a fresh worker), told once.
-    assert stderr.count("worker error: AttributeError") == 1, stderr
+    assert "Traceback" not in done.stderr.decode()

@@ -47,6 +47,7 @@ def _unusual(record: type[Any], **given: Any) -> Any:
         "id": "x",
         "duplicate_of": 2,
         "cached": True,
+        "snippet_hash": "0123456789abcdef",
     }
     names = [f.name for f in dataclasses.fields(record)]
     missing = [name for name in names if name not in samples and name not in given]
@@ -105,6 +106,7 @@ def test_the_output_line_keeps_its_order_and_leaves_out_what_is_unset() -> None:
         "axioms",
         "duplicate_of",
         "cached",
+        "snippet_hash",
     ]
     assert result_to_dict(full)["status"] == "sorry"
 

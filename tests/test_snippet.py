@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 from leancli import CheckOptions, Item, ReplSpec, Status, check
 from leancli.options import WorkerConfig
@@ -167,26 +168,32 @@ def test_the_split_agrees_with_a_character_by_character_reading_of_lean() -> Non
         assert split_snippet(code) == _reference_split(code), repr(code)
 
 
-def test_identical_snippets_on_other_lines_have_their_own_dedup_keys() -> None:
+def test_identical_snippets_on_other_lines_share_a_key_and_differ_in_first_line() -> None:
     plain = split_snippet("import Mathlib\ntheorem t : True := sorry")
     commented = split_snippet("/- a\n b -/\nimport Mathlib\ntheorem t : True := sorry")
     lower = split_snippet("import Mathlib\n\ntheorem t : True := sorry")
     other_comment = split_snippet("-- c\n\nimport Mathlib\ntheorem t : True := sorry")
-    assert plain.body == commented.body
-    assert len({plain.dedup_key(), commented.dedup_key(), lower.dedup_key()}) == 3
-    # Same text on the same lines: one check serves both.
-    assert commented.dedup_key() == other_comment.dedup_key()
+    identities = [s.dedup_identity() for s in (plain, commented, lower, other_comment)]
+    assert len({key for key, _ in identities}) == 1
+    assert [first_line for _, first_line in identities] == [1, 3, 2, 3]
 
 
-def test_duplicates_on_other_lines_get_their_own_positions(fake_repl: str) -> None:
+def test_duplicates_on_other_lines_get_their_own_positions(fake_repl: str, tmp_path: Path) -> None:
     codes = [
         "import Mathlib\ntheorem t : 1 = 1 := sorry",
         "/- from the\n   test set -/\nimport Mathlib\ntheorem t : 1 = 1 := sorry",
         "-- a\n-- b\nimport Mathlib\ntheorem t : 1 = 1 := sorry",
+        "import Mathlib\n\n\n\ntheorem t : 1 = 1 := sorry",
     ]
-    options = CheckOptions(WorkerConfig(repl=ReplSpec.from_command(fake_repl)), workers=1)
+    commands = tmp_path / "commands"
+    repl = ReplSpec.from_command(f"env FAKE_REPL_COMMANDS={commands} {fake_repl}")
+    options = CheckOptions(WorkerConfig(repl=repl), workers=1)
     items = [Item(line, None, code) for line, code in enumerate(codes, 1)]
     results = {result.line: result for result in check(items, options)}
-    assert [results[line].sorries[0]["pos"]["line"] for line in (1, 2, 3)] == [2, 4, 4]
-    assert all(results[line].status is Status.SORRY for line in (1, 2, 3))
-    assert results[3].duplicate_of == 2 and results[2].duplicate_of is None
+    assert [results[line].sorries[0]["pos"]["line"] for line in (1, 2, 3, 4)] == [2, 4, 4, 5]
+    assert [results[line].messages[0]["pos"]["line"] for line in (1, 2, 3, 4)] == [2, 4, 4, 5]
+    assert all(results[line].status is Status.SORRY for line in (1, 2, 3, 4))
+    # One check answers all four: one body was sent to the REPL.
+    bodies = [line for line in commands.read_text().splitlines() if "theorem" in line]
+    assert len(bodies) == 1
+    assert {results[line].duplicate_of for line in (2, 3, 4)} == {1}

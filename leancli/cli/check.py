@@ -244,6 +244,15 @@ Force = Annotated[bool, _option("--force", panel=OUTPUT, help="Overwrite a non-e
 Fsync = Annotated[
     bool, _option("--fsync", panel=OUTPUT, help="fsync the output after every result.")
 ]
+Ordered = Annotated[
+    bool,
+    _option(
+        "--ordered",
+        panel=OUTPUT,
+        help="Write results in input order (each held until those before it are written); "
+        "default: as soon as each is known.",
+    ),
+]
 Progress = Annotated[bool, _option("--progress/--no-progress", panel=OUTPUT, help="Progress bar.")]
 Cache = Annotated[
     Path | None,
@@ -303,6 +312,7 @@ def check(
     resume: Resume = False,
     force: Force = False,
     fsync: Fsync = False,
+    ordered: Ordered = False,
     strict: Strict = False,
     sandbox: Sandbox = False,
     tmpfs_size: TmpfsSize = 1024,
@@ -357,6 +367,7 @@ def check(
         resume=resume,
         force=force,
         fsync=fsync,
+        ordered=ordered,
         strict=strict,
         cache_dir=cache,
         globs=tuple(glob) if glob else DEFAULT_GLOBS,

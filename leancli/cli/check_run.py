@@ -13,7 +13,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import IO, TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from leancli import simulated
 from leancli.config import CheckRequest
@@ -28,7 +28,8 @@ from leancli.items import (
 )
 from leancli.options import CheckOptions
 from leancli.records import Status
-from leancli.resume import DoneLines, ResumeError
+from leancli.result_cache import verdict_options
+from leancli.resume import ResumeError
 from leancli.sources import (
     DEFAULT_GLOBS,
     STDIN,
@@ -43,7 +44,6 @@ from leancli.sources import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from leancli.cli.reporting import ResultSink
     from leancli.result_cache import ResultCache
 
 # rich, the progress display, the cache and the run loop are imported once the workers
@@ -182,6 +182,7 @@ class RunSettings:
     globs: tuple[str, ...] = DEFAULT_GLOBS
     report_format: str = "jsonl"  # or "github": workflow commands on stdout
     junit: Path | None = None
+    ordered: bool = False
 
 
 def run(
@@ -191,9 +192,13 @@ def run(
     options: CheckOptions,
     settings: RunSettings,
 ) -> int:
+    from leancli.cli.run_outputs import finish_reports, open_outputs, stale_results_dropper
+
     with ExitStack() as stack:
         items, total, source_map = _open_sources(input_paths, spec, settings)
-        done, sink = _open_outputs(input_paths, output, settings, source_map, stack)
+        verdict = verdict_options(options)
+        refresh = stale_results_dropper(input_paths, spec, settings, verdict)
+        done, sink = open_outputs(input_paths, output, settings, source_map, stack, refresh)
         try:
             executor = stack.enter_context(make_executor(options))
         except ExecutorUnavailable as exc:
@@ -201,8 +206,9 @@ def run(
         from rich.console import Console
         from rich.markup import escape
 
+        from leancli.cli.resume_run import unanswered
         from leancli.progress import RunProgress
-        from leancli.run import check
+        from leancli.run import ReplUnusable, check
 
         console = Console(stderr=True)
         _log_to(console)
@@ -210,7 +216,7 @@ def run(
         if strict is not None:
             items = iter(strict)
         if len(done):
-            items = (item for item in items if not done.answered(item.line, item.id))
+            items = unanswered(items, done, verdict)
             total = None if total is None else max(0, total - len(done))
             console.print(f"resuming: {len(done)} results already in {output}", highlight=False)
         cache = _open_cache(settings, options, stack)
@@ -219,7 +225,7 @@ def run(
         # Everything loaded so far (modules, mostly) lives as long as the process:
         # kept out of the collector's full passes, which would walk it again and again.
         gc.freeze()
-        results = check(items, options, executor=executor, cache=cache)
+        results = check(items, options, executor=executor, cache=cache, ordered=settings.ordered)
         stopped = 0
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
@@ -231,7 +237,7 @@ def run(
             stopped = EXIT_TERMINATED
         except BrokenPipeError:  # the reader went away (`leancli check ... | head`)
             stopped = EXIT_BROKEN_PIPE
-        except ResumeError as exc:
+        except (ResumeError, ReplUnusable) as exc:
             console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             stopped = EXIT_USAGE
         except OSError as exc:  # the output: a full disk, a vanished mount, a closed pipe
@@ -249,7 +255,7 @@ def run(
             results.close()
             executor.close()  # kills every worker and REPL before the summary
         # Also after Ctrl-C or SIGTERM (a CI job's time limit): what was checked is reported.
-        report_failed = _finish_reports(sink, console)
+        report_failed = finish_reports(sink, console)
         stopped = stopped or report_failed
     if strict is not None and strict.error is not None and not stopped:
         console.print(f"[red]error:[/] {escape(strict.error)}", highlight=False, soft_wrap=True)
@@ -325,73 +331,6 @@ class _StopAtInvalid:
             yield item
 
 
-def _open_outputs(
-    input_paths: Sequence[str],
-    output: Path | None,
-    settings: RunSettings,
-    source_map: SourceMap,
-    stack: ExitStack,
-) -> tuple[DoneLines, ResultSink]:
-    """What the output already answers, and where each result goes (see cli/reporting.py)."""
-    from leancli.cli.reporting import ReportFormat, ResultSink, Sinks, kept_results
-    from leancli.reports.junit import JUnitReport
-    from leancli.reports.markdown import Summary
-
-    github = settings.report_format == ReportFormat.github.value
-    done, results = _claim_output(input_paths, output, settings, stack)
-    sinks = Sinks(results, fsync=settings.fsync)
-    if github:
-        sinks.annotations = results if output is None else _claim_stdout(stack)
-        sinks.results = None if output is None else results
-        sinks.summary = Summary()
-    if settings.junit is not None:
-        try:
-            sinks.junit = JUnitReport(settings.junit)
-        except OSError as exc:
-            fail_usage(f"--junit {settings.junit}: {exc.strerror or exc}")
-    sink = ResultSink(source_map, sinks)
-    stack.callback(sink.discard)
-    if len(done) and output is not None and (github or settings.junit is not None):
-        for data in kept_results(output):
-            sink.report(data)
-    return done, sink
-
-
-def _finish_reports(sink: ResultSink, console: Console) -> int:
-    try:
-        sink.finish()
-    except OSError as exc:
-        console.print(
-            f"[red]error:[/] cannot write a report: {exc.strerror or exc}",
-            highlight=False,
-            soft_wrap=True,
-            markup=True,
-        )
-        return EXIT_OUTPUT
-    return 0
-
-
-def _claim_output(
-    input_paths: Sequence[str], output: Path | None, settings: RunSettings, stack: ExitStack
-) -> tuple[DoneLines, IO[bytes]]:
-    """What the output already answers, and the stream results go to."""
-    if settings.resume and settings.force:
-        fail_usage("--resume and --force exclude each other")
-    if output is None:
-        if settings.resume:
-            fail_usage("--resume needs -o FILE: the results of the earlier run")
-        return DoneLines(), _claim_stdout(stack)
-    from leancli.cli.output import claim_output
-
-    try:
-        fd, done = claim_output(output, input_paths, resume=settings.resume, force=settings.force)
-    except LeancliError as exc:
-        fail_usage(str(exc))
-    except OSError as exc:
-        fail_usage(f"cannot read {output}: {exc.strerror or exc}")
-    return done, stack.enter_context(os.fdopen(fd, "wb"))
-
-
 def _log_to(console: Console) -> None:
     from rich.logging import RichHandler
 
@@ -403,24 +342,3 @@ def _log_to(console: Console) -> None:
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated
-
-
-def _claim_stdout(stack: ExitStack) -> IO[bytes]:
-    """Results get a private copy of stdout; fd 1 points at stderr meanwhile, so that
-    nothing else (Ray's log lines, a library's print) can slip into the JSONL."""
-    from leancli.cli import CLOSED_STREAMS
-
-    if "stdout" in CLOSED_STREAMS:
-        fail_usage("standard output is closed: write the results to a file with -o FILE")
-    sys.stdout.flush()
-    results_fd = os.dup(1)
-    saved_fd = os.dup(1)
-    os.dup2(2, 1)
-
-    def restore() -> None:
-        sys.stdout.flush()
-        os.dup2(saved_fd, 1)
-        os.close(saved_fd)
-
-    stack.callback(restore)
-    return stack.enter_context(os.fdopen(results_fd, "wb"))

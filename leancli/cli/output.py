@@ -33,7 +33,7 @@ def claim_output(
     except OSError as exc:
         raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from exc
     try:
-        _lock(fd, output)
+        lock_output(fd, output)
         return fd, prepare_output(output, resume=resume, force=force)
     except BaseException:
         os.close(fd)
@@ -47,7 +47,8 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _lock(fd: int, output: Path) -> None:
+def lock_output(fd: int, output: Path) -> None:
+    """An exclusive lock on the file of `fd`; OutputError naming its holder if taken."""
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

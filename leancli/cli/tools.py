@@ -30,9 +30,15 @@ def cache_stats(
     if json_output:
         typer.echo(orjson.dumps({"directory": str(where), **describe(stats)}).decode())
         return
+    if stats.problem is not None and not stats.entries:
+        typer.echo(f"{where}: cannot read the cache: {stats.problem}", err=True)
+        raise typer.Exit(1)
     typer.echo(f"{where}: {stats.entries} entries, {stats.bytes / 2**20:.1f} MiB")
     for status, count in sorted(stats.by_status.items()):
         typer.echo(f"  {status}: {count}")
+    if stats.problem is not None:
+        typer.echo(f"{where}: runs cannot write to it now: {stats.problem}", err=True)
+        raise typer.Exit(1)
 
 
 @cache_app.command("clear")

@@ -1,0 +1,100 @@
+"""`--resume` against an input that changed: results of edited lines are replaced.
+
+Before the run, every input file is read once for the lines whose result was computed
+from another snippet (`resume.snippet_hash`); the output is rewritten without those
+results and the lines are checked again. The rewrite is crash-safe and keeps the
+output claimed throughout: a temporary file next to it, locked before anything is
+written to it, takes the kept results, is synced, and replaces the output with one
+`os.replace`. A run killed before that leaves the old file as it was; a run that opens
+the output meanwhile finds it locked either way. Standard input cannot be read twice:
+a line of it that changed since the earlier run stops the run with exit 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import orjson
+
+from leancli.cli.output import lock_output
+from leancli.items import InputSpec, InvalidLine, Item
+from leancli.resume import DoneLines, ResumeError, snippet_hash
+from leancli.sources import STDIN, Source, SourceMap, read_sources
+
+
+def stale_lines(
+    sources: Sequence[Source], spec: InputSpec, done: DoneLines, verdict_options: bytes
+) -> set[int]:
+    """The input lines (of files, not stdin) whose result in `done` is of another snippet."""
+    stale: set[int] = set()
+    # Lines are numbered on across the inputs, so only those before stdin can be read
+    # again here (after it, the numbers depend on what stdin held).
+    files = list(itertools.takewhile(lambda source: source.path != STDIN, sources))
+    for entry in read_sources(files, spec, SourceMap(), ()):
+        if done.stale(entry.line, snippet_hash(entry, verdict_options)):
+            stale.add(entry.line)
+    return stale
+
+
+def drop_results(output: Path, fd: int, lines: set[int]) -> int:
+    """Rewrite `output` without the results for `lines`; the new file's descriptor
+    (append-only and locked, as `claim_output` gives). `fd` is closed once replaced."""
+    temporary = output.with_name(f".{output.name}.{os.getpid()}.leancli-resume")
+    new_fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+    try:
+        lock_output(new_fd, temporary)
+        os.fchmod(new_fd, os.fstat(fd).st_mode & 0o7777)
+        with output.open("rb") as old, os.fdopen(os.dup(new_fd), "wb") as new:
+            for raw in old:
+                if raw.strip() and _line_of(raw) in lines:
+                    continue
+                new.write(raw)
+            new.flush()
+            os.fsync(new.fileno())
+        os.replace(temporary, output)
+    except BaseException:
+        os.close(new_fd)
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+    os.close(fd)
+    _sync_directory(output.parent)
+    return new_fd
+
+
+def _line_of(raw: bytes) -> int | None:
+    try:
+        line = orjson.loads(raw).get("line")
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return line if isinstance(line, int) else None
+
+
+def _sync_directory(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        handle = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
+
+def unanswered(
+    items: Iterator[Item | InvalidLine], done: DoneLines, verdict_options: bytes
+) -> Iterator[Item | InvalidLine]:
+    """The items `done` does not answer. A line whose result is of another snippet was
+    dropped before the run (see `drop_results`), unless it comes from standard input."""
+    for item in items:
+        if not done.answered(item.line, item.id):
+            yield item
+            continue
+        if done.stale(item.line, snippet_hash(item, verdict_options)):
+            raise ResumeError(
+                f"input line {item.line} changed since the earlier run, and a result read "
+                "from standard input cannot be replaced: give the input as a file, or "
+                "start over with --force"
+            )
