@@ -102,7 +102,7 @@ def parse_line(number: int, raw: bytes, spec: InputSpec) -> Item | InvalidLine:
     statement: str | None = None
     if spec.statement_field is not None:
         value = obj.get(spec.statement_field)
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str) or not _code_in(value):
             return InvalidLine(
                 number, item_id, f"statement field {spec.statement_field!r} is missing or empty"
             )
@@ -155,6 +155,13 @@ def _find_id(obj: dict[str, Any], spec: InputSpec, text: str) -> str | None:
                 return exact
         return orjson.dumps(value).decode()
     return None
+
+
+def _code_in(text: str) -> bool:
+    """Whether `text` holds anything but white space and comments."""
+    from leancli.verdict.lexer import strip_comments
+
+    return bool(strip_comments(text).strip())
 
 
 def _as_text(value: Any) -> Any:

@@ -46,3 +46,10 @@ def test_stats_ignores_a_bom_and_a_torn_last_line(tmp_path: Path) -> None:
 def test_the_cli_reads_items_as_before() -> None:
     items = list(read_items([b'{"code": "def f := 37"}\n'], InputSpec()))
     assert items == [Item(1, None, "def f := 37")]
+
+
+def test_a_statement_of_only_a_comment_is_an_empty_statement() -> None:
+    spec = InputSpec(statement_field="stmt")
+    rows = [b'{"code": "theorem b : 2 = 2 := rfl", "stmt": "/- nothing here -/  -- nor here"}\n']
+    (item,) = read_items(rows, spec)
+    assert isinstance(item, InvalidLine) and "is missing or empty" in item.error

@@ -75,25 +75,33 @@ def test_ordered_results_follow_the_input(tmp_path: Path, fake_repl: str) -> Non
 
 
 def test_a_line_that_cannot_be_prepared_is_invalid_and_the_run_goes_on(
-    tmp_path: Path, fake_repl: str
+    fake_repl: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A statement of only a comment is empty once comments are removed: the statement
-    # check raises on it, which once ended the run (and every --resume of it).
-    rows = [
-        {"id": "a", "code": "theorem a : 1 = 1 := rfl", "stmt": "theorem a : 1 = 1"},
-        {"id": "b", "code": "theorem b : 2 = 2 := rfl", "stmt": "/- nothing here -/"},
-        {"id": "c", "code": "theorem c : 3 = 3 := rfl", "stmt": "theorem c : 3 = 3"},
+    # Whatever fails while one line is prepared (split, keys, cache) once ended the run,
+    # and every --resume of it at the same line.
+    import leancli.run
+
+    real_split = leancli.run.split_snippet
+
+    def split(code: str) -> object:
+        if "EXPLODE" in code:
+            raise RuntimeError("cannot split this one")
+        return real_split(code)
+
+    monkeypatch.setattr(leancli.run, "split_snippet", split)
+    options = CheckOptions(worker=WorkerConfig(repl=ReplSpec.from_command(fake_repl)), workers=1)
+    items = [
+        Item(1, "a", "theorem a : 1 = 1 := rfl"),
+        Item(2, "b", "theorem b : 2 = 2 := rfl -- EXPLODE"),
+        Item(3, "c", "theorem c : 3 = 3 := rfl"),
     ]
-    source = write_jsonl(tmp_path / "in.jsonl", rows)
-    done = run_leancli("check", str(source), "--repl", fake_repl, "--statement-field", "stmt")
-    results = {r["id"]: r for r in read_jsonl(done.stdout)}
-    assert {key: r["status"] for key, r in results.items()} == {
-        "a": "pass",
-        "b": "invalid",
-        "c": "pass",
-    }, done.stderr
-    assert "empty statement" in results["b"]["error"]
-    assert b"Traceback" not in done.stderr and done.returncode == 1
+    results = {r.id: r for r in check(items, options)}
+    assert {key: r.status for key, r in results.items()} == {
+        "a": Status.PASS,
+        "b": Status.INVALID,
+        "c": Status.PASS,
+    }
+    assert "cannot split this one" in (results["b"].error or "")
 
 
 def test_a_second_check_on_an_executor_gets_only_its_own_outcomes(fake_repl: str) -> None:
