@@ -91,7 +91,9 @@ class Checker:
     """REPL workers kept warm across calls; the keywords mirror `leancli check`'s options.
 
     `template`, `code_field`, `id_field` and `statement_field` say how a mapping snippet
-    makes its code (as for JSONL input); `cache` is a result-cache directory; every other
+    makes its code (as for JSONL input); `first_pass` names the field of a mapping that
+    groups the samples of one problem: once one passes, those not yet started come back
+    `skipped` (as `--first-pass`); `cache` is a result-cache directory; every other
     keyword is a field of `leancli.config.CheckRequest` (`repl`, `project`, `workers`,
     `timeout`, `memory_limit`, `heartbeats`, `audit`, `allow_axioms`, `sandbox`,
     `executor`, ...). The REPL is found as `leancli check` finds it when not given.
@@ -104,6 +106,7 @@ class Checker:
         code_field: str | None = None,
         id_field: str | None = None,
         statement_field: str | None = None,
+        first_pass: str | None = None,
         cache: str | Path | None = None,
         **options: Any,
     ) -> None:
@@ -118,7 +121,9 @@ class Checker:
         if isinstance(options.get("executor"), str):
             options["executor"] = ExecutorKind(options["executor"])
         self.options = resolve(CheckRequest(**options))
-        self._spec = InputSpec(code_field, template, id_field, statement_field)
+        self._spec = InputSpec(
+            code_field, template, id_field, statement_field, first_pass_field=first_pass
+        )
         result_cache = None
         if cache is not None:
             from leancli.result_cache import verdict_options

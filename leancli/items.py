@@ -23,6 +23,7 @@ class Item:
     code: str
     statement: str | None = None
     preamble: str | None = None  # what the statement is read under (imports, opens)
+    problem: str | None = None  # --first-pass: the samples sharing it stop at one pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class InputSpec:
     id_field: str | None = None
     statement_field: str | None = None
     preamble_field: str | None = None  # None: the `header` field, if there is one
+    first_pass_field: str | None = None  # --first-pass FIELD
 
     def template_fields(self) -> list[str]:
         if self.template is None:
@@ -113,7 +115,15 @@ def parse_line(number: int, raw: bytes, spec: InputSpec) -> Item | InvalidLine:
             number, item_id, f"preamble field {spec.preamble_field!r} is missing or not a string"
         )
     preamble = preamble if isinstance(preamble, str) and statement is not None else None
-    return Item(number, item_id, code, statement, preamble)
+    problem = None
+    if spec.first_pass_field is not None:
+        value = obj.get(spec.first_pass_field)
+        if value is None:
+            return InvalidLine(
+                number, item_id, f"first-pass field {spec.first_pass_field!r} is missing"
+            )
+        problem = value if isinstance(value, str) else orjson.dumps(value).decode()
+    return Item(number, item_id, code, statement, preamble, problem)
 
 
 @dataclass(frozen=True, slots=True)

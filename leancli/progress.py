@@ -26,6 +26,7 @@ STATUS_STYLES = {
     Status.MEMORY: "magenta",
     Status.CRASH: "bold red",
     Status.INVALID: "dim",
+    Status.SKIPPED: "cyan",
 }
 
 

@@ -34,6 +34,7 @@ class Status(str, enum.Enum):
     MEMORY = "memory"
     CRASH = "crash"
     INVALID = "invalid"
+    SKIPPED = "skipped"  # --first-pass: another sample of its problem passed first
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ class Result(_Findings):
     # What the verdict was computed from (see resume.snippet_hash): `--resume` keeps a
     # result only while its input line still builds the same snippet.
     snippet_hash: str | None = None
+    skipped_for: int | None = None  # the passing line of its problem (--first-pass)
 
     def to_dict(self) -> dict[str, Any]:
         return result_to_dict(self)

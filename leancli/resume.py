@@ -119,7 +119,7 @@ def prepare_output(path: Path, *, resume: bool, force: bool) -> DoneLines:
                 line,
                 None if item_id is None else str(item_id),
                 computed_from if isinstance(computed_from, str) else None,
-                passed=result.get("status") == "pass",
+                passed=result.get("status") in ("pass", "skipped"),  # skipped: solved
             )
     return done
 

@@ -139,10 +139,13 @@ class _Run:
         self._warned_low_memory = False
         self._repl_answered = False  # some REPL of this run gave a verdict
         self._repl_probed = False
+        # --first-pass: the problem of each line in flight, and the line that solved each.
+        self._problems: dict[int, str] = {}
+        self._solved: dict[str, int] = {}
 
     def results(self) -> Iterator[Result]:
         try:
-            for result in self._loop():
+            for result in self._with_first_pass(self._loop()):
                 if self._order is None:
                     yield result
                 else:
@@ -163,6 +166,35 @@ class _Run:
                     yield from self._finish(event.task, event.outcome)
                 else:
                     yield from self._lost(event)
+
+    def _with_first_pass(self, results: Iterator[Result]) -> Iterator[Result]:
+        """Each result, and after the first pass of a problem its samples still waiting,
+        `skipped` (those already running finish)."""
+        for result in results:
+            yield result
+            problem = self._problems.pop(result.line, None)
+            if problem is None or result.status is not Status.PASS:
+                continue
+            if problem not in self._solved:
+                self._solved[problem] = result.line
+                yield from self._skip_waiting(problem)
+
+    def _skip_waiting(self, problem: str) -> Iterator[Result]:
+        passed = self._solved[problem]
+        for task in self._scheduler.remove(
+            lambda task: self._pending[task.key].item.problem == problem
+        ):
+            pending = self._pending.pop(task.key)
+            if pending.dedup_key is not None:
+                del self._by_dedup_key[pending.dedup_key]
+            copies = [(line, item_id, hashed) for line, item_id, _, hashed in pending.duplicates]
+            self._waiting_copies -= len(pending.duplicates)
+            for line, item_id, hashed in [
+                (pending.item.line, pending.item.id, pending.snippet_hash),
+                *copies,
+            ]:
+                self._problems.pop(line, None)
+                yield _skipped(line, item_id, passed, hashed)
 
     def _has_room(self) -> bool:
         held = self._order.held if self._order is not None else 0
@@ -198,6 +230,11 @@ class _Run:
     def _prepare(self, entry: Entry) -> Result | None:
         """The result of `entry` if it is known at once, else None (it is scheduled)."""
         computed_from = snippet_hash(entry, self._verdict_options)
+        problem = entry.problem if isinstance(entry, Item) else None
+        if problem is not None:
+            if problem in self._solved:
+                return _skipped(entry.line, entry.id, self._solved[problem], computed_from)
+            self._problems[entry.line] = problem
         if isinstance(entry, InvalidLine):
             return Result(
                 Status.INVALID,
@@ -359,6 +396,12 @@ class _Run:
         if reason is not None:
             raise ReplUnusable(f"the REPL cannot start: {reason}")
         self._repl_answered = True
+
+
+def _skipped(line: int, item_id: str | None, passed: int, computed_from: str | None) -> Result:
+    return Result(
+        Status.SKIPPED, line=line, id=item_id, skipped_for=passed, snippet_hash=computed_from
+    )
 
 
 def _with_statement(key: bytes, item: Item) -> bytes:

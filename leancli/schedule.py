@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from leancli.records import Task
 
@@ -32,6 +32,20 @@ class Scheduler:
             queue.append((self._sequence, task))
         self._sequence += 1
         self._size += 1
+
+    def remove(self, doomed: Callable[[Task], bool]) -> list[Task]:
+        """Take out every waiting task for which `doomed` holds, oldest first."""
+        removed: list[tuple[int, Task]] = []
+        for header in list(self._by_header):
+            queue = self._by_header[header]
+            kept = deque(entry for entry in queue if not doomed(entry[1]))
+            removed += [entry for entry in queue if doomed(entry[1])]
+            if kept:
+                self._by_header[header] = kept
+            else:
+                del self._by_header[header]
+        self._size -= len(removed)
+        return [task for _, task in sorted(removed, key=lambda entry: entry[0])]
 
     def pick(
         self, loaded: Iterable[str] = (), group: str = "", *, loaded_only: bool = False

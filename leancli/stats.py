@@ -83,6 +83,8 @@ class Stats:
     # group key -> [samples, passing samples]
     groups: dict[str, list[int]] = field(default_factory=dict)
     ungrouped: int = 0
+    # Problems whose sampling --first-pass stopped: their count of passes is unknown.
+    skipped_groups: set[str] = field(default_factory=set)
 
     def add(self, data: dict[str, Any], line: int) -> None:
         """Count one result (a parsed JSONL object found at `line`)."""
@@ -108,6 +110,8 @@ class Stats:
         counts[0] += 1
         if status is Status.PASS:
             counts[1] += 1
+        elif status is Status.SKIPPED:
+            self.skipped_groups.add(key)
 
     @staticmethod
     def _group_key(value: Any) -> str | None:
@@ -130,9 +134,20 @@ class Stats:
         sizes = [n for n, _ in self.groups.values()]
         n_min = min(sizes, default=0)
         pass_k: dict[str, float] = {}
+        # Where --first-pass skipped samples, a problem's passes are unknown: pass@k is
+        # unbiased only for k at least that problem's samples (then it is 1).
+        unbiased_from = max((self.groups[key][0] for key in self.skipped_groups), default=0)
         for k in pass_at_k_values(n_min):
+            if k < unbiased_from:
+                continue
             total = math.fsum(pass_at_k(n, c, k) for n, c in self.groups.values())
             pass_k[str(k)] = total / len(self.groups)
+        note = None
+        if self.skipped_groups:
+            note = (
+                f"--first-pass skipped samples of {len(self.skipped_groups)} problems: pass@k "
+                f"for k < {unbiased_from} would be biased and is not reported"
+            )
         return {
             "results": len(self.times),
             "status": dict(self.status_counts),
@@ -143,6 +158,7 @@ class Stats:
             "solved": sum(1 for _, c in self.groups.values() if c > 0),
             "samples": {"min": n_min, "max": max(sizes, default=0)},
             "pass_at_k": pass_k,
+            "pass_at_k_note": note,
         }
 
 
@@ -218,6 +234,8 @@ def render(summary: dict[str, Any]) -> None:
         )
     if summary["ungrouped"]:
         caption += f"; {summary['ungrouped']} results without {summary['by']!r} left out"
+    if summary.get("pass_at_k_note"):
+        caption += f"; {summary['pass_at_k_note']}"
     pass_table = Table(title="pass@k")
     pass_table.add_column("k", justify="right")
     pass_table.add_column("pass@k", justify="right")

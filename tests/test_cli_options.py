@@ -82,6 +82,7 @@ FLAGS: dict[str, tuple[list[str], Any] | None] = {
         lambda r: r["options"].worker.audit.allow_native_decide is True,
     ),
     "allow_eval": (["--allow-eval"], lambda r: r["options"].worker.audit.allow_eval is True),
+    "first_pass": (["--first-pass", "name"], lambda r: r["spec"].first_pass_field == "name"),
     "preamble_field": (
         ["--statement-field", "stmt", "--preamble-field", "pre"],
         lambda r: r["spec"].preamble_field == "pre",

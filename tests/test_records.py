@@ -48,6 +48,8 @@ def _unusual(record: type[Any], **given: Any) -> Any:
         "duplicate_of": 2,
         "cached": True,
         "snippet_hash": "0123456789abcdef",
+        "skipped_for": 1,
+        "problem": "p",
     }
     names = [f.name for f in dataclasses.fields(record)]
     missing = [name for name in names if name not in samples and name not in given]
@@ -107,6 +109,7 @@ def test_the_output_line_keeps_its_order_and_leaves_out_what_is_unset() -> None:
         "duplicate_of",
         "cached",
         "snippet_hash",
+        "skipped_for",
     ]
     assert result_to_dict(full)["status"] == "sorry"
 

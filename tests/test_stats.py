@@ -88,6 +88,7 @@ def test_summary_counts_times_and_pass_at_k() -> None:
         "memory": 1,
         "crash": 1,
         "invalid": 1,
+        "skipped": 0,
     }
     # Nearest rank over 1..10: p50 = 5th, p90 = 9th, p99 = 10th value.
     assert summary["time"] == {"p50": 5.0, "p90": 9.0, "p99": 10.0, "max": 10.0, "total": 55.0}

@@ -217,6 +217,15 @@ PreambleField = Annotated[
         help="Field holding the imports and opens the statement is read under [header].",
     ),
 ]
+FirstPass = Annotated[
+    str | None,
+    _option(
+        "--first-pass",
+        panel=INPUT,
+        help="Field naming each snippet's problem: once one sample of a problem passes, "
+        "those not yet started are skipped (status skipped, skipped_for the passing line).",
+    ),
+]
 Output = Annotated[
     Path | None,
     _option("--output", "-o", panel=OUTPUT, help="Write results here (JSONL) instead of stdout."),
@@ -323,6 +332,7 @@ def check(
     allow_eval: AllowEval = False,
     statement_field: StatementField = None,
     preamble_field: PreambleField = None,
+    first_pass: FirstPass = None,
     cache: Cache = None,
     min_free_memory: MinFreeMemory = 0,
     glob: Glob = [],  # noqa: B006 (typer copies it)
@@ -374,5 +384,7 @@ def check(
         report_format=report_format.value,
         junit=junit,
     )
-    fields = check_run.InputFields(code_field, template, id_field, statement_field, preamble_field)
+    fields = check_run.InputFields(
+        code_field, template, id_field, statement_field, preamble_field, first_pass
+    )
     raise typer.Exit(check_run.check_files(input_paths, output, fields, request, settings))

@@ -75,6 +75,7 @@ class InputFields:
     id_field: str | None = None
     statement_field: str | None = None
     preamble_field: str | None = None
+    first_pass_field: str | None = None
 
 
 def check_files(
@@ -166,6 +167,7 @@ def input_spec(fields: InputFields) -> InputSpec:
         fields.id_field,
         fields.statement_field,
         fields.preamble_field,
+        fields.first_pass_field,
     )
 
 
@@ -264,7 +266,9 @@ def run(
     if stopped:
         return stopped
     # A resumed run answers for the whole file: a failure kept from before still counts.
-    failed = tracker.done - tracker.counts[Status.PASS] + done.failed
+    # A sample skipped under --first-pass counts as its problem's pass.
+    passed = tracker.counts[Status.PASS] + tracker.counts[Status.SKIPPED]
+    failed = tracker.done - passed + done.failed
     return EXIT_FAILED if failed else EXIT_OK
 
 

@@ -13,7 +13,9 @@ from typing import Any
 
 from leancli.sources import STDIN
 
-SKIPPED = "skipped"  # the status the reports give a `lean skip` block (never written)
+# The status the reports give a `lean skip` block (never written), as --first-pass
+# writes for a sample skipped after its problem passed: neither is a failure.
+SKIPPED = "skipped"
 
 
 @dataclass(frozen=True, slots=True)

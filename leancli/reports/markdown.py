@@ -84,7 +84,7 @@ class Summary:
     def render(self, link_base: str = "", workspace: str | None = None) -> str:
         """The summary as GitHub-flavoured Markdown; links are `link_base` + path + `#L`line."""
         results = self.results
-        failed = results - self.counts[Status.PASS.value]
+        failed = self.failures_total
         lines = [
             f"### leancli: {results} snippets, {self.counts[Status.PASS.value]} passed, "
             f"{failed} failed",
@@ -92,7 +92,7 @@ class Summary:
             "| status | snippets |",
             "| --- | ---: |",
         ]
-        order = [status.value for status in Status] + [SKIPPED]
+        order = list(dict.fromkeys([status.value for status in Status] + [SKIPPED]))
         extra = sorted(status for status in self.counts if status not in order)
         for status in order + extra:
             if self.counts[status]:

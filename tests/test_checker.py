@@ -1,0 +1,154 @@
+"""leancli.Checker as a training loop uses it: warm across batches, in order, from threads."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import leancli
+from leancli.checker import CheckerClosed
+from tests.conftest import leftover_processes
+
+HEADER = "import Mathlib\n\n"
+
+
+def _imports(log: Path) -> int:
+    if not log.exists():
+        return 0
+    return sum(1 for line in log.read_text().splitlines() if "import 'import Mathlib'" in line)
+
+
+def _batch(tag: str, size: int) -> list[str]:
+    # 0.05 s each: every worker gets some of them (a worker holds about 20 ms of work).
+    return [
+        f"{HEADER}theorem {tag}{n} : {n} = {n} := rfl\n-- fake: sleep 0.05" for n in range(size)
+    ]
+
+
+def test_batches_share_the_warm_repls_and_come_back_in_order(
+    fake_repl: str, import_log: Path
+) -> None:
+    with leancli.Checker(repl=fake_repl, workers=2, timeout=30) as checker:
+        first = checker.check(_batch("a", 20))
+        after_first = _imports(import_log)
+        second = checker.check(_batch("b", 20) + [f"{HEADER}theorem bad : True := sorry"])
+    assert [r.line for r in first] == list(range(1, 21))
+    assert all(r.status is leancli.Status.PASS for r in first)
+    assert [r.status.value for r in second][-1] == "sorry"
+    assert after_first == 2  # one import per worker
+    assert _imports(import_log) == after_first  # the second batch imported nothing
+
+
+def test_imap_is_in_order_and_imap_unordered_as_they_finish(fake_repl: str) -> None:
+    def slow_first(tag: str) -> list[str]:
+        return [
+            f"theorem {tag} : True := trivial\n-- fake: sleep 1",
+            *(f"theorem {tag}{n} : True := trivial" for n in range(5)),
+        ]
+
+    with leancli.Checker(repl=fake_repl, workers=2, timeout=30) as checker:
+        assert [r.line for r in checker.imap(slow_first("a"))] == [1, 2, 3, 4, 5, 6]
+        unordered = [r.line for r in checker.imap_unordered(slow_first("b"))]
+    assert sorted(unordered) == [1, 2, 3, 4, 5, 6] and unordered[-1] == 1
+
+
+def test_acheck_leaves_the_event_loop_free(fake_repl: str) -> None:
+    async def main(checker: leancli.Checker) -> tuple[list[leancli.Result], int]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.05)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        results = await checker.acheck(["theorem t : True := trivial\n-- fake: sleep 1"])
+        ticker.cancel()
+        return results, ticks
+
+    with leancli.Checker(repl=fake_repl, workers=1, timeout=30) as checker:
+        results, ticks = asyncio.run(main(checker))
+    assert [r.status for r in results] == [leancli.Status.PASS]
+    assert ticks >= 5
+
+
+def test_threads_calling_at_once_each_get_exactly_their_own_results(fake_repl: str) -> None:
+    got: dict[int, list[leancli.Result]] = {}
+    with leancli.Checker(repl=fake_repl, workers=2, timeout=30) as checker:
+
+        def call(number: int) -> None:
+            rows = [{"id": f"{number}-{n}", "code": f"theorem t{number}_{n} : True := trivial"}
+                    for n in range(15)]  # fmt: skip
+            got[number] = checker.check(rows)
+
+        threads = [threading.Thread(target=call, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    for number, results in got.items():
+        assert [r.id for r in results] == [f"{number}-{n}" for n in range(15)]
+        assert [r.line for r in results] == list(range(1, 16))
+    assert sorted(got) == [0, 1, 2, 3]
+
+
+def test_snippets_are_strings_mappings_or_items(fake_repl: str) -> None:
+    with leancli.Checker(repl=fake_repl, workers=1, template="{statement} {proof}") as checker:
+        results = checker.check(
+            [
+                "theorem a : True := trivial",
+                {"id": "m", "statement": "theorem b : True :=", "proof": "trivial"},
+                leancli.Item(99, "i", "theorem c : True := trivial"),
+                {"id": "x"},  # the template's fields are missing
+                42,  # type: ignore[list-item]
+            ]
+        )
+    assert [r.status.value for r in results] == ["pass", "pass", "pass", "invalid", "invalid"]
+    assert [r.id for r in results[:3]] == [None, "m", "i"]
+
+
+def test_first_pass_skips_the_samples_of_a_solved_problem(fake_repl: str) -> None:
+    rows = [
+        {"name": "p", "code": f"theorem p{n} : True := trivial\n-- fake: sleep 0.2"}
+        for n in range(10)
+    ]
+    with leancli.Checker(repl=fake_repl, workers=1, first_pass="name") as checker:
+        results = checker.check(rows)
+    assert results[0].status is leancli.Status.PASS
+    assert results[-1].status is leancli.Status.SKIPPED and results[-1].skipped_for == 1
+
+
+def test_unknown_keywords_and_calls_after_close_are_refused(fake_repl: str) -> None:
+    with pytest.raises(TypeError, match="worker"):
+        leancli.Checker(repl=fake_repl, worker=2)
+    checker = leancli.Checker(repl=fake_repl, workers=1)
+    checker.close()
+    with pytest.raises(CheckerClosed):
+        checker.check(["theorem t : True := trivial"])
+
+
+def _wait_until_gone(marker: str) -> list[int]:
+    deadline = time.monotonic() + 15
+    while leftover_processes(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return leftover_processes(marker)
+
+
+def test_closing_or_dropping_a_checker_stops_every_repl(fake_repl: str, tmp_path: Path) -> None:
+    marker = f"{tmp_path}/marker"
+    repl = f"{fake_repl} {marker}"
+    with leancli.Checker(repl=repl, workers=2) as checker:
+        checker.check(["theorem t : True := trivial"])
+        assert leftover_processes(marker)
+    assert _wait_until_gone(marker) == []
+    dropped = leancli.Checker(repl=repl, workers=2)
+    dropped.check(["theorem u : True := trivial"])
+    del dropped
+    gc.collect()
+    assert _wait_until_gone(marker) == []
