@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -18,7 +19,9 @@ ROWS = [
 ]
 
 
-def _check(source: Path, cache: Path, fake_repl: str, log: Path, *args: str) -> list[dict]:
+def _check(
+    source: Path, cache: Path, fake_repl: str, log: Path, *args: str
+) -> list[dict[str, Any]]:
     done = run_leancli(
         "check", str(source), "--repl", fake_repl, "--cache", str(cache), *args,
         env={"FAKE_REPL_LOG": str(log)},

@@ -36,7 +36,7 @@ def test_batches_share_the_warm_repls_and_come_back_in_order(
     with leancli.Checker(repl=fake_repl, workers=2, timeout=30) as checker:
         first = checker.check(_batch("a", 20))
         after_first = _imports(import_log)
-        second = checker.check(_batch("b", 20) + [f"{HEADER}theorem bad : True := sorry"])
+        second = checker.check([*_batch("b", 20), f"{HEADER}theorem bad : True := sorry"])
     assert [r.line for r in first] == list(range(1, 21))
     assert all(r.status is leancli.Status.PASS for r in first)
     assert [r.status.value for r in second][-1] == "sorry"

@@ -59,8 +59,9 @@ def test_a_worker_killed_mid_snippet_loses_nothing(fake_repl: str, tmp_path: Pat
         deadline = time.monotonic() + 30
         while not pidfile.exists() and time.monotonic() < deadline:
             time.sleep(0.02)
-        repl = psutil.Process(int(pidfile.read_text()))
-        repl.parent().send_signal(signal.SIGKILL)
+        parent = psutil.Process(int(pidfile.read_text())).parent()
+        assert parent is not None
+        parent.send_signal(signal.SIGKILL)
 
     killer = threading.Thread(target=kill_its_worker)
     killer.start()
@@ -143,6 +144,7 @@ def test_no_process_outlives_the_run(fake_repl: str, tmp_path: Path) -> None:
     assert next(results).status is Status.PASS
     repl = psutil.Process(int(pidfile.read_text()))
     worker = repl.parent()
+    assert worker is not None
     # Both workers and their REPLs (multiprocessing's resource tracker lives on with
     # this process, whoever started it).
     started = [

@@ -80,8 +80,7 @@ def test_a_line_that_cannot_be_prepared_is_invalid_and_the_run_goes_on(
     # Whatever fails while one line is prepared (split, keys, cache) once ended the run,
     # and every --resume of it at the same line.
     import leancli.run
-
-    real_split = leancli.run.split_snippet
+    from leancli.snippet import split_snippet as real_split
 
     def split(code: str) -> object:
         if "EXPLODE" in code:

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import psutil
@@ -24,7 +25,7 @@ ROWS = [
 ]
 
 
-def _resume(source: Path, output: Path, fake_repl: str, *args: str) -> list[dict]:
+def _resume(source: Path, output: Path, fake_repl: str, *args: str) -> list[dict[str, Any]]:
     done = run_leancli("check", str(source), "-o", str(output), "--repl", fake_repl, *args)
     assert done.returncode in (0, 1), done.stderr
     return read_jsonl(output.read_bytes())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def _task(key: int, code: str) -> Task:
 
 
 @pytest.fixture
-def worker(fake_repl: str) -> Worker:
+def worker(fake_repl: str) -> Iterator[Worker]:
     live = Worker(WorkerConfig(repl=ReplSpec.from_command(fake_repl), timeout=2))
     yield live
     live.close()
