@@ -36,11 +36,10 @@ class ErrorAnswer:
 Answer = CommandAnswer | ErrorAnswer
 
 
-def command_request(cmd: str, env: int | None = None, **extra: Any) -> dict[str, Any]:
+def command_request(cmd: str, env: int | None = None) -> dict[str, Any]:
     request: dict[str, Any] = {"cmd": cmd}
     if env is not None:
         request["env"] = env
-    request.update(extra)
     return request
 
 

@@ -329,10 +329,6 @@ class ReplSession:
             self._stderr_tail += chunk
             del self._stderr_tail[:-STDERR_TAIL_BYTES]
 
-    @property
-    def stderr_tail(self) -> str:
-        return self._stderr_tail.decode("utf-8", "replace")
-
     def close(self) -> None:
         """Kill the REPL and everything it started (its whole process group)."""
         process = self._process

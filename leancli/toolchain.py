@@ -190,11 +190,6 @@ def supports_elab_async(version: LeanVersion) -> bool:
     return supports(version, ELAB_ASYNC)
 
 
-def feature_table(version: LeanVersion) -> dict[str, bool]:
-    """Every optional feature by name, with whether `version` supports it."""
-    return {feature.name: supports(version, feature) for feature in FEATURES}
-
-
 def elab_async_refusal(version: LeanVersion | None) -> str | None:
     """The message refusing `--elab-async` on `version`; None when allowed or unknown."""
     if version is None or supports_elab_async(version):

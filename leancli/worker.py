@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from leancli.options import WorkerConfig
 from leancli.protocol import Answer, CommandAnswer, ErrorAnswer, command_request
@@ -188,7 +188,7 @@ class Worker:
                 request["incrementality"] = True
             answer = self._send(request, self.config.timeout)
         except ReplFailure as exc:
-            return _failure_outcome(exc, time.monotonic() - started)
+            return _outcome_of_failure(exc, time.monotonic() - started)
         if isinstance(answer, ErrorAnswer):
             self._restart()
             elapsed = time.monotonic() - started
@@ -213,7 +213,7 @@ class Worker:
         try:
             answer = self._send(request, self.config.timeout)
         except ReplFailure as exc:
-            failed = _failure_outcome(exc, 0.0)
+            failed = _outcome_of_failure(exc, 0.0)
             return replace(evidence, audit_failure=(failed.status, f"axiom audit: {failed.error}"))
         if isinstance(answer, ErrorAnswer):
             return replace(evidence, audit_failure=(Status.FAIL, f"axiom audit: {answer.message}"))
@@ -285,13 +285,13 @@ class Worker:
             answer = self._exchange(session, command_request(header), self.config.import_timeout)
         except ReplTimeout as exc:
             outcome = replace(
-                _failure_outcome(exc, 0.0), error=f"header import: {exc}", header_timed_out=True
+                _outcome_of_failure(exc, 0.0), error=f"header import: {exc}", header_timed_out=True
             )
             raise _HeaderError(outcome) from exc
         except ReplExited as exc:
             raise _HeaderError(self._died_importing(header, exc)) from exc
         except ReplFailure as exc:
-            outcome = _failure_outcome(exc, 0.0)
+            outcome = _outcome_of_failure(exc, 0.0)
             outcome = replace(outcome, error=f"header import: {outcome.error}")
             raise _HeaderError(outcome) from exc
         if isinstance(answer, ErrorAnswer):
@@ -332,14 +332,14 @@ class Worker:
             request = command_request("\n".join(lines), env)
             answer = self._exchange(session, request, self.config.timeout)
         except ReplFailure as exc:
-            raise _HeaderError(_failure_outcome(exc, 0.0)) from exc
+            raise _HeaderError(_outcome_of_failure(exc, 0.0)) from exc
         if isinstance(answer, ErrorAnswer) or classify(answer.messages, []) is Status.FAIL:
             raise _HeaderError(
                 Outcome(Status.CRASH, 0.0, error=f"REPL refused the Lean options: {answer}")
             )
         return answer.env
 
-    def _fail_header(self, header: str, messages: list[dict[str, Any]], error: str) -> None:
+    def _fail_header(self, header: str, messages: list[dict[str, Any]], error: str) -> NoReturn:
         self._failed_headers[header] = _HeaderFailure(messages, error)
         raise _HeaderError(Outcome(Status.FAIL, 0.0, messages, error=error))
 
@@ -386,7 +386,9 @@ def _looks_out_of_address_space(exc: ReplExited) -> bool:
     )
 
 
-def _failure_outcome(exc: ReplFailure, elapsed: float) -> Outcome:
+def _outcome_of_failure(exc: ReplFailure, elapsed: float) -> Outcome:
+    """The snippet's outcome when its REPL failed; ReplAborted (the caller is stopping) is
+    no outcome and propagates."""
     if isinstance(exc, ReplTimeout):
         return Outcome(Status.TIMEOUT, elapsed, error=str(exc))
     if isinstance(exc, ReplOutOfMemory):

@@ -10,7 +10,6 @@ from leancli.toolchain import (
     LeanVersion,
     Toolchain,
     elab_async_refusal,
-    feature_table,
     parse_lean_version_output,
     pick_tag,
     read_toolchain,
@@ -114,7 +113,6 @@ def test_elab_async_starts_at_4_19_0() -> None:
     assert supports_elab_async(V("v4.22.0-rc1"))
     assert not supports_elab_async(V("v4.18.0"))
     assert not supports_elab_async(V("v4.19.0-rc2"))
-    assert feature_table(V("v4.18.0")) == {"Elab.async": False}
 
 
 def test_elab_async_refusal_names_both_versions() -> None:
