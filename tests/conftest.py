@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 from leancli.simulated import TRANSCRIPTS
+from leancli.toolchain import LeanVersion
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -41,6 +42,27 @@ def import_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     log = tmp_path / "imports.log"
     monkeypatch.setenv("FAKE_REPL_LOG", str(log))
     return log
+
+
+# The verdicts the real REPL gave the bundled samples/basics.jsonl (its recordings).
+BASICS_VERDICTS = {
+    "def-eval": "pass",
+    "add-comm": "pass",
+    "by-sorry": "sorry",
+    "unsolved": "fail",
+    "metavariables": "fail",
+    "unfinished": "fail",
+    "have-sorry": "fail",
+    "comment-in-proof": "pass",
+    "self-reference": "fail",
+}
+
+
+def V(text: str) -> LeanVersion:
+    """A version a test names; the test fails at once if it does not parse."""
+    version = LeanVersion.parse(text)
+    assert version is not None, text
+    return version
 
 
 def write_jsonl(path: Path, rows: list[Any]) -> Path:

@@ -24,6 +24,7 @@ from leancli.options import MemoryLimits
 from leancli.protocol import CommandAnswer
 from leancli.session import ReplSession
 from leancli.toolchain import parse_lean_version_output, supports_elab_async
+from tests.conftest import BASICS_VERDICTS
 from tests.lean_tier import (
     REPO,
     CheckRun,
@@ -112,18 +113,6 @@ def test_real_lean_version_output_parses(real_repl: RealRepl) -> None:
 
 
 # --- the bundled samples -------------------------------------------------------------------
-
-BASICS_VERDICTS = {
-    "def-eval": "pass",
-    "add-comm": "pass",
-    "by-sorry": "sorry",
-    "unsolved": "fail",
-    "metavariables": "fail",
-    "unfinished": "fail",
-    "have-sorry": "fail",
-    "comment-in-proof": "pass",
-    "self-reference": "fail",
-}
 
 
 def test_the_basic_samples_get_leans_verdicts_and_positions(

@@ -22,7 +22,7 @@ from leancli.cache_dirs import MARKER, Kind, version_dir
 from leancli.repl_source import insert_flush, names_version, needs_flush_fix, unsupported
 from leancli.setup import QuietProgress, SetupError, setup
 from leancli.toolchain import LeanVersion
-from tests.conftest import run_leancli
+from tests.conftest import V, run_leancli
 from tests.toolchain_stubs import (
     FLUSHED_MAIN,
     UNFLUSHED_MAIN,
@@ -33,14 +33,6 @@ from tests.toolchain_stubs import (
     make_remote,
     make_stub_toolchain,
 )
-
-
-def V(text: str) -> LeanVersion:
-    """A version the test names; the test fails at once if it does not parse."""
-    version = LeanVersion.parse(text)
-    assert version is not None, text
-    return version
-
 
 MAIN = Path("REPL/Main.lean")
 # Like the REPL's history around v4.20: a bump to v4.20.0 left on a side branch, then

@@ -15,13 +15,7 @@ from leancli.toolchain import (
     read_toolchain,
     supports_elab_async,
 )
-
-
-def V(text: str) -> LeanVersion:
-    """A version the test names; the test fails at once if it does not parse."""
-    version = LeanVersion.parse(text)
-    assert version is not None, text
-    return version
+from tests.conftest import V
 
 
 @pytest.mark.parametrize(

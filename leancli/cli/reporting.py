@@ -32,8 +32,8 @@ class ReportFormat(str, enum.Enum):
 
 
 class _LineWriter:
-    """Each line with a single write, as `ResultWriter` does: a killed run leaves at most
-    one torn line at the end of the file."""
+    """Each line with a single `os.write` of the whole line: a killed run leaves at most
+    one torn line at the end of the file, never an interleaved one."""
 
     def __init__(self, stream: IO[bytes], *, fsync: bool = False) -> None:
         stream.flush()
