@@ -10,6 +10,8 @@ from typing import Any
 
 import orjson
 
+from leancli.errors import LeancliError
+
 DEFAULT_CODE_FIELDS = ("code", "cmd", "proof", "full_proof")
 DEFAULT_ID_FIELDS = ("id", "name", "custom_id")
 
@@ -52,7 +54,7 @@ class InputSpec:
         return [name for _, name, _, _ in string.Formatter().parse(self.template) if name]
 
 
-class TemplateError(ValueError):
+class TemplateError(LeancliError, ValueError):
     """The --template string is not valid Python format syntax."""
 
 

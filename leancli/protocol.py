@@ -14,10 +14,12 @@ from typing import Any
 
 import orjson
 
+from leancli.errors import LeancliError
+
 FRAME_END = b"\n\n"
 
 
-class ProtocolError(Exception):
+class ProtocolError(LeancliError):
     """The REPL printed something that is not a well-formed answer."""
 
 

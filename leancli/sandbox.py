@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import leancli
+from leancli.errors import LeancliError
 from leancli.options import ReplSpec
 
 INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap)"
@@ -38,7 +39,7 @@ SYSTEM_ETC = (
 LAKE_ENV_TIMEOUT = 120.0
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(LeancliError, RuntimeError):
     pass
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import psutil
 
+from leancli.errors import LeancliError
 from leancli.options import MemoryLimits, ReplSpec
 from leancli.process_memory import tree_anon_rss
 from leancli.protocol import (
@@ -56,7 +57,7 @@ os.execvp(sys.argv[3], sys.argv[3:])
 """
 
 
-class ReplFailure(Exception):
+class ReplFailure(LeancliError):
     """The REPL could not answer; the session is dead and must be restarted."""
 
 

@@ -12,12 +12,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
 
+from leancli.errors import LeancliError
 from leancli.toolchain import TOOLCHAIN_FILE, LeanVersion
 
 _TAIL_LINES = 25
 
 
-class SetupError(Exception):
+class SetupError(LeancliError):
     """Setup cannot go on; the message says what to install or run."""
 
 

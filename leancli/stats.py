@@ -28,12 +28,13 @@ from typing import Any
 
 import orjson
 
+from leancli.errors import LeancliError
 from leancli.records import Status
 
 PERCENTILES = (50, 90, 99)
 
 
-class StatsError(ValueError):
+class StatsError(LeancliError, ValueError):
     """A line of the results file that cannot be read."""
 
     def __init__(self, line: int, reason: str) -> None:

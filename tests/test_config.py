@@ -72,3 +72,20 @@ def test_a_repl_command_with_bad_quoting_says_so(tmp_path: Path, where: str) -> 
     assert done.returncode == 2
     assert f"{where}: No closing quotation".encode() in done.stderr
     assert b"no Lean REPL found" not in done.stderr
+
+
+def test_every_library_error_derives_from_one_base() -> None:
+    from leancli.executors import ExecutorUnavailable
+    from leancli.items import TemplateError
+    from leancli.protocol import ProtocolError
+    from leancli.resume import ResumeError
+    from leancli.sandbox import SandboxUnavailable
+    from leancli.session import ReplFailure
+    from leancli.setup import SetupError
+    from leancli.stats import StatsError
+
+    for error in (
+        ConfigError, ExecutorUnavailable, TemplateError, ProtocolError, ResumeError,
+        SandboxUnavailable, ReplFailure, SetupError, StatsError,
+    ):  # fmt: skip
+        assert issubclass(error, LeancliError), error

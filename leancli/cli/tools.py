@@ -72,11 +72,12 @@ def stats(
     # Imported here so that `leancli --help` and the other commands do not load them.
     import orjson
 
-    from leancli.stats import StatsError, collect_path, render
+    from leancli.errors import LeancliError
+    from leancli.stats import collect_path, render
 
     try:
         summary = collect_path(results, by).summary()
-    except (StatsError, OSError) as exc:
+    except (LeancliError, OSError) as exc:
         typer.echo(f"error: {results}: {exc}", err=True)
         raise typer.Exit(2) from None
     if as_json:
@@ -89,9 +90,9 @@ def _markdown_summary(results: str) -> None:
     import os
     import sys
 
+    from leancli.errors import LeancliError
     from leancli.reports.github import link_base
     from leancli.reports.markdown import summarize
-    from leancli.stats import StatsError
 
     try:
         if results == "-":
@@ -99,7 +100,7 @@ def _markdown_summary(results: str) -> None:
         else:
             with open(results, "rb") as handle:
                 summary = summarize(handle)
-    except (StatsError, OSError) as exc:
+    except (LeancliError, OSError) as exc:
         typer.echo(f"error: {results}: {exc}", err=True)
         raise typer.Exit(2) from None
     rendered = summary.render(link_base(os.environ), os.environ.get("GITHUB_WORKSPACE"))
@@ -153,7 +154,8 @@ def setup(
     from rich.console import Console
     from rich.markup import escape
 
-    from leancli.setup import RichProgress, SetupError
+    from leancli.errors import LeancliError
+    from leancli.setup import RichProgress
     from leancli.setup import setup as run_setup
     from leancli.toolchain import LeanVersion
 
@@ -166,7 +168,7 @@ def setup(
         result = run_setup(
             project, mathlib=mathlib, fork=fork, lean=lean, progress=RichProgress(console)
         )
-    except SetupError as exc:
+    except LeancliError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:

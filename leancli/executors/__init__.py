@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from leancli.errors import LeancliError
 from leancli.executors.base import Executor
 from leancli.options import CheckOptions
 
 EXECUTORS = ("local", "ray")
 
 
-class ExecutorUnavailable(RuntimeError):
+class ExecutorUnavailable(LeancliError, RuntimeError):
     """The chosen executor cannot run here (e.g. Ray is not installed)."""
 
 
