@@ -103,6 +103,7 @@ def diagnose(
         address_space_section(found.project.path if found.project else _repl_dir(found), environ),
         features_section(found),
         sandbox_section(found.spec),
+        repl_start_section(found, environ),
     ]
     if ray_address is not None:
         sections.append(_ray_nodes(ray_address, found))
@@ -113,6 +114,46 @@ def diagnose(
         notes=found.notes,
         repl_found=found.spec is not None,
     )
+
+
+REPL_START_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class ReplStartSection:
+    """Whether the REPL command starts and answers an empty command: what `check` asks
+    when its first snippet crashed, so that both say the same of one command line."""
+
+    tried: bool
+    reason: str | None = None
+    problems: tuple[Problem, ...] = ()
+
+    def rows(self) -> list[Row]:
+        if not self.tried:
+            return []
+        detail = self.reason or "starts and answers an empty command"
+        return [Row("REPL start", "fail" if self.reason else "ok", detail)]
+
+    def to_json(self) -> dict[str, Any]:
+        starts = (self.reason is None) if self.tried else None
+        return {"repl_starts": starts, "repl_start_error": self.reason}
+
+
+def repl_start_section(found: Discovery, environ: Mapping[str, str]) -> ReplStartSection:
+    if found.spec is None or found.errors:
+        return ReplStartSection(tried=False)
+    from leancli.options import WorkerConfig
+    from leancli.repl_environment import repl_environment
+    from leancli.repl_probe import probe_repl
+
+    # The REPL sees what `check` would give it, read from the environment doctor reads.
+    seen = tuple(repl_environment(environ).items())
+    config = WorkerConfig(repl=found.spec, import_timeout=REPL_START_SECONDS, environment=seen)
+    reason = probe_repl(config)
+    if reason is None:
+        return ReplStartSection(tried=True)
+    problem = Problem(f"the REPL cannot start: {reason}", fix="leancli setup")
+    return ReplStartSection(tried=True, reason=reason, problems=(problem,))
 
 
 def _distinct(problems: list[Problem]) -> tuple[Problem, ...]:

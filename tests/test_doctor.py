@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from pathlib import Path
 
 import orjson
@@ -250,3 +252,17 @@ def test_ray_nodes_run_the_repl_discovery_read(stubs: StubToolchain, tmp_path: P
     assert any(m.startswith("--repl: No closing quotation") for m in messages), messages
     assert "--ray-address: say which REPL the nodes run" in messages
     assert "ray_nodes" not in report.to_json()
+
+
+def test_doctor_and_check_agree_on_a_repl_that_cannot_start(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"code": "def f := 37"}\n')
+    missing = f"{sys.executable} {tmp_path / 'no-such-script.py'}"
+    check = run_leancli("check", str(source), "--repl", missing)
+    doctor = run_leancli("doctor", "--repl", missing, "--json")
+    assert check.returncode == 2 and b"cannot start" in check.stderr
+    report = json.loads(doctor.stdout)
+    assert doctor.returncode == 1 and report["repl_starts"] is False
+    assert "no-such-script.py" in report["repl_start_error"]
+    working = json.loads(run_leancli("doctor", "--repl", "simulated", "--json").stdout)
+    assert working["repl_starts"] is True

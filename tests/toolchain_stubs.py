@@ -27,6 +27,7 @@ from leancli.toolchain import LeanVersion
 
 HERE = Path(__file__).resolve().parent
 FAKE_REPL = HERE / "fake_repl.py"
+_REPL_SCRIPT = f'#!/bin/sh\nexec "{sys.executable}" "{FAKE_REPL}" --model "$@"\n'
 REAL_GIT = shutil.which("git") or "/usr/bin/git"
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "stub",
@@ -188,6 +189,7 @@ def make_stub_toolchain(
         "LEANCLI_CACHE_DIR": str(stubs.cache),
         "STUB_LOG": str(stubs.log),
         "STUB_FAKE_REPL": str(FAKE_REPL),
+        "LEANCLI_PASS_ENV": "STUB_*,FAKE_REPL_*",  # what the stubs read reaches the REPL
         **GIT_IDENTITY,
     }
     return stubs
@@ -371,7 +373,7 @@ def cached_repl(
     directory = version_dir(stubs.cache, kind, lean)
     binary = directory / ".lake/build/bin/repl"
     binary.parent.mkdir(parents=True)
-    binary.write_text("#!/bin/sh\n")
+    binary.write_text(_REPL_SCRIPT)  # a REPL that starts and answers, as a built one does
     binary.chmod(0o755)
     (directory / "lean-toolchain").write_text(f"leanprover/lean4:{lean.tag}\n")
     (directory / "REPL").mkdir()
@@ -388,7 +390,7 @@ def checkout(
     `json_lean` None: a checkout without REPL/JSON.lean."""
     binary = root / ".lake/build/bin/repl"
     binary.parent.mkdir(parents=True)
-    binary.write_text("#!/bin/sh\n")
+    binary.write_text(_REPL_SCRIPT)  # a REPL that starts and answers, as a built one does
     binary.chmod(0o755)
     (root / "lean-toolchain").write_text(f"leanprover/lean4:{version}\n")
     (root / "REPL").mkdir()
