@@ -4,7 +4,8 @@
 (`import Mathlib`, FAKE_REPL_IMPORT_SECONDS), each snippet costing 0.05 s (FAKE_REPL_COST),
 2 workers. (Real proofs take about 1 s each, median, in the Goedel set; 0.05 s is still
 far shorter, so that what leancli adds per snippet shows; the simulated REPL's own work,
-about 1 ms per request, is not in the ideal, and every row pays it.) Printed in one run, as a training step would call them:
+about 1 ms per request, is not in the ideal, and every row pays it.) Printed in one run,
+as a training step would call them:
 
 - a `leancli.Checker` kept across batches (its REPLs keep the header imported);
 - `leancli.check` per batch (a pool started and torn down each time);
