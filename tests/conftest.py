@@ -92,6 +92,16 @@ def run_leancli(
     )
 
 
+def check_rows(
+    tmp_path: Path, repl: str, rows: list[dict[str, Any]], *args: str
+) -> list[dict[str, Any]]:
+    """`leancli check` of `rows` (written as JSONL) with `repl`: its results by line."""
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    done = run_leancli("check", str(source), "--repl", repl, *args)
+    assert done.returncode in (0, 1), done.stderr
+    return sorted(read_jsonl(done.stdout), key=lambda r: r["line"])
+
+
 def leftover_processes(marker: str) -> list[int]:
     """PIDs of live processes whose command line mentions `marker`."""
     import psutil

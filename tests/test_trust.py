@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,16 +12,9 @@ from leancli.errors import ConfigError
 from leancli.records import Task
 from leancli.schedule import Scheduler
 from leancli.toolchain import LeanVersion
-from tests.conftest import read_jsonl, run_leancli, write_jsonl
+from tests.conftest import check_rows, run_leancli, write_jsonl
 
-
-def _run(
-    tmp_path: Path, fake_repl: str, rows: list[dict[str, Any]], *args: str
-) -> list[dict[str, Any]]:
-    source = write_jsonl(tmp_path / "in.jsonl", rows)
-    done = run_leancli("check", str(source), "--repl", fake_repl, *args)
-    assert done.returncode in (0, 1), done.stderr
-    return sorted(read_jsonl(done.stdout), key=lambda r: r["line"])
+_run = check_rows
 
 
 def test_a_passing_snippet_records_its_audited_axioms(tmp_path: Path, fake_repl: str) -> None:

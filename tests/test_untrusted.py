@@ -19,16 +19,9 @@ from leancli.protocol import CommandAnswer, command_request
 from leancli.repl_environment import repl_environment
 from leancli.sandbox import bubblewrap_argv, bubblewrap_problem, cap_cpu, sandbox_binds
 from leancli.session import ReplDesync, ReplSession
-from tests.conftest import FAKE_REPL, read_jsonl, run_leancli, write_jsonl
+from tests.conftest import FAKE_REPL, check_rows, read_jsonl, run_leancli, write_jsonl
 
-
-def _run(
-    tmp_path: Path, fake_repl: str, rows: list[dict[str, Any]], *args: str
-) -> list[dict[str, Any]]:
-    source = write_jsonl(tmp_path / "in.jsonl", rows)
-    done = run_leancli("check", str(source), "--repl", fake_repl, *args)
-    assert done.returncode in (0, 1), done.stderr
-    return sorted(read_jsonl(done.stdout), key=lambda r: r["line"])
+_run = check_rows
 
 
 # The REPL numbers the environments of one process 0, 1, 2, ... as commands make them
