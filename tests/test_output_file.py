@@ -144,3 +144,32 @@ def test_a_full_disk_is_one_line_its_own_exit_code_and_resumable(tmp_path: Path)
         assert sorted(final) == list(range(1, 201))
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_no_file_leancli_writes_is_an_input_wherever_it_was_found(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", _rows(2))
+    proofs = tmp_path / "proofs"
+    proofs.mkdir()
+    proof = proofs / "a.lean"
+    proof.write_text("theorem a : True := trivial\n")
+    cases = [
+        ([str(source), "--junit", str(source)], "is the input file"),
+        ([str(proofs), "-o", str(proof), "--force"], "is the input file"),  # found inside
+        ([str(proofs), "--junit", str(proof)], "is the input file"),
+        ([str(source), "--junit", str(tmp_path)], "is a directory"),
+        ([str(source), "-o", str(tmp_path / "r"), "--junit", str(tmp_path / "r")], "same file"),
+    ]
+    for args, message in cases:
+        done = run_leancli("check", *args, "--repl", FAKE_REPL_COMMAND)
+        assert done.returncode == 2, args
+        assert message.encode() in done.stderr, (args, done.stderr)
+    assert proof.read_text() == "theorem a : True := trivial\n"
+    before = source.read_bytes()
+    with source.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "leancli", "check", "-", "-o", str(source), "--force",
+             "--repl", FAKE_REPL_COMMAND],
+            stdin=stdin, capture_output=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2 and b"standard input reads" in done.stderr
+    assert source.read_bytes() == before

@@ -34,7 +34,6 @@ from leancli.sources import (
     DEFAULT_GLOBS,
     STDIN,
     Source,
-    SourceError,
     SourceMap,
     count_items,
     expand_inputs,
@@ -197,7 +196,7 @@ def run(
     from leancli.cli.run_outputs import finish_reports, open_outputs, stale_results_dropper
 
     with ExitStack() as stack:
-        items, total, source_map = _open_sources(input_paths, spec, settings)
+        items, total, source_map = _open_sources(input_paths, spec, settings, output)
         verdict = verdict_options(options)
         refresh = stale_results_dropper(input_paths, spec, settings, verdict)
         done, sink = open_outputs(input_paths, output, settings, source_map, stack, refresh)
@@ -290,12 +289,16 @@ def _open_cache(
 
 
 def _open_sources(
-    input_paths: Sequence[str], spec: InputSpec, settings: RunSettings
+    input_paths: Sequence[str], spec: InputSpec, settings: RunSettings, output: Path | None
 ) -> tuple[Iterator[Item | InvalidLine], int | None, SourceMap]:
-    """The items of every input, how many there are (if known), and where each is from."""
+    """The items of every input, how many there are (if known), and where each is from;
+    refused when a file written (-o, --junit) is one of them."""
+    from leancli.cli.output import refuse_overwriting_inputs
+
     try:
         sources = expand_inputs(input_paths, settings.globs)
-    except SourceError as exc:
+        refuse_overwriting_inputs({"-o": output, "--junit": settings.junit}, sources)
+    except LeancliError as exc:
         fail_usage(str(exc))
     from leancli.cli import CLOSED_STREAMS
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from leancli.errors import LeancliError
 from leancli.resume import DoneLines, prepare_output
+from leancli.sources import Source
 
 
 class OutputError(LeancliError):
@@ -38,6 +39,34 @@ def claim_output(
     except BaseException:
         os.close(fd)
         raise
+
+
+def refuse_overwriting_inputs(written: dict[str, Path | None], sources: Sequence[Source]) -> None:
+    """OutputError when a file leancli writes is an input, wherever it was found (in a
+    directory given, through a link, or redirected to standard input), a directory, or
+    another file it writes."""
+    chosen = {flag: path for flag, path in written.items() if path is not None}
+    for flag, path in chosen.items():
+        if path.is_dir():
+            raise OutputError(f"{flag} {path}: is a directory, not a file")
+        for source in sources:
+            if source.path == "-" and _is_standard_input(path):
+                raise OutputError(f"{flag} {path}: is the file standard input reads")
+            if source.path != "-" and _same_file(Path(source.path), path):
+                raise OutputError(f"{flag} {path}: is the input file {source.path} itself")
+    flags = list(chosen)
+    for index, flag in enumerate(flags):
+        for other in flags[index + 1 :]:
+            if chosen[flag].resolve() == chosen[other].resolve():
+                raise OutputError(f"{flag} and {other} name the same file: {chosen[flag]}")
+
+
+def _is_standard_input(path: Path) -> bool:
+    try:
+        ours, theirs = os.fstat(0), os.stat(path)
+    except OSError:
+        return False
+    return (ours.st_dev, ours.st_ino) == (theirs.st_dev, theirs.st_ino)
 
 
 def _same_file(a: Path, b: Path) -> bool:
