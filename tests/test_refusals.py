@@ -138,3 +138,18 @@ def test_allow_eval_and_allow_native_decide_re_admit_only_their_construct() -> N
     admitted = AuditOptions(allow_eval=True, allow_native_decide=True)
     assert [reason.split()[1] for reason in find_cheats(body, admitted)] == ["axiom"]
     assert len(find_cheats(body)) == 3
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # The declaration before a macro is not where the macro's native_decide runs.
+        'theorem t : True := trivial\nmacro "nd" : tactic => `(tactic| native_decide)\n'
+        "example : 1 = 2 := by nd",
+        'theorem t : True := trivial\nnotation "RB" => Lean.ofReduceBool',
+        "example : 1 = 2 := by decide (native := true)",
+        "example : 1 = 2 := by decide (config := { native := true })",
+    ],
+)
+def test_native_code_outside_a_named_declaration_is_refused(code: str) -> None:
+    assert find_cheats(code), code

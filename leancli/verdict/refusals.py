@@ -98,7 +98,9 @@ def _cheats(tokens: list[Token], audit: AuditOptions) -> Iterator[tuple[str, int
         named_starts[decl.at] = decl.name is not None and decl.keyword != "axiom"
     named = False
     for index, token in enumerate(tokens):
-        if token.text in _STARTS and not _is_attribute(texts, index):
+        # Any command ends the declaration before it: a `macro` or `notation` after a
+        # theorem is not part of what `#print axioms` of that theorem shows.
+        if token.text in _COMMANDS and not _is_attribute(texts, index):
             named = named_starts.get(index, False)
         why = _refusal_at(texts, index, audit, named)
         if why is not None:
@@ -164,11 +166,14 @@ def _is_native(texts: list[str], index: int, last: str) -> bool:
     text = texts[index]
     if text == "native_decide" or last in _NATIVE_AXIOMS:
         return True
-    return text == "decide" and texts[index + 1 : index + 3] == ["+", "native"]
+    if text == "decide" and texts[index + 1 : index + 3] == ["+", "native"]:
+        return True
+    # `decide (native := true)`, `decide (config := { native := true })`
+    return text == "native" and texts[index + 1 : index + 4] == [":", "=", "true"]
 
 
 def _native_name(text: str) -> str:
-    return "decide +native" if text == "decide" else text
+    return {"decide": "decide +native", "native": "native := true"}.get(text, text)
 
 
 # --- statement --------------------------------------------------------------------------
