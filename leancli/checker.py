@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import queue
 import threading
 import weakref
@@ -24,13 +25,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from leancli.config import CheckRequest, ExecutorKind, resolve
-from leancli.errors import LeancliError
+from leancli.errors import ConfigError, LeancliError
 from leancli.executors import make_executor
 from leancli.executors.base import Executor
-from leancli.items import InputSpec, InvalidLine, Item, parse_line
+from leancli.items import InputSpec, InvalidLine, Item, parse_line, validate_template
 from leancli.options import CheckOptions
 from leancli.records import Result
 from leancli.result_cache import ResultCache
@@ -120,17 +119,29 @@ class Checker:
             options["allow_axioms"] = tuple(options["allow_axioms"])
         if isinstance(options.get("executor"), str):
             options["executor"] = ExecutorKind(options["executor"])
-        self.options = resolve(CheckRequest(**options))
+        self.options = resolve(_request(options))
+        if template is not None:
+            try:
+                validate_template(template)
+            except LeancliError as exc:
+                raise ConfigError("template", str(exc)) from exc
         self._spec = InputSpec(
             code_field, template, id_field, statement_field, first_pass_field=first_pass
         )
         result_cache = None
         if cache is not None:
+            import sqlite3
+
             from leancli.result_cache import verdict_options
 
-            result_cache = ResultCache(
-                Path(cache).expanduser(), self.options.fingerprint, verdict_options(self.options)
-            )
+            try:
+                result_cache = ResultCache(
+                    Path(cache).expanduser(),
+                    self.options.fingerprint,
+                    verdict_options(self.options),
+                )
+            except (OSError, sqlite3.Error) as exc:
+                raise ConfigError("cache", f"{cache}: {exc}") from exc
         executor = make_executor(self.options)
         self._shared = _Shared(self.options, executor, result_cache)
         self._thread = threading.Thread(
@@ -210,7 +221,7 @@ class Checker:
             for line in lines:
                 shared.routes[line] = call
         for line, snippet in zip(lines, batch, strict=True):
-            shared.inbox.put(_as_item(snippet, line, self._spec))
+            shared.inbox.put(_as_item(snippet, line, self._spec, call.first_line))
         return call
 
     def _arrivals(self, call: _Call) -> Iterator[tuple[int, Result]]:
@@ -221,19 +232,43 @@ class Checker:
             yield arrival
 
 
-def _as_item(snippet: Snippet, line: int, spec: InputSpec) -> Item | InvalidLine:
+def _request(options: dict[str, Any]) -> CheckRequest:
+    """The request the keywords make; ConfigError naming a keyword of the wrong type."""
+    request = CheckRequest(**options)
+    defaults = CheckRequest()
+    for name, value in options.items():
+        default = getattr(defaults, name)
+        number = isinstance(default, (int, float)) and not isinstance(default, bool)
+        if number and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ConfigError(name, f"must be a number, not {value!r}")
+        if isinstance(default, int) and not isinstance(default, bool) and isinstance(value, float):
+            raise ConfigError(name, f"must be a whole number, not {value!r}")
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise ConfigError(name, f"must be True or False, not {value!r}")
+    return request
+
+
+def _as_item(snippet: Snippet, line: int, spec: InputSpec, call: int) -> Item | InvalidLine:
     if isinstance(snippet, str):
+        if "\x00" in snippet:
+            return InvalidLine(line, None, "snippet contains a NUL character")
         return Item(line, None, snippet)
     if isinstance(snippet, Item):
-        return replace(snippet, line=line)
-    if isinstance(snippet, Mapping):
+        item = replace(snippet, line=line)
+    elif isinstance(snippet, Mapping):
         try:
-            raw = orjson.dumps(dict(snippet))
-        except TypeError as exc:
+            raw = json.dumps(dict(snippet), ensure_ascii=False).encode()
+        except (TypeError, ValueError) as exc:
             return InvalidLine(line, None, f"snippet mapping is not JSON: {exc}")
-        return parse_line(line, raw, spec)
-    kind = type(snippet).__name__
-    return InvalidLine(line, None, f"a snippet is a string, a mapping or an Item, not {kind}")
+        parsed = parse_line(line, raw, spec)
+        if isinstance(parsed, InvalidLine):
+            return parsed
+        item = parsed
+    else:
+        kind = type(snippet).__name__
+        return InvalidLine(line, None, f"a snippet is a string, a mapping or an Item, not {kind}")
+    # --first-pass: a problem solved in one call says nothing of another call's samples.
+    return item if item.problem is None else replace(item, problem=f"{call}\0{item.problem}")
 
 
 def _feed(shared: _Shared) -> Iterator[Item | InvalidLine]:
@@ -250,10 +285,14 @@ def _serve(shared: _Shared) -> None:
             with shared.lock:
                 call = shared.routes.pop(result.line)
             index = result.line - call.first_line
-            # A copy of another call's snippet says so only in that call's numbering.
-            copied = None if result.duplicate_of is None else result.duplicate_of - call.first_line
-            local = copied + 1 if copied is not None and 0 <= copied < len(call.results) else None
-            call.deliver(index, replace(result, line=index + 1, duplicate_of=local))
+            # Lines of the run loop, told in the call's own numbering (None: another call's).
+            local = replace(
+                result,
+                line=index + 1,
+                duplicate_of=_local(call, result.duplicate_of),
+                skipped_for=_local(call, result.skipped_for),
+            )
+            call.deliver(index, local)
     except BaseException as exc:  # the pool itself failed: no caller may wait for ever
         error: BaseException = shared.stopped or exc
     else:
@@ -264,6 +303,11 @@ def _serve(shared: _Shared) -> None:
         shared.routes.clear()
     for call in calls:
         call.fail(error)
+
+
+def _local(call: _Call, line: int | None) -> int | None:
+    at = None if line is None else line - call.first_line
+    return at + 1 if at is not None and 0 <= at < len(call.results) else None
 
 
 def _stop(shared: _Shared, thread: threading.Thread) -> None:

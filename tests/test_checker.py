@@ -152,3 +152,36 @@ def test_closing_or_dropping_a_checker_stops_every_repl(fake_repl: str, tmp_path
     del dropped
     gc.collect()
     assert _wait_until_gone(marker) == []
+
+
+@pytest.mark.parametrize(
+    ("keywords", "field"),
+    [({"workers": "x"}, "workers"), ({"timeout": "5"}, "timeout"), ({"workers": 2.5}, "workers"),
+     ({"audit": "yes"}, "audit"), ({"template": "{"}, "template"), ({"timeout": 0}, "timeout")],
+)  # fmt: skip
+def test_bad_keyword_values_are_config_errors_naming_them(
+    fake_repl: str, keywords: dict[str, object], field: str
+) -> None:
+    with pytest.raises(leancli.ConfigError) as caught:
+        leancli.Checker(repl=fake_repl, **keywords)
+    assert caught.value.option == field
+
+
+def test_the_api_reads_snippets_as_the_cli_reads_lines(fake_repl: str) -> None:
+    with leancli.Checker(repl=fake_repl, workers=1) as checker:
+        nul, huge = checker.check(
+            [
+                "theorem t : True := trivial\x00",
+                {"id": 10**30, "code": "theorem u : True := trivial"},
+            ]
+        )
+    assert nul.status is leancli.Status.INVALID and "NUL" in (nul.error or "")
+    assert huge.id == str(10**30) and huge.status is leancli.Status.PASS
+
+
+def test_first_pass_is_per_call(fake_repl: str) -> None:
+    rows = [{"p": "A", "code": f"theorem a{n} : True := trivial"} for n in range(3)]
+    with leancli.Checker(repl=fake_repl, workers=1, first_pass="p") as checker:
+        checker.check(rows[:1])
+        later = checker.check(rows[1:])
+    assert later[0].status is leancli.Status.PASS  # not skipped for another call's pass
