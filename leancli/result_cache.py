@@ -233,15 +233,23 @@ def clear_cache(directory: Path) -> int:
     path = directory / DATABASE
     if not path.exists():
         return 0
-    db = _connect(path)
     try:
-        db.execute(_SCHEMA)
-        count = int(db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
-        db.execute("DELETE FROM results")
-        db.commit()
-        db.execute("VACUUM")
-    finally:
-        db.close()
+        db = _connect(path)
+        try:
+            db.execute(_SCHEMA)
+            count = int(db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+            db.execute("DELETE FROM results")
+            db.commit()
+            db.execute("VACUUM")
+        finally:
+            db.close()
+    except sqlite3.OperationalError:
+        raise  # locked by a run, say: never removed under it
+    except sqlite3.DatabaseError:
+        # Damaged beyond reading: clearing it is removing it (the next run makes a new one).
+        for leftover in directory.glob(DATABASE + "*"):
+            leftover.unlink(missing_ok=True)
+        return 0
     return count
 
 

@@ -108,3 +108,12 @@ def test_allow_eval_is_part_of_what_a_cached_verdict_depends_on() -> None:
     plain = CheckOptions(worker=WorkerConfig(repl=ReplSpec(argv=("repl",))))
     admitted = replace(plain, worker=replace(plain.worker, audit=AuditOptions(allow_eval=True)))
     assert verdict_options(plain) != verdict_options(admitted)
+
+
+def test_clearing_a_damaged_cache_removes_it_without_a_traceback(tmp_path: Path) -> None:
+    from leancli.result_cache import DATABASE
+
+    (tmp_path / DATABASE).write_text("garbage, not SQLite\n")
+    done = run_leancli("cache", "clear", str(tmp_path))
+    assert done.returncode == 0 and b"Traceback" not in done.stderr
+    assert not (tmp_path / DATABASE).exists()

@@ -7,6 +7,7 @@ import gc
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,7 +161,7 @@ def test_closing_or_dropping_a_checker_stops_every_repl(fake_repl: str, tmp_path
      ({"audit": "yes"}, "audit"), ({"template": "{"}, "template"), ({"timeout": 0}, "timeout")],
 )  # fmt: skip
 def test_bad_keyword_values_are_config_errors_naming_them(
-    fake_repl: str, keywords: dict[str, object], field: str
+    fake_repl: str, keywords: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(leancli.ConfigError) as caught:
         leancli.Checker(repl=fake_repl, **keywords)

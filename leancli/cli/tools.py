@@ -46,10 +46,17 @@ def cache_clear(
     directory: Path | None = typer.Argument(None, help="Cache directory (default: leancli's)."),
 ) -> None:
     """Delete every cached verdict."""
+    import sqlite3
+
     from leancli.result_cache import clear_cache, default_cache_dir
 
     where = directory or default_cache_dir()
-    typer.echo(f"{where}: removed {clear_cache(where)} entries", err=True)
+    try:
+        removed = clear_cache(where)
+    except (sqlite3.Error, OSError) as exc:
+        typer.echo(f"error: {where}: cannot clear the cache: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{where}: removed {removed} entries", err=True)
 
 
 # --- stats -------------------------------------------------------------------------------
