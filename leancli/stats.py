@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import sys
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,13 +163,12 @@ class Stats:
         }
 
 
-def collect(lines: Iterable[bytes | str], by: str = "id") -> Stats:
-    """Read JSONL results line by line (1-based line numbers in errors).
+def result_objects(lines: Iterable[bytes | str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) of each result line; StatsError names a line that is none.
 
     A byte-order mark before the first line is ignored, and so is a torn last line (no
     newline, not JSON: what a killed run leaves), as `check --resume` does.
     """
-    stats = Stats(by=by)
     torn: StatsError | None = None
     for number, line in enumerate(lines, start=1):
         raw = line.encode() if isinstance(line, str) else line
@@ -188,6 +187,13 @@ def collect(lines: Iterable[bytes | str], by: str = "id") -> Stats:
             continue
         if not isinstance(data, dict):
             raise StatsError(number, "not a JSON object")
+        yield number, data
+
+
+def collect(lines: Iterable[bytes | str], by: str = "id") -> Stats:
+    """Read JSONL results line by line (1-based line numbers in errors)."""
+    stats = Stats(by=by)
+    for number, data in result_objects(lines):
         stats.add(data, number)
     return stats
 

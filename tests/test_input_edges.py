@@ -53,3 +53,12 @@ def test_a_statement_of_only_a_comment_is_an_empty_statement() -> None:
     rows = [b'{"code": "theorem b : 2 = 2 := rfl", "stmt": "/- nothing here -/  -- nor here"}\n']
     (item,) = read_items(rows, spec)
     assert isinstance(item, InvalidLine) and "is missing or empty" in item.error
+
+
+def test_stats_markdown_reads_what_stats_reads(tmp_path: Path) -> None:
+    row = orjson.dumps({"id": "a", "line": 1, "status": "pass", "time": 0.1})
+    results = tmp_path / "results.jsonl"
+    results.write_bytes(b"\xef\xbb\xbf" + row + b"\n" + b'{"id": "b", "line": 2, "sta')
+    for args in ([], ["--markdown"], ["--json"]):
+        done = run_leancli("stats", str(results), *args)
+        assert done.returncode == 0, (args, done.stderr)

@@ -15,8 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from leancli.records import Status
 from leancli.reports import (
     SKIPPED,
@@ -150,17 +148,11 @@ def _link(row: Row, link_base: str, workspace: str | None) -> str:
 
 def summarize(lines: Iterable[bytes | str]) -> Summary:
     """The summary of a results file's lines; StatsError names a line that is no result."""
+    from leancli.stats import result_objects
+
     summary = Summary()
     statuses = {status.value for status in Status}
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise StatsError(number, f"not valid JSON ({exc})") from None
-        if not isinstance(data, dict):
-            raise StatsError(number, "not a JSON object")
+    for number, data in result_objects(lines):
         if data.get("status") not in statuses:
             raise StatsError(number, f"missing or unknown status {data.get('status')!r}")
         summary.add(data)
