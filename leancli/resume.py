@@ -39,6 +39,8 @@ class DoneLines:
         self._ids = array("I")
         self._hashes = array("Q")  # the result's snippet_hash, 0 if it has none
         self.failed = 0  # results kept from before that are not `pass`
+        # `skipped` (--first-pass) results: what they depend on may have changed since.
+        self.skipped: set[int] = set()
 
     def __len__(self) -> int:
         return len(self._done) - self._done.count(0)
@@ -121,6 +123,8 @@ def prepare_output(path: Path, *, resume: bool, force: bool) -> DoneLines:
                 computed_from if isinstance(computed_from, str) else None,
                 passed=result.get("status") in ("pass", "skipped"),  # skipped: solved
             )
+            if result.get("status") == "skipped":
+                done.skipped.add(line)
     return done
 
 

@@ -64,3 +64,25 @@ def test_stats_reports_pass_at_k_only_where_it_is_unbiased() -> None:
     assert summary["pass_at_k"] == {"2": 0.5}
     assert "would be biased" in summary["pass_at_k_note"]
     assert summary["solved"] == 1
+
+
+def test_resume_checks_skipped_samples_again_when_their_pass_is_gone(tmp_path: Path) -> None:
+    rows = [_sample("p", 1, True)] + [_sample("p", n, True, seconds=0.3) for n in range(2, 8)]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    output = tmp_path / "out.jsonl"
+    args = ["--repl", FAKE_REPL_COMMAND, "-w", "1", "--first-pass", "name", "-o", str(output)]
+    run_leancli("check", str(source), *args)
+    first = {row["id"]: row["status"] for row in read_jsonl(output.read_bytes())}
+    assert first["p/7"] == "skipped"
+    rows[0] = _sample("p", 1, False)  # the pass they were skipped for is gone
+    write_jsonl(source, rows)
+    run_leancli("check", str(source), *args, "--resume")
+    again = read_jsonl(output.read_bytes())
+    assert sorted(row["line"] for row in again) == list(range(1, 8))  # one result each
+    statuses = {row["id"]: row for row in again}
+    assert statuses["p/1"]["status"] == "sorry"
+    # Whatever is skipped now is skipped for a line that passes now.
+    passing = {row["line"] for row in again if row["status"] == "pass"}
+    assert passing and all(
+        row["skipped_for"] in passing for row in again if row["status"] == "skipped"
+    )

@@ -29,13 +29,17 @@ from leancli.sources import STDIN, Source, SourceMap, read_sources
 def stale_lines(
     sources: Sequence[Source], spec: InputSpec, done: DoneLines, verdict_options: bytes
 ) -> set[int]:
-    """The input lines (of files, not stdin) whose result in `done` is of another snippet."""
+    """The input lines (of files, not stdin) whose result in `done` is of another snippet,
+    and those skipped under --first-pass (checked again: the pass they relied on may be
+    gone, or they may not be skipped at all now)."""
     stale: set[int] = set()
     # Lines are numbered on across the inputs, so only those before stdin can be read
     # again here (after it, the numbers depend on what stdin held).
     files = list(itertools.takewhile(lambda source: source.path != STDIN, sources))
     for entry in read_sources(files, spec, SourceMap(), ()):
-        if done.stale(entry.line, snippet_hash(entry, verdict_options)):
+        if entry.line in done.skipped or done.stale(
+            entry.line, snippet_hash(entry, verdict_options)
+        ):
             stale.add(entry.line)
     return stale
 
