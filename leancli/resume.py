@@ -19,7 +19,9 @@ import orjson
 
 from leancli.errors import LeancliError
 from leancli.items import InvalidLine, Item
+from leancli.records import Status
 
+_STATUSES = frozenset(status.value for status in Status)
 MAX_LINE = 10**9  # beyond any input leancli is given; the arrays below grow to the line
 
 
@@ -105,8 +107,12 @@ def prepare_output(path: Path, *, resume: bool, force: bool) -> DoneLines:
                 continue
             try:
                 result = orjson.loads(raw)
-                line = int(result["line"])
+                line = result["line"]
                 item_id = result.get("id")
+                if not isinstance(line, int) or isinstance(line, bool):
+                    raise ValueError(f"its line is {line!r}, not a whole number")
+                if result.get("status") not in _STATUSES:
+                    raise ValueError(f"its status is {result.get('status')!r}")
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise ResumeError(
                     f"{path}, line {number}: not a leancli result ({exc}); cannot resume"

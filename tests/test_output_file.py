@@ -173,3 +173,20 @@ def test_no_file_leancli_writes_is_an_input_wherever_it_was_found(tmp_path: Path
         )  # fmt: skip
     assert done.returncode == 2 and b"standard input reads" in done.stderr
     assert source.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("line", "status", "why"),
+    [("1e3", '"pass"', "not a whole number"), ("true", '"pass"', "not a whole number"),
+     ("1", '"weird"', "its status is 'weird'")],
+)  # fmt: skip
+def test_a_result_line_that_no_run_wrote_is_refused_on_resume(
+    tmp_path: Path, line: str, status: str, why: str
+) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", _rows(1))
+    output = tmp_path / "out.jsonl"
+    output.write_text(f'{{"line": {line}, "id": "t0", "status": {status}}}\n')
+    done = run_leancli(
+        "check", str(source), "--repl", FAKE_REPL_COMMAND, "-o", str(output), "--resume"
+    )
+    assert done.returncode == 2 and why.encode() in done.stderr, done.stderr

@@ -235,3 +235,14 @@ def test_stats_markdown_names_a_line_that_is_no_result(tmp_path: Path, line: byt
     done = run_leancli("stats", "--markdown", str(results))
     assert done.returncode == 2
     assert b"line 2" in done.stderr
+
+
+def test_summary_links_stay_links_whatever_the_file_name() -> None:
+    from leancli.reports.markdown import Summary
+
+    summary = Summary()
+    summary.add({"id": None, "status": "fail", "time": 1.0, "error": "e",
+                 "source": "a|b]c (1).lean", "source_line": 1})  # fmt: skip
+    text = summary.render("https://github.com/o/r/blob/c0/")
+    link = next(line for line in text.splitlines() if "blob/c0/" in line)
+    assert "a%7Cb%5Dc%20%281%29.lean#L1)" in link

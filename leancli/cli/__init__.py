@@ -90,6 +90,8 @@ def main() -> None:
         app()
     except SystemExit as exc:
         code = exc.code
+    except KeyboardInterrupt:  # Ctrl-C before a command took over its signals
+        code = 130
     else:
         code = 0
     if "ray" in sys.modules or not isinstance(code, int | None):

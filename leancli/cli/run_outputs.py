@@ -58,8 +58,11 @@ def finish_reports(sink: ResultSink, console: Console) -> int:
     try:
         sink.finish()
     except OSError as exc:
+        from rich.markup import escape
+
+        where = escape(str(exc.filename or "a report"))
         console.print(
-            f"[red]error:[/] cannot write a report: {exc.strerror or exc}",
+            f"[red]error:[/] cannot write {where}: {escape(str(exc.strerror or exc))}",
             highlight=False,
             soft_wrap=True,
             markup=True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import html
 import re
+import urllib.parse
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -142,7 +143,7 @@ def _link(row: Row, link_base: str, workspace: str | None) -> str:
         return _cell(row.name)
     target = repository_path(row.source, workspace)
     anchor = f"#L{row.line}" if row.line is not None else ""
-    url = (link_base + target + anchor).replace(" ", "%20").replace(")", "%29")
+    url = urllib.parse.quote(link_base + target, safe="/:@%+~,;=-._") + anchor
     return f"[{_cell(row.name)}]({url})"
 
 
