@@ -291,6 +291,7 @@ def _serve(shared: _Shared) -> None:
                 line=index + 1,
                 duplicate_of=_local(call, result.duplicate_of),
                 skipped_for=_local(call, result.skipped_for),
+                problem=None if result.problem is None else result.problem.split("\0", 1)[-1],
             )
             call.deliver(index, local)
     except BaseException as exc:  # the pool itself failed: no caller may wait for ever

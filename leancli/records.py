@@ -90,6 +90,7 @@ class Result(_Findings):
     # result only while its input line still builds the same snippet.
     snippet_hash: str | None = None
     skipped_for: int | None = None  # the passing line of its problem (--first-pass)
+    problem: str | None = None  # the --first-pass field's value: `stats --by problem`
 
     def to_dict(self) -> dict[str, Any]:
         return result_to_dict(self)

@@ -171,8 +171,8 @@ class _Run:
         """Each result, and after the first pass of a problem its samples still waiting,
         `skipped` (those already running finish)."""
         for result in results:
-            yield result
             problem = self._problems.pop(result.line, None)
+            yield result if problem is None else replace(result, problem=problem)
             if problem is None or result.status is not Status.PASS:
                 continue
             if problem not in self._solved:
@@ -194,7 +194,7 @@ class _Run:
                 *copies,
             ]:
                 self._problems.pop(line, None)
-                yield _skipped(line, item_id, passed, hashed)
+                yield replace(_skipped(line, item_id, passed, hashed), problem=problem)
 
     def _has_room(self) -> bool:
         held = self._order.held if self._order is not None else 0
@@ -233,7 +233,8 @@ class _Run:
         problem = entry.problem if isinstance(entry, Item) else None
         if problem is not None:
             if problem in self._solved:
-                return _skipped(entry.line, entry.id, self._solved[problem], computed_from)
+                skipped = _skipped(entry.line, entry.id, self._solved[problem], computed_from)
+                return replace(skipped, problem=problem)
             self._problems[entry.line] = problem
         if isinstance(entry, InvalidLine):
             return Result(

@@ -32,6 +32,7 @@ def test_samples_after_the_first_pass_are_skipped_naming_it(tmp_path: Path) -> N
     assert all(results[key]["skipped_for"] == 2 for key in skipped)
     assert not any(key.startswith("q") for key in skipped)
     assert done.returncode == 1  # p/1 and q did not pass
+    assert {row["problem"] for row in results.values()} == {"p", "q"}  # stats --by problem
 
 
 def test_a_skipped_sample_counts_as_its_problems_pass_in_the_exit_code(tmp_path: Path) -> None:

@@ -110,6 +110,7 @@ def test_the_output_line_keeps_its_order_and_leaves_out_what_is_unset() -> None:
         "cached",
         "snippet_hash",
         "skipped_for",
+        "problem",
     ]
     assert result_to_dict(full)["status"] == "sorry"
 
