@@ -105,7 +105,7 @@ def _python_for(clone: Path, where: Path) -> Path:
 
 
 def test_a_clone_with_nothing_beside_it_checks_the_samples(tmp_path: Path) -> None:
-    # What `git clone` gives, alone in an empty folder: no ../shared beside it.
+    # What `git clone` gives, alone in an empty folder: no shared data folder beside it.
     clone = tmp_path / "alone" / "leancli"
     for name in _tracked_files():
         target = clone / name
