@@ -1,6 +1,6 @@
 """Throughput, scheduling, dedup, memory and start-up figures of `leancli check` (issue 6).
 
-Runs the simulated REPL (tests/fake_repl.py) on 2 workers and prints:
+Runs the simulated REPL (tests/helpers/fake_repl.py) on 2 workers and prints:
   (a) snippets/s for zero-cost snippets under one header, leancli vs LeanInteract;
   (b) wall time against the ideal for a heavy-tailed cost mix, leancli vs LeanInteract;
   (c) header imports against workers x headers for interleaved headers;

@@ -1,6 +1,6 @@
 """The same heavy-tailed workload through the local pool and through Ray actors.
 
-Runs the simulated REPL (tests/fake_repl.py) with per-snippet costs drawn from a
+Runs the simulated REPL (tests/helpers/fake_repl.py) with per-snippet costs drawn from a
 lognormal distribution, first on the local pool (2 workers), then on a simulated Ray
 cluster of 2 nodes with 1 CPU each (2 actors), and prints both throughputs and the wall
 time Ray adds per snippet. Workers are warmed up first (process start, REPL start,

@@ -19,7 +19,7 @@ from pathlib import Path
 import orjson
 
 import leancli
-from leancli.stats import pass_at_k
+from leancli.reports.stats import pass_at_k
 
 
 def evaluate(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from leancli.version import __version__
 
 __all__ = [
     "CheckOptions",
@@ -28,10 +28,10 @@ if TYPE_CHECKING:
     from leancli.checker import Checker, CheckerClosed
     from leancli.config import CheckRequest
     from leancli.errors import ConfigError, LeancliError
-    from leancli.items import InputSpec, InvalidLine, Item, read_items
+    from leancli.inputs.items import InputSpec, InvalidLine, Item, read_items
     from leancli.options import CheckOptions, ReplSpec
     from leancli.records import Result, Status
-    from leancli.run import check
+    from leancli.run.loop import check
 
 _HOMES = {
     "Checker": "leancli.checker",
@@ -39,15 +39,15 @@ _HOMES = {
     "CheckRequest": "leancli.config",
     "ConfigError": "leancli.errors",
     "LeancliError": "leancli.errors",
-    "InputSpec": "leancli.items",
-    "InvalidLine": "leancli.items",
-    "Item": "leancli.items",
-    "read_items": "leancli.items",
+    "InputSpec": "leancli.inputs.items",
+    "InvalidLine": "leancli.inputs.items",
+    "Item": "leancli.inputs.items",
+    "read_items": "leancli.inputs.items",
     "CheckOptions": "leancli.options",
     "ReplSpec": "leancli.options",
     "Result": "leancli.records",
     "Status": "leancli.records",
-    "check": "leancli.run",
+    "check": "leancli.run.loop",
 }
 
 

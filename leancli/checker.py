@@ -29,10 +29,10 @@ from leancli.config import CheckRequest, ExecutorKind, resolve
 from leancli.errors import ConfigError, LeancliError
 from leancli.executors import make_executor
 from leancli.executors.base import Executor
-from leancli.items import InputSpec, InvalidLine, Item, parse_line, validate_template
+from leancli.inputs.items import InputSpec, InvalidLine, Item, parse_line, validate_template
 from leancli.options import CheckOptions
 from leancli.records import Result
-from leancli.result_cache import ResultCache
+from leancli.run.cache import ResultCache
 
 Snippet = str | Mapping[str, Any] | Item
 _REQUEST_FIELDS = frozenset(f.name for f in fields(CheckRequest))
@@ -132,7 +132,7 @@ class Checker:
         if cache is not None:
             import sqlite3
 
-            from leancli.result_cache import verdict_options
+            from leancli.run.cache import verdict_options
 
             try:
                 result_cache = ResultCache(
@@ -278,7 +278,7 @@ def _feed(shared: _Shared) -> Iterator[Item | InvalidLine]:
 
 def _serve(shared: _Shared) -> None:
     """The run loop over every call's snippets, routing each result to its call."""
-    from leancli.run import check
+    from leancli.run.loop import check
 
     try:
         for result in check(_feed(shared), shared.options, shared.executor, shared.cache):

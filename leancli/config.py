@@ -30,8 +30,8 @@ from leancli.options import (
 )
 
 if TYPE_CHECKING:
-    # Only for annotations: discovery reads projects with `require_project_dir` from here.
-    from leancli.discovery import Discovery
+    # Only for annotations: discovery itself is imported when a REPL is looked for.
+    from leancli.toolchain.discovery import Discovery
 
 
 class ExecutorKind(str, enum.Enum):
@@ -91,7 +91,7 @@ def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> C
     repl = _sandboxed(found.spec, request.tmpfs_size) if request.sandbox else found.spec
     # This machine's memory says nothing of a cluster's nodes; Ray watches their memory.
     min_free = request.min_free_memory if executor is ExecutorKind.LOCAL else 0
-    from leancli.result_cache import fingerprint
+    from leancli.run.cache import fingerprint
 
     hard = request.hard_memory_limit
     version = found.lean_version.tag if found.lean_version is not None else None
@@ -151,7 +151,7 @@ def check_ranges(request: CheckRequest) -> None:
 
 def check_pass_env(pass_env: tuple[str, ...], environ: Mapping[str, str]) -> None:
     """Refuse an entry of `--pass-env` or LEANCLI_PASS_ENV that is not a variable name."""
-    from leancli.repl_environment import PASS_ENV_VARIABLE, bad_name, listed_names
+    from leancli.sandbox.environment import PASS_ENV_VARIABLE, bad_name, listed_names
 
     if (name := bad_name(pass_env)) is not None:
         raise ConfigError("pass_env", f"{name!r} is not an environment variable name")
@@ -173,14 +173,10 @@ def _executor_kind(value: ExecutorKind | str) -> ExecutorKind:
         raise ConfigError("executor", f"{value!r} is not one of {choices}") from None
 
 
-def require_project_dir(project: Path | None) -> None:
-    if project is not None and not project.is_dir():
-        raise ConfigError("project", f"{project}: no such directory")
-
-
 def find_repl(repl: str | None, project: Path | None, *, incremental: bool) -> Discovery:
     """The REPL from `repl` / LEANCLI_REPL, else the one `leancli doctor` would find."""
-    from leancli.discovery import discover_repl
+    from leancli.toolchain.discovery import discover_repl
+    from leancli.toolchain.lake import require_project_dir
 
     require_project_dir(project)
     try:
@@ -216,14 +212,14 @@ def require_executable(spec: ReplSpec) -> None:
 
 def lean_options(found: Discovery, request: CheckRequest) -> LeanOptions:
     """The Lean options in the form the REPL's Lean version accepts."""
-    from leancli.toolchain import elab_async_refusal
+    from leancli.toolchain.versions import elab_async_refusal
 
     if request.elab_async:
         refusal = elab_async_refusal(found.lean_version)
         if refusal is not None:
             raise ConfigError("elab_async", refusal)
     if request.incremental and found.supports_incremental is False:
-        from leancli.discovery import setup_command
+        from leancli.toolchain.discovery import setup_command
 
         raise ConfigError(
             "incremental",
@@ -248,7 +244,7 @@ def memory_limits(
     hard = 2 * memory_limit if hard_memory_limit is None else hard_memory_limit
     if hard <= 0:
         return MemoryLimits(rss_mb=memory_limit, address_space_mb=0)
-    from leancli.address_space import address_space_floor
+    from leancli.sandbox.address_space import address_space_floor
 
     # Measured once per run, where the REPL runs (`lake env` in its project).
     project = found.spec.cwd if found.spec is not None else None
@@ -257,7 +253,7 @@ def memory_limits(
 
 
 def _sandboxed(spec: ReplSpec, tmpfs_mb: int) -> ReplSpec:
-    from leancli.sandbox import SandboxUnavailable, sandboxed
+    from leancli.sandbox.bubblewrap import SandboxUnavailable, sandboxed
 
     try:
         return sandboxed(spec, tmpfs_mb=tmpfs_mb)

@@ -1,11 +1,7 @@
-"""Shared fixtures: the simulated REPL and ways to run leancli as a user would."""
+"""The tests' fixtures; what they share besides fixtures is in tests/helpers/."""
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,14 +10,7 @@ import orjson
 import pytest
 
 from leancli.simulated import TRANSCRIPTS
-from leancli.toolchain import LeanVersion
-
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-FAKE_REPL = HERE / "fake_repl.py"
-DATASETS = HERE / "data" / "datasets"
-# `--model`: commands no recording holds get a Lean-like answer (see tests/fake_repl.py).
-FAKE_REPL_COMMAND = f"{shlex.quote(sys.executable)} {shlex.quote(str(FAKE_REPL))} --model"
+from tests.helpers.common import FAKE_REPL_COMMAND
 
 
 @pytest.fixture(autouse=True)
@@ -44,79 +33,6 @@ def import_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
-# The verdicts the real REPL gave the bundled samples/basics.jsonl (its recordings).
-BASICS_VERDICTS = {
-    "def-eval": "pass",
-    "add-comm": "pass",
-    "by-sorry": "sorry",
-    "unsolved": "fail",
-    "metavariables": "fail",
-    "unfinished": "fail",
-    "have-sorry": "fail",
-    "comment-in-proof": "pass",
-    "self-reference": "fail",
-}
-
-
-def V(text: str) -> LeanVersion:
-    """A version a test names; the test fails at once if it does not parse."""
-    version = LeanVersion.parse(text)
-    assert version is not None, text
-    return version
-
-
-def write_jsonl(path: Path, rows: list[Any]) -> Path:
-    with path.open("wb") as handle:
-        for row in rows:
-            handle.write(row if isinstance(row, bytes) else orjson.dumps(row))
-            handle.write(b"\n")
-    return path
-
-
-def read_jsonl(text: str | bytes) -> list[dict[str, Any]]:
-    raw = text.encode() if isinstance(text, str) else text
-    return [orjson.loads(line) for line in raw.splitlines() if line.strip()]
-
-
-def run_leancli(
-    *args: str, input: bytes | None = None, timeout: float = 120, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    """Run the installed console entry point in a real process, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "leancli", *args],
-        input=input,
-        capture_output=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
-
-
-def check_rows(
-    tmp_path: Path, repl: str, rows: list[dict[str, Any]], *args: str
-) -> list[dict[str, Any]]:
-    """`leancli check` of `rows` (written as JSONL) with `repl`: its results by line."""
-    source = write_jsonl(tmp_path / "in.jsonl", rows)
-    done = run_leancli("check", str(source), "--repl", repl, *args)
-    assert done.returncode in (0, 1), done.stderr
-    return sorted(read_jsonl(done.stdout), key=lambda r: r["line"])
-
-
-def leftover_processes(marker: str) -> list[int]:
-    """PIDs of live processes whose command line mentions `marker`."""
-    import psutil
-
-    found = []
-    for process in psutil.process_iter(["cmdline", "status"]):
-        try:
-            cmdline = " ".join(process.info["cmdline"] or [])
-            if marker in cmdline and process.info["status"] != psutil.STATUS_ZOMBIE:
-                found.append(process.pid)
-        except psutil.Error:
-            continue
-    return found
-
-
 @pytest.fixture
 def goedel_items() -> Iterator[list[tuple[str, dict[str, Any], dict[str, Any]]]]:
     """(name, request, expected answer) for each recorded Goedel-Prover proof."""
@@ -127,13 +43,3 @@ def goedel_items() -> Iterator[list[tuple[str, dict[str, Any], dict[str, Any]]]]
         request = orjson.loads(request_file.read_bytes())
         items.append((request_file.stem, request, orjson.loads(answer_file.read_bytes())))
     yield items
-
-
-def lean_message(severity: str, data: str, line: int = 1) -> dict[str, Any]:
-    """A REPL message as the real REPL prints it, one line long."""
-    return {
-        "severity": severity,
-        "pos": {"line": line, "column": 0},
-        "endPos": {"line": line, "column": 3},
-        "data": data,
-    }

@@ -13,7 +13,7 @@ import pytest
 
 import leancli
 from leancli.checker import CheckerClosed
-from tests.conftest import leftover_processes
+from tests.helpers.common import leftover_processes
 
 HEADER = "import Mathlib\n\n"
 

@@ -9,7 +9,7 @@ import pytest
 
 from leancli.config import CheckRequest, resolve
 from leancli.errors import ConfigError, LeancliError
-from tests.conftest import run_leancli, write_jsonl
+from tests.helpers.common import run_leancli, write_jsonl
 
 BAD_VALUES = [
     ("timeout", 0.0),
@@ -76,13 +76,13 @@ def test_a_repl_command_with_bad_quoting_says_so(tmp_path: Path, where: str) -> 
 
 def test_every_library_error_derives_from_one_base() -> None:
     from leancli.executors import ExecutorUnavailable
-    from leancli.items import TemplateError
-    from leancli.protocol import ProtocolError
-    from leancli.resume import ResumeError
-    from leancli.sandbox import SandboxUnavailable
-    from leancli.session import ReplFailure
-    from leancli.setup import SetupError
-    from leancli.stats import StatsError
+    from leancli.inputs.items import TemplateError
+    from leancli.repl.protocol import ProtocolError
+    from leancli.repl.session import ReplFailure
+    from leancli.reports.stats import StatsError
+    from leancli.run.resume import ResumeError
+    from leancli.sandbox.bubblewrap import SandboxUnavailable
+    from leancli.toolchain.setup import SetupError
 
     for error in (
         ConfigError, ExecutorUnavailable, TemplateError, ProtocolError, ResumeError,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import leancli
-from tests.conftest import FAKE_REPL_COMMAND, REPO, write_jsonl
+from tests.helpers.common import FAKE_REPL_COMMAND, REPO, write_jsonl
 
 sys.path.insert(0, str(REPO / "examples"))
 

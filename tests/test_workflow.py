@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from leancli.toolchain import LeanVersion
-from tests.conftest import REPO
-from tests.lean_tier import TIER_ENV, leancli
+from leancli.toolchain.versions import LeanVersion
+from tests.helpers.common import REPO
+from tests.helpers.lean_tier import TIER_ENV, leancli
 
 WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
 BIN = Path(sys.executable).parent

@@ -2,8 +2,11 @@
 
 Each command parses its flags, hands them to the library, and turns the library's one
 error base (`LeancliError`) into a message and an exit code; `check.py` holds the flags
-of `check`, `check_run.py` its files, signals and exit codes, `tools.py` the other
+of `check`, `check_run.py` its files and signals, `settings.py` the exit codes and run
+settings, `run_outputs.py` and `output.py` where results go, `tools.py` the other
 commands, `params.py` what they share.
+
+May import: any wing. Nothing imports the command line; it holds no rule the library needs.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import typer
 from leancli.cli import check as _check
 from leancli.cli import tools as _tools
 from leancli.cli.params import GroupedCommand
+from leancli.cli.settings import fill_closed_standard_streams
 
 app = typer.Typer(
     name="leancli",
@@ -32,7 +36,7 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        from leancli import __version__
+        from leancli.version import __version__
 
         typer.echo(f"leancli {__version__}")
         raise typer.Exit()
@@ -60,24 +64,6 @@ app.command("doctor")(_tools.doctor)
 app.command("setup")(_tools.setup)
 
 
-CLOSED_STREAMS: set[str] = set()  # standard streams that were closed when leancli started
-
-
-def _fill_closed_standard_streams() -> None:
-    """Put /dev/null on a closed fd 0, 1 or 2, so that no file opened later takes its
-    number (results written to "stderr", say); which ones were closed is remembered."""
-    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
-        try:
-            os.fstat(fd)
-        except OSError:
-            null = os.open(os.devnull, os.O_RDWR)
-            if null != fd:  # the lowest free number is fd itself; anything else: leave it
-                os.close(null)
-                continue
-            CLOSED_STREAMS.add(name)
-            setattr(sys, name, open(fd, "w" if fd else "r", closefd=False))  # noqa: SIM115
-
-
 def main() -> None:
     """The console entry point: run the app, then exit without the interpreter's teardown.
 
@@ -85,7 +71,7 @@ def main() -> None:
     shutdown. By now every file of ours is closed and every worker and REPL gone; what
     Python still buffers is flushed first. With Ray loaded, its own exit hooks run.
     """
-    _fill_closed_standard_streams()
+    fill_closed_standard_streams()
     try:
         app()
     except SystemExit as exc:

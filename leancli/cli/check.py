@@ -341,8 +341,9 @@ def check(
 ) -> None:
     """Check every snippet of the inputs and write one JSON result per snippet."""
     from leancli.cli import check_run
+    from leancli.cli.settings import RunSettings
     from leancli.config import CheckRequest, ExecutorKind
-    from leancli.sources import DEFAULT_GLOBS
+    from leancli.inputs.sources import DEFAULT_GLOBS
 
     request = CheckRequest(
         repl=repl,
@@ -372,7 +373,7 @@ def check(
         allow_eval=allow_eval,
         min_free_memory=min_free_memory,
     )
-    settings = check_run.RunSettings(
+    settings = RunSettings(
         progress=progress,
         resume=resume,
         force=force,

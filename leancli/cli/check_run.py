@@ -13,25 +13,31 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from leancli import simulated
+from leancli.cli.settings import (
+    EXIT_BROKEN_PIPE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    RunSettings,
+    fail_usage,
+)
 from leancli.config import CheckRequest
 from leancli.errors import ConfigError, LeancliError
 from leancli.executors import ExecutorUnavailable, make_executor
-from leancli.items import (
+from leancli.inputs.items import (
     InputSpec,
     InvalidLine,
     Item,
     TemplateError,
     validate_template,
 )
-from leancli.options import CheckOptions
-from leancli.records import Status
-from leancli.result_cache import verdict_options
-from leancli.resume import ResumeError
-from leancli.sources import (
-    DEFAULT_GLOBS,
+from leancli.inputs.sources import (
     STDIN,
     Source,
     SourceMap,
@@ -39,30 +45,22 @@ from leancli.sources import (
     expand_inputs,
     read_sources,
 )
+from leancli.options import CheckOptions
+from leancli.records import Status
+from leancli.run.cache import verdict_options
+from leancli.run.resume import ResumeError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from leancli.result_cache import ResultCache
+    from leancli.run.cache import ResultCache
 
 # rich, the progress display, the cache and the run loop are imported once the workers
 # are starting, so that their start-up overlaps these imports instead of following them.
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
-EXIT_BROKEN_PIPE = 141  # what a shell reports for a process that SIGPIPE ended
-EXIT_OUTPUT = 3  # the output cannot be written (a full disk, say): what is there is intact
-
 
 class Terminated(Exception):
     """SIGTERM arrived."""
-
-
-def fail_usage(message: str) -> NoReturn:
-    from rich.console import Console
-    from rich.markup import escape
-
-    Console(stderr=True).print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise SystemExit(EXIT_USAGE)
 
 
 @dataclass(frozen=True)
@@ -170,22 +168,6 @@ def input_spec(fields: InputFields) -> InputSpec:
     )
 
 
-@dataclass(frozen=True)
-class RunSettings:
-    """How `check` treats its files and terminal, beyond what the API needs."""
-
-    progress: bool = True
-    resume: bool = False
-    force: bool = False
-    fsync: bool = False
-    strict: bool = False
-    cache_dir: Path | None = None
-    globs: tuple[str, ...] = DEFAULT_GLOBS
-    report_format: str = "jsonl"  # or "github": workflow commands on stdout
-    junit: Path | None = None
-    ordered: bool = False
-
-
 def run(
     input_paths: Sequence[str],
     output: Path | None,
@@ -209,7 +191,7 @@ def run(
 
         from leancli.cli.resume_run import unanswered
         from leancli.progress import RunProgress
-        from leancli.run import ReplUnusable, check
+        from leancli.run.loop import ReplUnusable, check
 
         console = Console(stderr=True)
         _log_to(console)
@@ -278,7 +260,7 @@ def _open_cache(
         return None
     import sqlite3
 
-    from leancli.result_cache import ResultCache, verdict_options
+    from leancli.run.cache import ResultCache, verdict_options
 
     try:
         cache = ResultCache(settings.cache_dir, options.fingerprint, verdict_options(options))
@@ -300,7 +282,7 @@ def _open_sources(
         refuse_overwriting_inputs({"-o": output, "--junit": settings.junit}, sources)
     except LeancliError as exc:
         fail_usage(str(exc))
-    from leancli.cli import CLOSED_STREAMS
+    from leancli.cli.settings import CLOSED_STREAMS
 
     if "stdin" in CLOSED_STREAMS and any(source.path == STDIN for source in sources):
         fail_usage("standard input is closed: give the input as a file, or pipe it into -")

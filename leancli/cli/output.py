@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from leancli.errors import LeancliError
-from leancli.resume import DoneLines, prepare_output
-from leancli.sources import Source
+from leancli.inputs.sources import Source
+from leancli.run.resume import DoneLines, prepare_output
 
 
 class OutputError(LeancliError):

@@ -18,12 +18,12 @@ from typing import IO, Any
 
 import orjson
 
+from leancli.inputs.sources import SourceMap, apply_expectation, with_source_positions
 from leancli.records import Result
 from leancli.reports import SKIPPED
 from leancli.reports.github import annotation, link_base, step_summary_path
 from leancli.reports.junit import JUnitReport
 from leancli.reports.markdown import Summary
-from leancli.sources import SourceMap, apply_expectation, with_source_positions
 
 
 class ReportFormat(str, enum.Enum):

@@ -21,9 +21,9 @@ from pathlib import Path
 import orjson
 
 from leancli.cli.output import lock_output
-from leancli.items import InputSpec, InvalidLine, Item
-from leancli.resume import DoneLines, ResumeError, snippet_hash
-from leancli.sources import STDIN, Source, SourceMap, read_sources
+from leancli.inputs.items import InputSpec, InvalidLine, Item
+from leancli.inputs.sources import STDIN, Source, SourceMap, read_sources
+from leancli.run.resume import DoneLines, ResumeError, snippet_hash
 
 
 def stale_lines(

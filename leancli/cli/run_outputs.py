@@ -9,11 +9,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from leancli.cli.check_run import EXIT_OUTPUT, RunSettings, fail_usage
+from leancli.cli.settings import EXIT_OUTPUT, RunSettings, fail_usage
 from leancli.errors import LeancliError
-from leancli.items import InputSpec
-from leancli.resume import DoneLines
-from leancli.sources import SourceError, SourceMap, expand_inputs
+from leancli.inputs.items import InputSpec
+from leancli.inputs.sources import SourceError, SourceMap, expand_inputs
+from leancli.run.resume import DoneLines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -131,7 +131,7 @@ def stale_results_dropper(
 def _claim_stdout(stack: ExitStack) -> IO[bytes]:
     """Results get a private copy of stdout; fd 1 points at stderr meanwhile, so that
     nothing else (Ray's log lines, a library's print) can slip into the JSONL."""
-    from leancli.cli import CLOSED_STREAMS
+    from leancli.cli.settings import CLOSED_STREAMS
 
     if "stdout" in CLOSED_STREAMS:
         fail_usage("standard output is closed: write the results to a file with -o FILE")

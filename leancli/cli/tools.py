@@ -22,8 +22,8 @@ def cache_stats(
     """Entries per status and size on disk."""
     import orjson
 
-    from leancli.result_cache import cache_stats as read_stats
-    from leancli.result_cache import default_cache_dir, describe
+    from leancli.run.cache import cache_stats as read_stats
+    from leancli.run.cache import default_cache_dir, describe
 
     where = directory or default_cache_dir()
     stats = read_stats(where)
@@ -48,7 +48,7 @@ def cache_clear(
     """Delete every cached verdict."""
     import sqlite3
 
-    from leancli.result_cache import clear_cache, default_cache_dir
+    from leancli.run.cache import clear_cache, default_cache_dir
 
     where = directory or default_cache_dir()
     try:
@@ -80,7 +80,7 @@ def stats(
     import orjson
 
     from leancli.errors import LeancliError
-    from leancli.stats import collect_path, render
+    from leancli.reports.stats import collect_path, render
 
     try:
         summary = collect_path(results, by).summary()
@@ -130,7 +130,7 @@ def doctor(
     import orjson
     from rich.console import Console
 
-    from leancli.doctor import diagnose, render
+    from leancli.doctor.diagnose import diagnose, render
 
     _require_dir(project)
     report = diagnose(repl, project, incremental=incremental, ray_address=ray_address)
@@ -162,9 +162,9 @@ def setup(
     from rich.markup import escape
 
     from leancli.errors import LeancliError
-    from leancli.setup import RichProgress
-    from leancli.setup import setup as run_setup
-    from leancli.toolchain import LeanVersion
+    from leancli.toolchain.setup import RichProgress
+    from leancli.toolchain.setup import setup as run_setup
+    from leancli.toolchain.versions import LeanVersion
 
     _require_dir(project)
     if lean is not None and LeanVersion.parse(lean.rsplit(":", 1)[-1]) is None:
@@ -191,9 +191,9 @@ def setup(
 
 
 def _require_dir(project: Path | None) -> None:
-    from leancli.cli.check_run import fail_usage
-    from leancli.config import require_project_dir
+    from leancli.cli.settings import fail_usage
     from leancli.errors import ConfigError
+    from leancli.toolchain.lake import require_project_dir
 
     try:
         require_project_dir(project)

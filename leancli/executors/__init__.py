@@ -1,16 +1,19 @@
-"""Executors run workers somewhere: a local process pool, or Ray actors."""
+"""Where workers run: a local process pool (`local/`) or Ray actors (`ray`).
+
+`base` is the small interface the run loop drives; `supervision` what both executors share
+(retiring and restarting workers, start failures, child exceptions sent to the parent).
+
+May import: `repl` (the worker each process or actor hosts) and the base modules.
+"""
 
 from __future__ import annotations
 
-from leancli.errors import LeancliError
-from leancli.executors.base import Executor
+from leancli.executors.base import Executor, ExecutorUnavailable
 from leancli.options import CheckOptions
 
+__all__ = ["EXECUTORS", "Executor", "ExecutorUnavailable", "make_executor"]
+
 EXECUTORS = ("local", "ray")
-
-
-class ExecutorUnavailable(LeancliError, RuntimeError):
-    """The chosen executor cannot run here (e.g. Ray is not installed)."""
 
 
 def make_executor(options: CheckOptions) -> Executor:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from leancli.errors import LeancliError
 from leancli.records import Outcome, Task
+
+
+class ExecutorUnavailable(LeancliError, RuntimeError):
+    """The chosen executor cannot run here (e.g. Ray is not installed)."""
 
 
 @dataclass(frozen=True)

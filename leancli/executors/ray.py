@@ -19,12 +19,11 @@ from typing import Any
 import ray
 from ray.exceptions import RayError
 
-from leancli.executors import ExecutorUnavailable
-from leancli.executors.base import Event, Finished, IdleWorker, Lost
+from leancli.executors.base import Event, ExecutorUnavailable, Finished, IdleWorker, Lost
 from leancli.executors.supervision import Retirement, StartFailures, describe_exception
 from leancli.options import CheckOptions, WorkerConfig
 from leancli.records import Outcome, Task
-from leancli.worker import Worker
+from leancli.repl.worker import Worker
 
 STOP_GRACE_SECONDS = 2.0
 # Tasks and outcomes are small and travel inline; a default object store would take

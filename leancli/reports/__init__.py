@@ -2,7 +2,10 @@
 
 Every report reads results as they are written (the dicts of the JSONL lines, with
 `source`, `source_line` and the messages' `source_pos`), so a results file written
-earlier gives the same report as the run that wrote it.
+earlier gives the same report as the run that wrote it. `stats` summarises a results file
+(status counts, times, pass@k).
+
+May import: `inputs.sources` (where a result came from) and the base modules.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from leancli.sources import STDIN
+from leancli.inputs.sources import STDIN
 
 # The status the reports give a `lean skip` block (never written), as --first-pass
 # writes for a sample skipped after its problem passed: neither is a failure.

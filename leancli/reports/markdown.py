@@ -25,7 +25,7 @@ from leancli.reports import (
     is_failure,
     repository_path,
 )
-from leancli.stats import StatsError
+from leancli.reports.stats import StatsError
 
 FAILURES_SHOWN = 50
 SLOWEST_SHOWN = 10
@@ -149,7 +149,7 @@ def _link(row: Row, link_base: str, workspace: str | None) -> str:
 
 def summarize(lines: Iterable[bytes | str]) -> Summary:
     """The summary of a results file's lines; StatsError names a line that is no result."""
-    from leancli.stats import result_objects
+    from leancli.reports.stats import result_objects
 
     summary = Summary()
     statuses = {status.value for status in Status}

@@ -4,4 +4,6 @@
 what is refused whatever Lean says; `axioms` builds the audit commands appended to a
 snippet and reads Lean's answers back; `decide` turns everything the REPL answered into
 the one `Outcome`. All pure: the worker only sends what they ask and hands back answers.
+
+May import: the base modules (records, options) only.
 """

@@ -19,8 +19,8 @@ from leancli.executors.local.channel import Channel
 from leancli.executors.supervision import describe_exception
 from leancli.options import WorkerConfig
 from leancli.records import Task, outcome_to_plain, task_from_plain
-from leancli.session import ReplAborted
-from leancli.worker import Worker
+from leancli.repl.session import ReplAborted
+from leancli.repl.worker import Worker
 
 # What ends the loop quietly: the parent is gone, or told this process to go.
 _PARENT_GONE = (ReplAborted, BrokenPipeError, EOFError)

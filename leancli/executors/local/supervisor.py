@@ -44,9 +44,9 @@ from leancli.executors.local.messages import (
 )
 from leancli.executors.supervision import Retirement, StartFailures, describe_exit
 from leancli.options import WorkerConfig
-from leancli.process_memory import tree_anon_rss
 from leancli.records import Task, outcome_from_plain, task_to_plain
-from leancli.session import kill_process_group
+from leancli.repl.process_memory import tree_anon_rss
+from leancli.repl.session import kill_process_group
 
 MIN_PREFETCH = 2
 MAX_PREFETCH = 16

@@ -1,0 +1,396 @@
+"""One live Lean REPL process: the only place that touches the subprocess.
+
+All three pipes are non-blocking and served by one selector loop, so a REPL that floods
+stderr or stops reading stdin can never deadlock the worker; the loop also enforces the
+wall-clock timeout and watches the REPL's anonymous resident memory (process_memory.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psutil
+
+from leancli.errors import LeancliError
+from leancli.options import MemoryLimits, ReplSpec
+from leancli.repl.process_memory import tree_anon_rss
+from leancli.repl.protocol import (
+    Answer,
+    CommandAnswer,
+    FrameBuffer,
+    ProtocolError,
+    encode_request,
+    parse_answer,
+)
+from leancli.sandbox.bubblewrap import cap_cpu
+from leancli.sandbox.environment import repl_environment
+
+STDERR_TAIL_BYTES = 64 * 1024
+MEMORY_POLL_SECONDS = 0.1
+STALL_SECONDS = 1.0  # a wait of 0.1 s that took this much longer: leancli was not running
+OOM_MARKERS = (b"INTERNAL PANIC: out of memory", b"std::bad_alloc", b"out of memory")
+
+# Runs between fork and the REPL's exec, in a fresh interpreter rather than a preexec_fn,
+# which is unsafe in threaded processes such as Ray actors. It caps the address space
+# (children inherit it) and asks Linux to kill the REPL when its worker dies. It also makes
+# the REPL a child subreaper (kept across exec): a daemon a snippet starts (a double fork,
+# `setsid`) leaves the REPL's process group but stays its descendant, so it ends with it.
+_LAUNCHER = """
+import ctypes, os, resource, signal, sys
+limit = int(sys.argv[1])
+if limit > 0:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+    if os.getppid() != int(sys.argv[2]):
+        sys.exit(1)
+os.execvp(sys.argv[3], sys.argv[3:])
+"""
+
+
+class ReplFailure(LeancliError):
+    """The REPL could not answer; the session is dead and must be restarted."""
+
+
+class ReplTimeout(ReplFailure):
+    pass
+
+
+class ReplOutOfMemory(ReplFailure):
+    pass
+
+
+class ReplCrash(ReplFailure):
+    pass
+
+
+class ReplExited(ReplCrash):
+    """The REPL's process ended without an answer (and without saying it ran out of memory).
+
+    `code` is its exit status (negative: the signal that ended it; None: unknown) and
+    `stderr` the end of what it printed there.
+    """
+
+    def __init__(self, message: str, code: int | None = None, stderr: bytes = b"") -> None:
+        super().__init__(message)
+        self.code = code
+        self.stderr = stderr
+
+
+class ReplDesync(ReplCrash):
+    """Output that is not the answer due: a subprocess or a write to /dev/stdout forged it."""
+
+
+class ReplAborted(ReplFailure):
+    """The caller asked to stop waiting (its parent is gone)."""
+
+
+class ReplSession:
+    """Starts a REPL in its own process group and exchanges requests and answers."""
+
+    def __init__(
+        self,
+        spec: ReplSpec,
+        memory: MemoryLimits | None = None,
+        environment: dict[str, str] | None = None,
+        on_start: Callable[[int], None] | None = None,
+        pass_env: tuple[str, ...] = (),
+    ) -> None:
+        self.spec = spec
+        self._pass_env = pass_env
+        self._on_start = on_start
+        self.memory = memory or MemoryLimits()
+        self._environment = environment
+        self._process: subprocess.Popen[bytes] | None = None
+        self._selector: selectors.BaseSelector | None = None
+        self._frames = FrameBuffer()
+        self._unsent = memoryview(b"")  # what is left to write of the current request
+        self._stderr_tail = bytearray()
+        self._last_memory_check = 0.0
+        self._next_env = 0  # the REPL numbers its environments 0, 1, ... as it makes them
+        self.anon_rss = 0  # anonymous resident bytes of the REPL's tree, as last measured
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> None:
+        hard = self.memory.hard_limit_bytes() or 0
+        argv = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(hard), str(os.getpid())]
+        env = repl_environment(os.environ, self._pass_env, self._environment)
+        try:
+            self._process = subprocess.Popen(
+                [*argv, *self.spec.argv],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=self.spec.cwd,
+                env=env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise ReplCrash(f"cannot start the REPL ({self.spec.describe()}): {exc}") from exc
+        assert self._process.stdin and self._process.stdout and self._process.stderr
+        self._selector = selectors.DefaultSelector()
+        for pipe in (self._process.stdin, self._process.stdout, self._process.stderr):
+            os.set_blocking(pipe.fileno(), False)
+        self._selector.register(self._process.stdout, selectors.EVENT_READ, "stdout")
+        self._selector.register(self._process.stderr, selectors.EVENT_READ, "stderr")
+        self._frames = FrameBuffer()
+        self._next_env = 0
+        self._stderr_tail = bytearray()
+        self.anon_rss = 0
+        if self._on_start is not None:
+            self._on_start(self._process.pid)
+
+    def send(
+        self,
+        request: dict[str, Any],
+        timeout: float,
+        should_abort: Callable[[], bool] | None = None,
+    ) -> Answer:
+        """Send one request and wait for its answer; on any failure the REPL is killed."""
+        if not self.alive:
+            self.start()
+        cap_cpu(self.pid, self.spec.cpu_factor * timeout)  # a backstop (see sandbox.py)
+        try:
+            return self._exchange(encode_request(request), timeout, should_abort)
+        except ReplFailure:
+            self.close()
+            raise
+        except ProtocolError as exc:
+            self.close()
+            raise ReplCrash(f"REPL broke the protocol: {exc}") from exc
+
+    def _exchange(
+        self, data: bytes, timeout: float, should_abort: Callable[[], bool] | None
+    ) -> Answer:
+        process, selector = self._process, self._selector
+        assert process is not None and selector is not None
+        assert process.stdin is not None and process.stdout is not None
+        if _read(process.stdout.fileno()) or self._frames.has_content():
+            raise ReplDesync("answer desynchronised: the REPL printed output before it was asked")
+        # Most requests fit in the pipe at once; the selector writes the rest of a big one.
+        pending = memoryview(data)
+        try:
+            pending = pending[os.write(process.stdin.fileno(), pending) :]
+        except BlockingIOError:
+            pass
+        except BrokenPipeError:
+            raise self._died() from None
+        self._unsent = pending
+        if pending:
+            selector.register(process.stdin, selectors.EVENT_WRITE, "stdin")
+        now = time.monotonic()
+        deadline = now + timeout
+        # Polled at most every MEMORY_POLL_SECONDS across requests, not on each one:
+        # a process-tree scan costs more than a fast snippet.
+        next_memory_check = self._last_memory_check + MEMORY_POLL_SECONDS
+        waited = False  # a fast answer needs no call to `should_abort`
+        woke_by: float | None = None  # when the last wait should have ended
+        try:
+            while True:
+                now = time.monotonic()
+                if woke_by is not None and now - woke_by > STALL_SECONDS:
+                    # leancli itself was stopped (Ctrl-Z, SIGSTOP) or starved: that time
+                    # is not the snippet's.
+                    deadline += now - woke_by
+                if now >= deadline:
+                    # An answer that arrived in time is read before the deadline is judged.
+                    answer = self._serve(selector.select(0), process)
+                    if answer is not None:
+                        return answer
+                    raise ReplTimeout(f"no answer within {timeout:g} s")
+                if now >= next_memory_check:
+                    self._check_memory()
+                    self._last_memory_check = now
+                    next_memory_check = now + MEMORY_POLL_SECONDS
+                if waited and should_abort is not None and should_abort():
+                    raise ReplAborted("stopped by the caller")
+                waited = True
+                wait = min(deadline - now, max(next_memory_check - now, 0.0), MEMORY_POLL_SECONDS)
+                woke_by = now + max(wait, 0.0)
+                answer = self._serve(selector.select(max(wait, 0.0)), process)
+                if answer is not None:
+                    return answer
+        finally:
+            if self._process is not None and process.stdin is not None:
+                with contextlib.suppress(KeyError, ValueError):
+                    selector.unregister(process.stdin)
+
+    def _serve(
+        self, events: list[tuple[selectors.SelectorKey, int]], process: subprocess.Popen[bytes]
+    ) -> Answer | None:
+        """Serve the ready pipes: write more of the request (`_unsent`), keep stderr, and
+        return the answer once it is whole."""
+        for key, _ in events:
+            if key.data == "stdin":
+                try:
+                    self._unsent = self._unsent[os.write(key.fd, self._unsent) :]
+                except BrokenPipeError:
+                    raise self._died() from None
+                if not self._unsent:
+                    assert self._selector is not None and process.stdin is not None
+                    self._selector.unregister(process.stdin)
+            elif key.data == "stderr":
+                self._read_stderr(key.fd)
+            else:
+                chunk = _read(key.fd)
+                if chunk is None:
+                    continue
+                if not chunk:
+                    raise self._died()
+                frames = self._frames.feed(chunk)
+                if not self._frames.starts_like_json():
+                    raise ProtocolError("REPL printed non-JSON output: " + self._frames.preview())
+                if frames:
+                    return self._due_answer(frames)
+        return None
+
+    def _due_answer(self, frames: list[bytes]) -> Answer:
+        """The request's one answer, with the env number due next (an error answer has none)."""
+        if len(frames) > 1 or self._frames.has_content():
+            raise ReplDesync("answer desynchronised: the REPL printed more than one answer")
+        answer = parse_answer(frames[0])
+        if isinstance(answer, CommandAnswer) and answer.env != self._next_env:
+            raise ReplDesync(f"answer desynchronised: env {answer.env}, {self._next_env} due")
+        self._next_env += isinstance(answer, CommandAnswer)
+        return answer
+
+    def _read_stderr(self, fd: int) -> None:
+        chunk = _read(fd)
+        if chunk is None:
+            return
+        if not chunk:
+            assert self._selector is not None and self._process is not None
+            with contextlib.suppress(KeyError, ValueError):
+                self._selector.unregister(self._process.stderr)  # type: ignore[arg-type]
+            return
+        self._stderr_tail += chunk
+        if len(self._stderr_tail) > STDERR_TAIL_BYTES:
+            del self._stderr_tail[: len(self._stderr_tail) - STDERR_TAIL_BYTES]
+
+    def _check_memory(self) -> None:
+        # Anonymous memory only: the .olean pages an import maps are shared and droppable.
+        used = self.anon_rss = tree_anon_rss(self.pid)
+        limit = self.memory.rss_mb * 1024 * 1024
+        if self.memory.rss_mb > 0 and used > limit:
+            raise ReplOutOfMemory(
+                f"REPL used {used // 2**20} MiB of anonymous memory, "
+                f"over --memory-limit {self.memory.rss_mb} MiB"
+            )
+
+    def _died(self) -> ReplFailure:
+        """Why the REPL's stdout closed: out of memory, or a crash with its stderr."""
+        process = self._process
+        assert process is not None
+        try:
+            code = process.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            code = None
+        self._drain_stderr()
+        tail = bytes(self._stderr_tail)
+        if any(marker in tail for marker in OOM_MARKERS):
+            return ReplOutOfMemory("REPL ran out of memory (hard limit): " + _last_lines(tail))
+        how = "closed its output" if code is None else _describe_exit(code)
+        detail = _last_lines(tail)
+        return ReplExited(f"REPL {how}" + (f": {detail}" if detail else ""), code, tail)
+
+    def _drain_stderr(self) -> None:
+        process = self._process
+        if process is None or process.stderr is None:
+            return
+        deadline = time.monotonic() + 1.0
+        fd = process.stderr.fileno()
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                if process.poll() is not None:
+                    return
+                time.sleep(0.01)
+                continue
+            except OSError:
+                return
+            if not chunk:
+                return
+            self._stderr_tail += chunk
+            del self._stderr_tail[:-STDERR_TAIL_BYTES]
+
+    def close(self) -> None:
+        """Kill the REPL and everything it started (its whole process group)."""
+        process = self._process
+        if process is None:
+            return
+        self._process = None
+        kill_descendants(process.pid)
+        kill_process_group(process.pid)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5.0)
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
+        for pipe in (process.stdin, process.stdout, process.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
+    def __enter__(self) -> ReplSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def kill_descendants(pid: int) -> None:
+    """SIGKILL every descendant of `pid`, wherever its process group or session."""
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+
+
+def kill_process_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _read(fd: int) -> bytes | None:
+    """A chunk, b"" at end of file, or None when nothing is there after all."""
+    try:
+        return os.read(fd, 1 << 16)
+    except BlockingIOError:
+        return None
+    except OSError:
+        return b""
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"was killed by {name}"
+    return f"exited with code {code}"
+
+
+def _last_lines(data: bytes, count: int = 5) -> str:
+    lines = [line for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
+    return "\n".join(lines[-count:])

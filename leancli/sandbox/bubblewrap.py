@@ -1,0 +1,218 @@
+"""Run a REPL under bubblewrap: only what it needs, read-only; no network; no other program.
+
+What the REPL sees (`sandbox_binds`): the system's programs and libraries (/usr, /bin,
+/lib*, the parts of /etc that dynamic linking and the locale read), the toolchain (elan's
+home, the `lean` sysroot, every LEAN_PATH directory), the REPL (each program and file its
+command line names, as named and resolved through links, with its installation prefix:
+`.../bin/x` binds `...`), the project with its packages, and leancli's own installation
+(the confined launcher, seccomp.py, runs from it). Nothing else of the user's home, the
+input, the output or the cache exists in it. /tmp, /var/tmp and /dev/shm are private and
+sized; files are capped at that size (RLIMIT_FSIZE); the REPL starts no other program
+(seccomp.py) and its CPU time per request is capped (`CPU_FACTOR` x the request's wall
+timeout, set with prlimit before each request: a backstop for when leancli is not there
+to enforce the timeout, for instance while it is stopped).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from leancli.errors import LeancliError
+from leancli.options import ReplSpec
+
+INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap)"
+CPU_FACTOR = 4
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+SYSTEM_ETC = (
+    "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
+    "/etc/localtime", "/etc/locale.alias", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
+)  # fmt: skip
+LAKE_ENV_TIMEOUT = 120.0
+
+
+class SandboxUnavailable(LeancliError, RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class SandboxView:
+    """What a sandboxed REPL sees: `binds` (read-only) and its private /tmp's size."""
+
+    binds: tuple[str, ...]
+    tmpfs_mb: int
+
+
+def _prefix(program: Path) -> Path:
+    """The installation a program belongs to: `PREFIX/bin/x` -> PREFIX, else its folder."""
+    return program.parent.parent if program.parent.name == "bin" else program.parent
+
+
+def _named_paths(argv: tuple[str, ...], cwd: Path, environ: Mapping[str, str]) -> list[Path]:
+    """Each file the command line names (absolute), programs with their installation."""
+    found: list[Path] = []
+    for position, arg in enumerate(argv):
+        named = shutil.which(arg, path=environ.get("PATH")) if position == 0 else None
+        path = Path(named) if named else cwd / arg
+        if not arg or not path.exists():
+            continue
+        path = Path(os.path.abspath(path))
+        for each in dict.fromkeys((path, path.resolve())):
+            found.append(each)
+            if each.is_file() and os.access(each, os.X_OK):
+                found.append(_prefix(each))
+    return found
+
+
+def sandbox_binds(
+    argv: tuple[str, ...], cwd: Path | None, environ: Mapping[str, str] = os.environ
+) -> tuple[str, ...]:
+    """The paths a REPL run as `argv` in `cwd` sees, read-only, outermost first."""
+    candidates = [Path(p) for p in SYSTEM_DIRS + SYSTEM_ETC]
+    elan = environ.get("ELAN_HOME") or str(Path(environ.get("HOME", "/nonexistent")) / ".elan")
+    candidates.append(Path(elan))
+    lean = shutil.which("lean", path=environ.get("PATH"))
+    if lean is not None:
+        candidates.append(_prefix(Path(lean).resolve()))
+    for variable in ("LEAN_SYSROOT", "LEAN_PATH"):
+        candidates += [Path(p) for p in environ.get(variable, "").split(os.pathsep) if p]
+    interpreter = Path(sys.executable)
+    candidates += [Path(sys.base_prefix), _prefix(interpreter.resolve())]
+    candidates.append(Path(__file__).resolve().parents[2])
+    if cwd is not None:
+        candidates.append(cwd.resolve())
+    candidates += _named_paths(argv, cwd or Path.cwd(), environ)
+    chosen: list[Path] = []
+    for path in sorted({p for p in candidates if p.is_absolute() and p.exists()}, key=len_key):
+        if not any(path == c or c in path.parents for c in chosen):
+            chosen.append(path)
+    return tuple(str(p) for p in chosen)
+
+
+def len_key(path: Path) -> tuple[int, str]:
+    return (len(path.parts), str(path))
+
+
+def bubblewrap_argv(bwrap: str, binds: tuple[str, ...] = (), tmpfs_mb: int = 0) -> list[str]:
+    """No network, a private sized /tmp, and only `binds` (read-only) of the file system."""
+    size = ["--size", str(tmpfs_mb * 1024 * 1024)] if tmpfs_mb > 0 else []
+    argv = [bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
+    argv += ["--dev", "/dev", "--proc", "/proc"]
+    for tmp in ("/tmp", "/var/tmp", "/dev/shm"):
+        argv += [*size, "--tmpfs", tmp]
+    for path in binds:  # after the tmpfs: a REPL under /tmp stays visible
+        if os.path.islink(path) and path in SYSTEM_DIRS:  # /bin -> usr/bin
+            argv += ["--symlink", os.readlink(path), path]
+        else:
+            argv += ["--ro-bind", path, path]
+    return [*argv, "--remount-ro", "/", "--"]
+
+
+def sandboxed(spec: ReplSpec, tmpfs_mb: int = 1024) -> ReplSpec:
+    """`spec` confined by bubblewrap and seccomp.py; SandboxUnavailable when it cannot be."""
+    from leancli.sandbox.seccomp import supported_machine
+
+    problem = bubblewrap_problem()
+    if problem is not None:
+        raise SandboxUnavailable(problem)
+    if supported_machine() is None:
+        raise SandboxUnavailable("no seccomp filter for this machine's architecture")
+    bwrap = shutil.which("bwrap")
+    assert bwrap is not None
+    argv, variables = _without_lake_env(spec)
+    binds = sandbox_binds(argv, spec.cwd, {**os.environ, **variables})
+    bubblewrap = bubblewrap_argv(bwrap, binds, tmpfs_mb)
+    # Lake's variables, and a working directory that exists inside.
+    bubblewrap[1:1] = [a for name, value in variables.items() for a in ("--setenv", name, value)]
+    bubblewrap[1:1] = ["--chdir", str(spec.cwd.resolve() if spec.cwd else "/")]
+    launcher = [
+        os.path.realpath(sys.executable),
+        "-I",
+        "-S",
+        str(Path(__file__).parent / "seccomp.py"),
+    ]
+    confined = (*bubblewrap, *launcher, str(tmpfs_mb * 2**20), "--", *argv)
+    return replace(spec, argv=confined, cpu_factor=CPU_FACTOR)
+
+
+def cap_cpu(root_pid: int | None, seconds: float) -> None:
+    """Let each process of the REPL's tree use `seconds` more CPU time, and no more
+    (RLIMIT_CPU's soft limit: SIGXCPU ends it); nothing when `seconds` is 0."""
+    import psutil
+
+    if root_pid is None or seconds <= 0:
+        return
+    try:
+        root = psutil.Process(root_pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return
+    for process in tree:
+        try:
+            used = process.cpu_times()
+            soft = int(used.user + used.system + seconds) + 1
+            process.rlimit(psutil.RLIMIT_CPU, (soft, psutil.RLIM_INFINITY))
+        except (psutil.Error, OSError):
+            continue
+
+
+def _without_lake_env(spec: ReplSpec) -> tuple[tuple[str, ...], dict[str, str]]:
+    """`lake env PROGRAM ...` as PROGRAM and the variables Lake gives it: under the sandbox
+    Lake could not start it (the REPL, here Lake, starts no other program)."""
+    argv = spec.argv
+    if len(argv) < 3 or Path(argv[0]).name != "lake" or argv[1] != "env":
+        return argv, {}
+    dump = "import json, os; print(json.dumps(dict(os.environ)))"
+    try:
+        run = subprocess.run(
+            [*argv[:2], sys.executable, "-I", "-S", "-c", dump],
+            cwd=spec.cwd, capture_output=True, timeout=LAKE_ENV_TIMEOUT, check=False,
+        )  # fmt: skip
+        lake_env = json.loads(run.stdout) if run.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
+        raise SandboxUnavailable(f"`lake env` failed in {spec.cwd}: {exc}") from exc
+    if not isinstance(lake_env, dict):
+        said = run.stderr.decode(errors="replace").strip()[-500:]
+        raise SandboxUnavailable(f"`lake env` failed in {spec.cwd}: {said}")
+    changed = {k: str(v) for k, v in lake_env.items() if os.environ.get(k) != v}
+    program = shutil.which(argv[2], path=lake_env.get("PATH")) or argv[2]
+    return (program, *argv[3:]), changed
+
+
+def sandbox_view(spec: ReplSpec, tmpfs_mb: int = 1024) -> SandboxView:
+    """What `--sandbox` would show the REPL of `spec` (for `leancli doctor`)."""
+    argv, variables = spec.argv, dict[str, str]()
+    with contextlib.suppress(SandboxUnavailable):
+        argv, variables = _without_lake_env(spec)
+    return SandboxView(sandbox_binds(argv, spec.cwd, {**os.environ, **variables}), tmpfs_mb)
+
+
+def bubblewrap_problem() -> str | None:
+    """None when bubblewrap works here, else what is wrong and how to fix it."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}"
+    try:
+        probe = subprocess.run(
+            [*bubblewrap_argv(bwrap, sandbox_binds(("true",), None), 1), "true"],
+            capture_output=True, timeout=20, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap does not run: {exc}"
+    if probe.returncode != 0:
+        reason = probe.stderr.decode(errors="replace").strip() or f"exit {probe.returncode}"
+        if "--size" in reason:
+            return f"bubblewrap is too old for --size (needs 0.8.0): {INSTALL_HINT}"
+        return (
+            f"bubblewrap cannot create a sandbox here ({reason}); "
+            "unprivileged user namespaces may be disabled "
+            "(sysctl kernel.unprivileged_userns_clone=1)"
+        )
+    return None

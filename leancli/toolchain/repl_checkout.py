@@ -1,0 +1,88 @@
+"""A built REPL's checkout: the Lean it was built for and what its sources can do.
+
+Read once per REPL binary; discovery copies the facts into its `Discovery`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from leancli.toolchain import cache_dirs
+from leancli.toolchain.versions import LeanVersion, find_toolchain_file, read_toolchain
+
+_WRAPPERS = frozenset({"lake", "env"})
+# A structure field: `  incrementality : Option Bool := none`.
+_INCREMENTALITY_FIELD = re.compile(r"^[ \t]+incrementality\s*:", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class ReplCheckout:
+    """`lean_version` from the checkout's lean-toolchain; `supports_incremental` None when
+    its sources are not there to tell; `note` what `leancli setup` said when it built it."""
+
+    path: Path
+    lean_version: LeanVersion | None
+    supports_incremental: bool | None
+    note: str = ""
+
+
+def repl_executable(argv: list[str]) -> Path | None:
+    """The REPL binary named by a command such as `lake env ../repl/.lake/build/bin/repl`."""
+    while argv and Path(argv[0]).name in _WRAPPERS:
+        argv = argv[2:] if Path(argv[0]).name == "lake" and argv[1:2] == ["env"] else argv[1:]
+    if not argv:
+        return None
+    path = Path(argv[0]).expanduser()
+    if path.is_file():
+        return path.resolve()
+    located = shutil.which(argv[0]) if "/" not in argv[0] else None
+    return Path(located).resolve() if located else None
+
+
+def read_checkout(binary: Path) -> ReplCheckout | None:
+    """The checkout `binary` was built in; None when it was not built in one."""
+    checkout = _checkout_of(binary)
+    if checkout is None:
+        return None
+    toolchain = read_toolchain(checkout, search_parents=False)
+    note = _read_marker(checkout).get("note")
+    return ReplCheckout(
+        path=checkout,
+        lean_version=toolchain.version if toolchain else None,
+        supports_incremental=_incremental_support(checkout),
+        note=str(note) if note else "",
+    )
+
+
+def _checkout_of(binary: Path) -> Path | None:
+    # A Lake build puts the binary at <checkout>/.lake/build/bin/repl.
+    if binary.parent.name == "bin" and binary.parent.parent.parent.name == ".lake":
+        return binary.parents[3]
+    toolchain_file = find_toolchain_file(binary.parent)
+    return toolchain_file.parent if toolchain_file else None
+
+
+def _incremental_support(checkout: Path) -> bool | None:
+    """Whether the REPL takes a command's `incrementality` field (reuse of the elaboration
+    states of a shared prefix); None when its sources are not there to tell.
+
+    LeanInteract's fork declares that field in REPL/JSON.lean from its tag v1.3.3 on; older
+    fork builds, like the upstream REPL, ignore the field without a word. So the sources
+    decide, not which repository or marker the checkout came with."""
+    try:
+        text = (checkout / "REPL" / "JSON.lean").read_text("utf-8", errors="replace")
+    except OSError:
+        return None
+    return _INCREMENTALITY_FIELD.search(text) is not None
+
+
+def _read_marker(checkout: Path) -> dict[str, object]:
+    try:
+        data = json.loads((checkout / cache_dirs.MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
