@@ -19,7 +19,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-FAKE_REPL = ROOT / "tests" / "fake_repl.py"
+FAKE_REPL = ROOT / "tests" / "helpers" / "fake_repl.py"
 REPL_COMMAND = f"{PYTHON} {FAKE_REPL} --model"
 LEANCLI = [PYTHON, "-m", "leancli"]
 # Runs in a thread while `leancli check` runs: (its pid, an event set when it has exited).

@@ -30,7 +30,7 @@ from leancli.executors.base import Executor
 from leancli.executors.local import LocalExecutor
 from leancli.options import RayOptions, WorkerConfig
 
-FAKE_REPL = Path(__file__).resolve().parent.parent / "tests" / "fake_repl.py"
+FAKE_REPL = Path(__file__).resolve().parent.parent / "tests" / "helpers" / "fake_repl.py"
 WORKERS = 2
 SIGMA = 1.2  # lognormal shape: most snippets are quick, a few take 10-30x the mean
 
