@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from leancli.inputs.sources import DEFAULT_GLOBS
-
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a process that SIGPIPE ended
 EXIT_OUTPUT = 3  # the output cannot be written (a full disk, say): what is there is intact
@@ -37,7 +35,7 @@ class RunSettings:
     fsync: bool = False
     strict: bool = False
     cache_dir: Path | None = None
-    globs: tuple[str, ...] = DEFAULT_GLOBS
+    globs: tuple[str, ...] = ()  # which files of a directory input: () is the inputs' default
     report_format: str = "jsonl"  # or "github": workflow commands on stdout
     junit: Path | None = None
     ordered: bool = False

@@ -68,8 +68,11 @@ def kind_of(path: str) -> SourceKind:
     return SourceKind.JSONL
 
 
-def expand_inputs(paths: Sequence[str], globs: Sequence[str] = DEFAULT_GLOBS) -> list[Source]:
-    """The files `paths` name, in order; SourceError for one that is not there."""
+def expand_inputs(paths: Sequence[str], globs: Sequence[str] = ()) -> list[Source]:
+    """The files `paths` name, in order; SourceError for one that is not there.
+
+    `globs` pick the files of a directory (none given: DEFAULT_GLOBS)."""
+    globs = globs or DEFAULT_GLOBS
     sources: list[Source] = []
     seen: set[str] = set()
     for path in paths:
