@@ -20,14 +20,32 @@ from pass_at_k import evaluate
 def test_the_grpo_reward_scores_each_completion(fake_repl: str) -> None:
     statements = ["theorem a : True := ", "theorem b : True := ", "theorem c : 1 = 1 := "]
     # Plain text, and the conversational form TRL passes for chat datasets.
-    completions = ["trivial", [{"role": "assistant", "content": "sorry"}], "by\n  -- fake: error"]
-    with leancli.Checker(repl=fake_repl, workers=2) as checker:
-        reward = lean_reward(checker)
-        scores = reward(completions, formal_statement=statements, prompts=["..."] * 3)
-        again = reward(completions[:1], formal_statement=statements[:1])
-    assert scores == [1.0, 0.0, 0.0]
+    completions = [
+        "```lean4\ntrivial\n```",
+        [{"role": "assistant", "content": "```lean4\nsorry\n```"}],
+        "```lean4\nby\n  -- fake: error\n```",
+    ]
+    reward = lean_reward(repl=fake_repl, workers=2)
+    try:
+        scores = reward(
+            prompts=["..."] * 3, completions=completions, formal_statement=statements,
+            header=[None] * 3,
+        )  # fmt: skip
+        again = reward(completions=completions[:1], formal_statement=statements[:1], header=[""])
+    finally:
+        reward.close()
+    assert scores == [1.0, 0.25, 0.0]
     assert again == [1.0]
     assert reward.__name__ == "lean_reward"
+
+
+def test_the_verl_example_names_the_functions_verl_loads() -> None:
+    import verl_reward
+
+    import leancli.rewards
+
+    assert verl_reward.compute_score is leancli.rewards.compute_score
+    assert verl_reward.compute_score_batch is leancli.rewards.compute_score_batch
 
 
 def _samples(seconds: float = 0.0) -> list[dict[str, object]]:
