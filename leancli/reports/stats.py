@@ -33,6 +33,7 @@ from leancli.errors import LeancliError
 from leancli.records import Status
 
 PERCENTILES = (50, 90, 99)
+SLOWEST = 5  # problems listed by the time all their samples took
 
 
 class StatsError(LeancliError, ValueError):
@@ -118,6 +119,12 @@ class Stats:
     # group key -> [samples, passing samples]
     groups: dict[str, list[int]] = field(default_factory=dict)
     ungrouped: int = 0
+    # What checking cost (results of leancli before 0.x lack it): per result, and the
+    # time each problem took in all.
+    cpu: array[float] = field(default_factory=lambda: array("d"))
+    peak_rss_mb: array[float] = field(default_factory=lambda: array("d"))
+    restarts: int = 0
+    group_time: dict[str, float] = field(default_factory=dict)
     # Problems whose sampling --first-pass stopped: their count of passes is unknown.
     skipped_groups: set[str] = field(default_factory=set)
 
@@ -135,7 +142,10 @@ class Stats:
 
         self.status_counts[status.value] += 1
         self.times.append(float(time))
+        self._add_cost(data)
         key = self._group_key(data.get(self.by))
+        if key is not None:
+            self.group_time[key] = self.group_time.get(key, 0.0) + float(time)
         if key is None:
             self.ungrouped += 1
             return
@@ -145,6 +155,28 @@ class Stats:
             counts[1] += 1
         elif status is Status.SKIPPED:
             self.skipped_groups.add(key)
+
+    def _add_cost(self, data: dict[str, Any]) -> None:
+        for name, values in (("cpu", self.cpu), ("peak_rss_mb", self.peak_rss_mb)):
+            value = data.get(name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                values.append(float(value))
+        restarts = data.get("restarts")
+        if isinstance(restarts, int) and not isinstance(restarts, bool):
+            self.restarts += restarts
+
+    def cost(self) -> dict[str, Any]:
+        """Percentiles of `cpu` and `peak_rss_mb`, restarts, and the slowest problems."""
+        found: dict[str, Any] = {}
+        for name, values in (("cpu", self.cpu), ("peak_rss_mb", self.peak_rss_mb)):
+            ordered = array("d", sorted(values))
+            if ordered:
+                found[name] = {f"p{p}": percentile(ordered, p) for p in PERCENTILES}
+                found[name]["max"] = ordered[-1]
+        found["restarts"] = self.restarts
+        slowest = sorted(self.group_time.items(), key=lambda item: -item[1])[:SLOWEST]
+        found["slowest"] = [{"problem": key, "time": total} for key, total in slowest]
+        return found
 
     @staticmethod
     def _group_key(value: Any) -> str | None:
@@ -189,6 +221,7 @@ class Stats:
             "samples": {"min": n_min, "max": max(sizes, default=0)},
             "pass_at_k": pass_k,
             "pass_at_k_note": note,
+            "cost": self.cost(),
         }
 
 
@@ -280,3 +313,23 @@ def render(summary: dict[str, Any]) -> None:
     console.print(pass_table)
     # Under the table rather than as its caption, which would wrap to the table's width.
     console.print(caption, style="dim", markup=False, highlight=False)
+    _render_cost(console, summary["cost"])
+
+
+def _render_cost(console: Any, cost: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    for name, title in (("cpu", "REPL CPU (s)"), ("peak_rss_mb", "REPL peak memory (MiB)")):
+        if name in cost:
+            table = Table(title=title)
+            for column in cost[name]:
+                table.add_column(column, justify="right")
+            table.add_row(*(f"{value:.2f}" for value in cost[name].values()))
+            console.print(table)
+    if cost["slowest"]:
+        table = Table(title=f"slowest problems ({cost['restarts']} REPL restarts in all)")
+        table.add_column("problem")
+        table.add_column("time (s)", justify="right")
+        for row in cost["slowest"]:
+            table.add_row(row["problem"], f"{row['time']:.2f}")
+        console.print(table)

@@ -217,3 +217,16 @@ def test_cli_k_option_and_its_error(tmp_path: Path) -> None:
     assert json.loads(done.stdout)["pass_at_k"] == pytest.approx({"1": 1 / 3, "3": 1.0})
     bad = CliRunner().invoke(app, ["stats", str(path), "--k", "1,x"])
     assert bad.exit_code == 2 and "'x' is not a whole number" in bad.stderr
+
+
+def test_stats_reports_cost_percentiles_restarts_and_the_slowest_problems() -> None:
+    lines = [
+        _line("pass", f"p{n}", float(n), cpu=n / 10, peak_rss_mb=100.0 * n, restarts=n % 2)
+        for n in range(1, 11)
+    ]
+    lines.append(_line("invalid", "q", 0.0))  # no REPL ran: no cost
+    cost = collect(lines).summary()["cost"]
+    assert cost["cpu"] == pytest.approx({"p50": 0.5, "p90": 0.9, "p99": 1.0, "max": 1.0})
+    assert cost["peak_rss_mb"]["max"] == 1000.0
+    assert cost["restarts"] == 5
+    assert [row["problem"] for row in cost["slowest"]] == ["p10", "p9", "p8", "p7", "p6"]
