@@ -4,9 +4,11 @@
 
 `samples.jsonl` holds one line per sample: the problem's `name`, and its `code` (the
 whole Lean file), or the fields `--template` builds it from. pass@k is averaged over
-problems with the unbiased estimator 1 - C(n-c, k)/C(n, k). With `--first-pass`, the
-samples of a problem after its first proof are not checked (much faster for large k):
-then only pass@n is exact, and pass@k for smaller k is left out, as `leancli stats` does.
+problems with the unbiased estimator 1 - C(n-c, k)/C(n, k), by the same code as
+`leancli stats --k` (every sample counts: an invalid one is a failure; a k above a
+problem's sample count is undefined and left out). With `--first-pass`, the samples of
+a problem after its first proof are not checked (much faster for large k): then only
+pass@n is exact, and pass@k for smaller k is left out, as `leancli stats` does.
 """
 
 from __future__ import annotations
@@ -19,30 +21,30 @@ from pathlib import Path
 import orjson
 
 import leancli
-from leancli.reports.stats import pass_at_k
+from leancli.reports.stats import pass_at_k_table
 
 
 def evaluate(
     samples: Sequence[dict[str, object]], ks: Sequence[int], checker: leancli.Checker
-) -> dict[str, float | None]:
-    """pass@k for each k (None where it cannot be told without bias)."""
+) -> dict[str, float | str]:
+    """pass@k for each k, or why it is left out (undefined, or biased)."""
     results = checker.check(samples)
     per_problem: dict[str, list[leancli.Status]] = defaultdict(list)
     for sample, result in zip(samples, results, strict=True):
         per_problem[str(sample["name"])].append(result.status)
-    report: dict[str, float | None] = {}
-    for k in ks:
-        # A skipped sample's verdict is unknown, so is c: only k >= n is exact there.
-        biased = any(
-            leancli.Status.SKIPPED in statuses and k < len(statuses)
-            for statuses in per_problem.values()
-        )
-        values = [
-            pass_at_k(n, c, k) if k <= n else float(c > 0)
-            for statuses in per_problem.values()
-            for n, c in [(len(statuses), statuses.count(leancli.Status.PASS))]
-        ]
-        report[f"pass@{k}"] = None if biased else sum(values) / len(values)
+    groups = [
+        (len(statuses), statuses.count(leancli.Status.PASS)) for statuses in per_problem.values()
+    ]
+    # A skipped sample's verdict is unknown, so is c: only k >= n is exact there.
+    unbiased_from = max(
+        (len(statuses) for statuses in per_problem.values() if leancli.Status.SKIPPED in statuses),
+        default=0,
+    )
+    values, notes = pass_at_k_table(groups, ks, unbiased_from)
+    report: dict[str, float | str] = {f"pass@{k}": values[str(k)] for k in ks if str(k) in values}
+    for note in notes:
+        name, why = note.split(" ", 1)
+        report[name] = why
     return report
 
 
@@ -63,8 +65,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         first_pass="name" if args.first_pass else None,
     ) as checker:
         report = evaluate(samples, args.k, checker)
-    for name, value in report.items():
-        print(f"{name}: {'biased under --first-pass' if value is None else f'{value:.4f}'}")
+    for k in args.k:
+        value = report[f"pass@{k}"]
+        print(f"pass@{k}: {value if isinstance(value, str) else f'{value:.4f}'}")
 
 
 if __name__ == "__main__":

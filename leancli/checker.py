@@ -29,6 +29,7 @@ from leancli.config import CheckRequest, ExecutorKind, resolve
 from leancli.errors import ConfigError, LeancliError
 from leancli.executors import make_executor
 from leancli.executors.base import Executor
+from leancli.inputs.extract import MODES as EXTRACT_MODES
 from leancli.inputs.items import InputSpec, InvalidLine, Item, parse_line, validate_template
 from leancli.options import CheckOptions
 from leancli.records import Result
@@ -92,7 +93,9 @@ class Checker:
     `template`, `code_field`, `id_field` and `statement_field` say how a mapping snippet
     makes its code (as for JSONL input); `first_pass` names the field of a mapping that
     groups the samples of one problem: once one passes, those not yet started come back
-    `skipped` (as `--first-pass`); `cache` is a result-cache directory; every other
+    `skipped` (as `--first-pass`), or once `passes` of them passed; `extract` takes the
+    code from a model's answer in the code field (`"last-block"`, `"first-block"`,
+    `"whole"`, as `--extract`); `cache` is a result-cache directory; every other
     keyword is a field of `leancli.config.CheckRequest` (`repl`, `project`, `workers`,
     `timeout`, `memory_limit`, `heartbeats`, `audit`, `allow_axioms`, `sandbox`,
     `executor`, ...). The REPL is found as `leancli check` finds it when not given.
@@ -106,6 +109,8 @@ class Checker:
         id_field: str | None = None,
         statement_field: str | None = None,
         first_pass: str | None = None,
+        passes: int = 1,
+        extract: str | None = None,
         cache: str | Path | None = None,
         **options: Any,
     ) -> None:
@@ -125,8 +130,8 @@ class Checker:
                 validate_template(template)
             except LeancliError as exc:
                 raise ConfigError("template", str(exc)) from exc
-        self._spec = InputSpec(
-            code_field, template, id_field, statement_field, first_pass_field=first_pass
+        self._spec = _input_spec(
+            code_field, template, id_field, statement_field, first_pass, passes, extract
         )
         result_cache = None
         if cache is not None:
@@ -230,6 +235,30 @@ class Checker:
             if arrival is None:
                 raise CheckerClosed(str(call.error)) from call.error
             yield arrival
+
+
+def _input_spec(
+    code_field: str | None,
+    template: str | None,
+    id_field: str | None,
+    statement_field: str | None,
+    first_pass: str | None,
+    passes: int,
+    extract: str | None,
+) -> InputSpec:
+    if extract is not None and extract not in EXTRACT_MODES:
+        raise ConfigError("extract", f"{extract!r}: use one of {', '.join(EXTRACT_MODES)}")
+    if isinstance(passes, bool) or not isinstance(passes, int) or passes < 1:
+        raise ConfigError("passes", f"must be a whole number of at least 1, not {passes!r}")
+    return InputSpec(
+        code_field,
+        template,
+        id_field,
+        statement_field,
+        first_pass_field=first_pass,
+        extract=extract,
+        passes=passes,
+    )
 
 
 def _request(options: dict[str, Any]) -> CheckRequest:

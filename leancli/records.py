@@ -65,6 +65,11 @@ class _Findings:
     sorries: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     axioms: dict[str, list[str]] | None = None
+    # What checking it cost (repl/cost.py): CPU seconds of the REPL's process tree, its
+    # anonymous resident MiB at the peak (sampled), REPLs it ended (each one restarted).
+    cpu: float | None = None
+    peak_rss_mb: float | None = None
+    restarts: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import leancli
+from leancli.reports.stats import collect
 from tests.helpers.common import FAKE_REPL_COMMAND, REPO, write_jsonl
 
 sys.path.insert(0, str(REPO / "examples"))
@@ -20,14 +24,32 @@ from pass_at_k import evaluate
 def test_the_grpo_reward_scores_each_completion(fake_repl: str) -> None:
     statements = ["theorem a : True := ", "theorem b : True := ", "theorem c : 1 = 1 := "]
     # Plain text, and the conversational form TRL passes for chat datasets.
-    completions = ["trivial", [{"role": "assistant", "content": "sorry"}], "by\n  -- fake: error"]
-    with leancli.Checker(repl=fake_repl, workers=2) as checker:
-        reward = lean_reward(checker)
-        scores = reward(completions, formal_statement=statements, prompts=["..."] * 3)
-        again = reward(completions[:1], formal_statement=statements[:1])
-    assert scores == [1.0, 0.0, 0.0]
+    completions = [
+        "```lean4\ntrivial\n```",
+        [{"role": "assistant", "content": "```lean4\nsorry\n```"}],
+        "```lean4\nby\n  -- fake: error\n```",
+    ]
+    reward = lean_reward(repl=fake_repl, workers=2)
+    try:
+        scores = reward(
+            prompts=["..."] * 3, completions=completions, formal_statement=statements,
+            header=[None] * 3,
+        )  # fmt: skip
+        again = reward(completions=completions[:1], formal_statement=statements[:1], header=[""])
+    finally:
+        reward.close()
+    assert scores == [1.0, 0.25, 0.0]
     assert again == [1.0]
     assert reward.__name__ == "lean_reward"
+
+
+def test_the_verl_example_names_the_functions_verl_loads() -> None:
+    import verl_reward
+
+    import leancli.rewards
+
+    assert verl_reward.compute_score is leancli.rewards.compute_score
+    assert verl_reward.compute_score_batch is leancli.rewards.compute_score_batch
 
 
 def _samples(seconds: float = 0.0) -> list[dict[str, object]]:
@@ -61,4 +83,43 @@ def test_pass_at_k_with_first_pass_leaves_out_what_would_be_biased(tmp_path: Pat
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["pass@1: biased under --first-pass", "pass@4: 0.5000"]
+    assert done.stdout.splitlines() == [
+        "pass@1: would be biased: --first-pass skipped samples",
+        "pass@4: 0.5000",
+    ]
+
+
+STATUSES = [status for status in leancli.Status if status is not leancli.Status.SKIPPED]
+
+
+class _Replay:
+    """A checker that answers with given statuses: `evaluate` without a REPL."""
+
+    def __init__(self, statuses: list[leancli.Status]) -> None:
+        self.statuses = statuses
+
+    def check(self, samples: object) -> list[leancli.Result]:
+        return [
+            leancli.Result(status, line=n, id=None) for n, status in enumerate(self.statuses, 1)
+        ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    problems=st.lists(st.lists(st.sampled_from(STATUSES), min_size=1, max_size=6), min_size=1,
+                      max_size=4),
+    ks=st.lists(st.integers(1, 8), min_size=1, max_size=4, unique=True),
+)  # fmt: skip
+def test_pass_at_k_example_agrees_with_stats_on_every_input(
+    problems: list[list[leancli.Status]], ks: list[int]
+) -> None:
+    samples = [{"name": f"p{i}", "code": "x"} for i, row in enumerate(problems) for _ in row]
+    statuses = [status for row in problems for status in row]
+    report = evaluate(samples, ks, _Replay(statuses))  # type: ignore[arg-type]
+    lines = [
+        json.dumps({"id": sample["name"], "status": status.value})
+        for sample, status in zip(samples, statuses, strict=True)
+    ]
+    from_stats = collect(lines, ks=sorted(ks)).summary()["pass_at_k"]
+    numbers = {name: value for name, value in report.items() if not isinstance(value, str)}
+    assert numbers == pytest.approx({f"pass@{k}": value for k, value in from_stats.items()})

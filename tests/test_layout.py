@@ -27,6 +27,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "__init__": {"checker", "config", "inputs", "run"},
     "__main__": {"cli"},
     "checker": {"config", "run", "executors", "inputs"},
+    "rewards": {"checker", "inputs"},
     "config": {"run", "sandbox", "toolchain"},
     "doctor": {"executors", "repl", "sandbox", "toolchain", "verdict", "simulated"},
     "run": {"executors", "repl", "inputs", "verdict", "toolchain"},

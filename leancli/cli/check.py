@@ -226,6 +226,33 @@ FirstPass = Annotated[
         "those not yet started are skipped (status skipped, skipped_for the passing line).",
     ),
 ]
+Passes = Annotated[
+    int,
+    _option(
+        "--passes",
+        panel=INPUT,
+        help="With --first-pass: a problem is done after this many passing samples "
+        "(best-of-n, pass@k at large n).",
+    ),
+]
+
+
+class ExtractChoice(str, enum.Enum):
+    last_block = "last-block"
+    first_block = "first-block"
+    whole = "whole"
+
+
+Extract = Annotated[
+    ExtractChoice | None,
+    _option(
+        "--extract",
+        panel=INPUT,
+        help="The code field holds a model's answer: check its last (or first) ```lean4, "
+        "```lean or untagged block, or the whole answer up to a closing fence; after what "
+        "--template makes of the other fields. No block: invalid.",
+    ),
+]
 Output = Annotated[
     Path | None,
     _option("--output", "-o", panel=OUTPUT, help="Write results here (JSONL) instead of stdout."),
@@ -333,6 +360,8 @@ def check(
     statement_field: StatementField = None,
     preamble_field: PreambleField = None,
     first_pass: FirstPass = None,
+    passes: Passes = 1,
+    extract: Extract = None,
     cache: Cache = None,
     min_free_memory: MinFreeMemory = 0,
     glob: Glob = [],  # noqa: B006 (typer copies it)
@@ -386,6 +415,13 @@ def check(
         junit=junit,
     )
     fields = check_run.InputFields(
-        code_field, template, id_field, statement_field, preamble_field, first_pass
+        code_field,
+        template,
+        id_field,
+        statement_field,
+        preamble_field,
+        first_pass,
+        extract.value if extract is not None else None,
+        passes,
     )
     raise typer.Exit(check_run.check_files(input_paths, output, fields, request, settings))

@@ -73,6 +73,8 @@ class InputFields:
     statement_field: str | None = None
     preamble_field: str | None = None
     first_pass_field: str | None = None
+    extract: str | None = None
+    passes: int = 1
 
 
 def check_files(
@@ -154,8 +156,14 @@ def input_spec(fields: InputFields) -> InputSpec:
             validate_template(fields.template)
         except TemplateError as exc:
             raise ConfigError("template", str(exc)) from exc
-        if fields.code_field is not None:
-            raise ConfigError(None, "--template and --code-field exclude each other")
+        if fields.code_field is not None and fields.extract is None:
+            raise ConfigError(
+                None, "--template and --code-field exclude each other (but for --extract)"
+            )
+    if fields.passes < 1:
+        raise ConfigError("passes", f"must be at least 1, not {fields.passes}")
+    if fields.passes != 1 and fields.first_pass_field is None:
+        raise ConfigError(None, "--passes needs --first-pass")
     if fields.preamble_field is not None and fields.statement_field is None:
         raise ConfigError(None, "--preamble-field needs --statement-field")
     return InputSpec(
@@ -165,6 +173,8 @@ def input_spec(fields: InputFields) -> InputSpec:
         fields.statement_field,
         fields.preamble_field,
         fields.first_pass_field,
+        extract=fields.extract,
+        passes=fields.passes,
     )
 
 

@@ -65,6 +65,9 @@ def cache_clear(
 def stats(
     results: str = typer.Argument(..., help="Results JSONL written by `check`, or - for stdin."),
     by: str = typer.Option("id", "--by", help="Field grouping the samples of one problem."),
+    k: str | None = typer.Option(
+        None, "--k", help="pass@k for these k, e.g. 1,8,32 [default: powers of two]."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
     markdown: bool = typer.Option(
         False,
@@ -80,10 +83,15 @@ def stats(
     import orjson
 
     from leancli.errors import LeancliError
-    from leancli.reports.stats import collect_path, render
+    from leancli.reports.stats import collect_path, parse_ks, render
 
     try:
-        summary = collect_path(results, by).summary()
+        ks = parse_ks(k) if k is not None else None
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        summary = collect_path(results, by, ks).summary()
     except (LeancliError, OSError) as exc:
         typer.echo(f"error: {results}: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from leancli.errors import LeancliError
+from leancli.inputs.extract import ExtractError, extract
 
 DEFAULT_CODE_FIELDS = ("code", "cmd", "proof", "full_proof")
 DEFAULT_ID_FIELDS = ("id", "name", "custom_id")
@@ -25,7 +26,8 @@ class Item:
     code: str
     statement: str | None = None
     preamble: str | None = None  # what the statement is read under (imports, opens)
-    problem: str | None = None  # --first-pass: the samples sharing it stop at one pass
+    problem: str | None = None  # --first-pass: the samples sharing it stop at `passes`
+    passes: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,8 @@ class InputSpec:
     statement_field: str | None = None
     preamble_field: str | None = None  # None: the `header` field, if there is one
     first_pass_field: str | None = None  # --first-pass FIELD
+    extract: str | None = None  # --extract: the code field holds a model's answer
+    passes: int = 1  # --passes: a --first-pass problem is done after this many passes
 
     def template_fields(self) -> list[str]:
         if self.template is None:
@@ -125,7 +129,7 @@ def parse_line(number: int, raw: bytes, spec: InputSpec) -> Item | InvalidLine:
                 number, item_id, f"first-pass field {spec.first_pass_field!r} is missing"
             )
         problem = value if isinstance(value, str) else orjson.dumps(value).decode()
-    return Item(number, item_id, code, statement, preamble, problem)
+    return Item(number, item_id, code, statement, preamble, problem, spec.passes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +138,30 @@ class _Missing:
 
 
 def _find_code(obj: dict[str, Any], spec: InputSpec) -> str | _Missing:
+    if spec.extract is not None:
+        return _extracted_code(obj, spec)
+    return _filled_or_field(obj, spec)
+
+
+def _extracted_code(obj: dict[str, Any], spec: InputSpec) -> str | _Missing:
+    """The code taken from the answer in the code field, after what `--template` makes
+    of the other fields (`'{header}{formal_statement}'` + the proof, as the provers'
+    scripts check it)."""
+    assert spec.extract is not None
+    answer = _field_text(obj, spec)
+    if isinstance(answer, _Missing):
+        return answer
+    try:
+        code = extract(answer, spec.extract)
+    except ExtractError as exc:
+        return _Missing(str(exc))
+    if spec.template is None:
+        return code
+    prefix = _filled_or_field(obj, spec)
+    return prefix if isinstance(prefix, _Missing) else prefix + code
+
+
+def _filled_or_field(obj: dict[str, Any], spec: InputSpec) -> str | _Missing:
     if spec.template is not None:
         missing = [name for name in spec.template_fields() if name not in obj]
         if missing:
@@ -142,6 +170,10 @@ def _find_code(obj: dict[str, Any], spec: InputSpec) -> str | _Missing:
             return spec.template.format_map({k: _as_text(v) for k, v in obj.items()})
         except (KeyError, IndexError, ValueError, AttributeError) as exc:
             return _Missing(f"template cannot be filled: {exc!r}")
+    return _field_text(obj, spec)
+
+
+def _field_text(obj: dict[str, Any], spec: InputSpec) -> str | _Missing:
     fields = (spec.code_field,) if spec.code_field else DEFAULT_CODE_FIELDS
     for name in fields:
         if name in obj:

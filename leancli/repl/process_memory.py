@@ -74,3 +74,16 @@ def descendants(pid: int) -> list[int]:
                 with open(f"/proc/{current}/task/{task}/children") as handle:
                     found.extend(int(child) for child in handle.read().split())
     return found
+
+
+def tree_cpu_seconds(pid: int | None) -> float:
+    """CPU seconds of a process tree: each live member's own, plus its reaped children's
+    (a member is either alive and counted itself, or reaped into its parent's)."""
+    if pid is None:
+        return 0.0
+    total = 0.0
+    for member in descendants(pid):
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(member).cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+    return total

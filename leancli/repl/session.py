@@ -21,7 +21,7 @@ import psutil
 
 from leancli.errors import LeancliError
 from leancli.options import MemoryLimits, ReplSpec
-from leancli.repl.process_memory import tree_anon_rss
+from leancli.repl.process_memory import tree_anon_rss, tree_cpu_seconds
 from leancli.repl.protocol import (
     Answer,
     CommandAnswer,
@@ -118,6 +118,9 @@ class ReplSession:
         self._last_memory_check = 0.0
         self._next_env = 0  # the REPL numbers its environments 0, 1, ... as it makes them
         self.anon_rss = 0  # anonymous resident bytes of the REPL's tree, as last measured
+        self.peak_anon_rss = 0  # the most measured since the worker last reset it (cost.py)
+        self.ended = 0  # REPL processes this session ended
+        self._cpu_of_ended = 0.0  # their CPU seconds, read just before each was killed
 
     @property
     def pid(self) -> int | None:
@@ -286,6 +289,7 @@ class ReplSession:
     def _check_memory(self) -> None:
         # Anonymous memory only: the .olean pages an import maps are shared and droppable.
         used = self.anon_rss = tree_anon_rss(self.pid)
+        self.peak_anon_rss = max(self.peak_anon_rss, used)
         limit = self.memory.rss_mb * 1024 * 1024
         if self.memory.rss_mb > 0 and used > limit:
             raise ReplOutOfMemory(
@@ -336,6 +340,8 @@ class ReplSession:
         if process is None:
             return
         self._process = None
+        self.ended += 1
+        self._cpu_of_ended += tree_cpu_seconds(process.pid)
         kill_descendants(process.pid)
         kill_process_group(process.pid)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -347,6 +353,11 @@ class ReplSession:
             if pipe is not None:
                 with contextlib.suppress(OSError):
                     pipe.close()
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds of every REPL this session ran, the live one's so far."""
+        live = tree_cpu_seconds(self.pid) if self.alive else 0.0
+        return self._cpu_of_ended + live
 
     def __enter__(self) -> ReplSession:
         return self

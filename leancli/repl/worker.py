@@ -11,11 +11,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from leancli.inputs.snippet import split_snippet
 from leancli.options import WorkerConfig
 from leancli.records import Outcome, Status, Task
+from leancli.repl.cost import CostMeter
 from leancli.repl.protocol import Answer, CommandAnswer, ErrorAnswer, command_request
 from leancli.repl.session import (
     ReplAborted,
@@ -40,9 +41,6 @@ from leancli.verdict.refusals import (
     statement_name,
     statement_precheck,
 )
-
-if TYPE_CHECKING:
-    pass
 
 RECYCLE_AT_FRACTION = 0.8
 
@@ -71,6 +69,7 @@ class Worker:
         self._references: dict[tuple[str, str], str | Outcome] = {}
         self._standby = Standby(self._warm) if config.standby else None
         self.standby_swaps = 0
+        self._meter = CostMeter()
 
     @property
     def headers(self) -> frozenset[str]:
@@ -86,6 +85,11 @@ class Worker:
             self._session.start()
 
     def run(self, task: Task) -> Outcome:
+        """The outcome of `task`, with what checking it cost (cost.py)."""
+        mark = self._meter.begin(self._session)
+        return self._meter.finish(self._session, mark, self._check(task))
+
+    def _check(self, task: Task) -> Outcome:
         """Refuse, send, decide: what is refused never reaches Lean, and the verdict is
         `decide`'s alone, from what the REPL answered."""
         started = time.monotonic()
@@ -361,6 +365,7 @@ class Worker:
         taken = self._standby.take(header)
         if taken is not None:
             self._session.close()
+            self._meter.retire(self._session)
             self._session, envs = taken
             self._envs.update(envs)
             self.standby_swaps += 1

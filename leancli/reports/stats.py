@@ -8,11 +8,12 @@ Decisions:
 - pass@k is averaged over groups (`--by`, default `id`: the k samples of one problem
   share an id). Results whose group field is missing or null are counted in the status
   table but left out of pass@k (`ungrouped`), since they cannot be tied to a problem.
-- Results with status `invalid` are counted in the status table but left out of pass@k:
-  an invalid line is an input error, not a sample of the prover.
-- pass@k is undefined for a problem with fewer than k samples, so k runs over the
-  powers of two up to the smallest sample count `n_min` over groups, plus `n_min`
-  itself when it is not a power of two.
+- Every sample of a problem counts toward its n, as papers count it: `invalid` (no lean
+  block, a null generation), `timeout`, `crash`, `memory`, `fail` and `sorry` are
+  failures; only `pass` counts toward c. (Leaving `invalid` out would raise pass@1.)
+- pass@k is undefined for a problem with fewer than k samples: `--k 1,8,32` asks for
+  any k, and a k above the smallest sample count `n_min` is left out with a note; by
+  default k runs over the powers of two up to `n_min`, plus `n_min` itself.
 - Blank lines are skipped; any other line that is not a JSON object with a known
   `status` (and a numeric `time`, if present) raises `StatsError` naming its line.
 """
@@ -32,6 +33,7 @@ from leancli.errors import LeancliError
 from leancli.records import Status
 
 PERCENTILES = (50, 90, 99)
+SLOWEST = 5  # problems listed by the time all their samples took
 
 
 class StatsError(LeancliError, ValueError):
@@ -68,6 +70,38 @@ def pass_at_k_values(n_min: int) -> list[int]:
     return ks
 
 
+def pass_at_k_table(
+    groups: Iterable[tuple[int, int]], ks: Iterable[int], unbiased_from: int = 0
+) -> tuple[dict[str, float], list[str]]:
+    """pass@k averaged over problems of (n samples, c passes), for each k that is defined
+    for every problem and unbiased (`unbiased_from`: --first-pass stopped sampling, so
+    smaller k are not), and a note for each k left out."""
+    sized = list(groups)
+    n_min = min((n for n, _ in sized), default=0)
+    values: dict[str, float] = {}
+    notes: list[str] = []
+    for k in ks:
+        if not sized:
+            break
+        if k > n_min:
+            notes.append(f"pass@{k} is undefined: a problem has only {n_min} samples")
+        elif k < unbiased_from:
+            notes.append(f"pass@{k} would be biased: --first-pass skipped samples")
+        else:
+            values[str(k)] = math.fsum(pass_at_k(n, c, k) for n, c in sized) / len(sized)
+    return values, notes
+
+
+def parse_ks(text: str) -> list[int]:
+    """`1,8,32` as [1, 8, 32]; ValueError naming what is not a whole number >= 1."""
+    ks = []
+    for part in text.split(","):
+        if not part.strip().isdigit() or int(part) < 1:
+            raise ValueError(f"--k {text!r}: {part.strip()!r} is not a whole number >= 1")
+        ks.append(int(part))
+    return sorted(set(ks))
+
+
 def percentile(sorted_values: array[float], p: float) -> float:
     """Nearest-rank percentile: the smallest value with at least p% of values at or below."""
     rank = max(1, math.ceil(p / 100 * len(sorted_values)))
@@ -79,11 +113,18 @@ class Stats:
     """Accumulates results one at a time; `summary()` gives the JSON-ready report."""
 
     by: str = "id"
+    ks: list[int] | None = None  # --k; None: powers of two up to the smallest problem
     status_counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Status})
     times: array[float] = field(default_factory=lambda: array("d"))
     # group key -> [samples, passing samples]
     groups: dict[str, list[int]] = field(default_factory=dict)
     ungrouped: int = 0
+    # What checking cost (results of leancli before 0.x lack it): per result, and the
+    # time each problem took in all.
+    cpu: array[float] = field(default_factory=lambda: array("d"))
+    peak_rss_mb: array[float] = field(default_factory=lambda: array("d"))
+    restarts: int = 0
+    group_time: dict[str, float] = field(default_factory=dict)
     # Problems whose sampling --first-pass stopped: their count of passes is unknown.
     skipped_groups: set[str] = field(default_factory=set)
 
@@ -101,9 +142,10 @@ class Stats:
 
         self.status_counts[status.value] += 1
         self.times.append(float(time))
-        if status is Status.INVALID:
-            return
+        self._add_cost(data)
         key = self._group_key(data.get(self.by))
+        if key is not None:
+            self.group_time[key] = self.group_time.get(key, 0.0) + float(time)
         if key is None:
             self.ungrouped += 1
             return
@@ -113,6 +155,28 @@ class Stats:
             counts[1] += 1
         elif status is Status.SKIPPED:
             self.skipped_groups.add(key)
+
+    def _add_cost(self, data: dict[str, Any]) -> None:
+        for name, values in (("cpu", self.cpu), ("peak_rss_mb", self.peak_rss_mb)):
+            value = data.get(name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                values.append(float(value))
+        restarts = data.get("restarts")
+        if isinstance(restarts, int) and not isinstance(restarts, bool):
+            self.restarts += restarts
+
+    def cost(self) -> dict[str, Any]:
+        """Percentiles of `cpu` and `peak_rss_mb`, restarts, and the slowest problems."""
+        found: dict[str, Any] = {}
+        for name, values in (("cpu", self.cpu), ("peak_rss_mb", self.peak_rss_mb)):
+            ordered = array("d", sorted(values))
+            if ordered:
+                found[name] = {f"p{p}": percentile(ordered, p) for p in PERCENTILES}
+                found[name]["max"] = ordered[-1]
+        found["restarts"] = self.restarts
+        slowest = sorted(self.group_time.items(), key=lambda item: -item[1])[:SLOWEST]
+        found["slowest"] = [{"problem": key, "time": total} for key, total in slowest]
+        return found
 
     @staticmethod
     def _group_key(value: Any) -> str | None:
@@ -134,21 +198,18 @@ class Stats:
 
         sizes = [n for n, _ in self.groups.values()]
         n_min = min(sizes, default=0)
-        pass_k: dict[str, float] = {}
         # Where --first-pass skipped samples, a problem's passes are unknown: pass@k is
         # unbiased only for k at least that problem's samples (then it is 1).
         unbiased_from = max((self.groups[key][0] for key in self.skipped_groups), default=0)
-        for k in pass_at_k_values(n_min):
-            if k < unbiased_from:
-                continue
-            total = math.fsum(pass_at_k(n, c, k) for n, c in self.groups.values())
-            pass_k[str(k)] = total / len(self.groups)
-        note = None
-        if self.skipped_groups:
-            note = (
+        ks = self.ks if self.ks is not None else pass_at_k_values(n_min)
+        groups = [(n, c) for n, c in self.groups.values()]
+        pass_k, notes = pass_at_k_table(groups, ks, unbiased_from)
+        if self.skipped_groups and self.ks is None:
+            notes = [
                 f"--first-pass skipped samples of {len(self.skipped_groups)} problems: pass@k "
                 f"for k < {unbiased_from} would be biased and is not reported"
-            )
+            ]
+        note = "; ".join(notes) or None
         return {
             "results": len(self.times),
             "status": dict(self.status_counts),
@@ -160,6 +221,7 @@ class Stats:
             "samples": {"min": n_min, "max": max(sizes, default=0)},
             "pass_at_k": pass_k,
             "pass_at_k_note": note,
+            "cost": self.cost(),
         }
 
 
@@ -190,20 +252,20 @@ def result_objects(lines: Iterable[bytes | str]) -> Iterator[tuple[int, dict[str
         yield number, data
 
 
-def collect(lines: Iterable[bytes | str], by: str = "id") -> Stats:
+def collect(lines: Iterable[bytes | str], by: str = "id", ks: list[int] | None = None) -> Stats:
     """Read JSONL results line by line (1-based line numbers in errors)."""
-    stats = Stats(by=by)
+    stats = Stats(by=by, ks=ks)
     for number, data in result_objects(lines):
         stats.add(data, number)
     return stats
 
 
-def collect_path(source: str, by: str = "id") -> Stats:
+def collect_path(source: str, by: str = "id", ks: list[int] | None = None) -> Stats:
     """`collect` over the file at `source`, or stdin when `source` is `-`."""
     if source == "-":
-        return collect(sys.stdin.buffer, by)
+        return collect(sys.stdin.buffer, by, ks)
     with open(source, "rb") as stream:
-        return collect(stream, by)
+        return collect(stream, by, ks)
 
 
 def render(summary: dict[str, Any]) -> None:
@@ -251,3 +313,23 @@ def render(summary: dict[str, Any]) -> None:
     console.print(pass_table)
     # Under the table rather than as its caption, which would wrap to the table's width.
     console.print(caption, style="dim", markup=False, highlight=False)
+    _render_cost(console, summary["cost"])
+
+
+def _render_cost(console: Any, cost: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    for name, title in (("cpu", "REPL CPU (s)"), ("peak_rss_mb", "REPL peak memory (MiB)")):
+        if name in cost:
+            table = Table(title=title)
+            for column in cost[name]:
+                table.add_column(column, justify="right")
+            table.add_row(*(f"{value:.2f}" for value in cost[name].values()))
+            console.print(table)
+    if cost["slowest"]:
+        table = Table(title=f"slowest problems ({cost['restarts']} REPL restarts in all)")
+        table.add_column("problem")
+        table.add_column("time (s)", justify="right")
+        for row in cost["slowest"]:
+            table.add_row(row["problem"], f"{row['time']:.2f}")
+        console.print(table)

@@ -142,6 +142,8 @@ class _Run:
         # --first-pass: the problem of each line in flight, and the line that solved each.
         self._problems: dict[int, str] = {}
         self._solved: dict[str, int] = {}
+        self._passes: dict[str, int] = {}  # passing samples so far (--passes)
+        self._passes_needed: dict[str, int] = {}
 
     def results(self) -> Iterator[Result]:
         try:
@@ -168,14 +170,17 @@ class _Run:
                     yield from self._lost(event)
 
     def _with_first_pass(self, results: Iterator[Result]) -> Iterator[Result]:
-        """Each result, and after the first pass of a problem its samples still waiting,
-        `skipped` (those already running finish)."""
+        """Each result, and once a problem has its passes (`--passes`, default 1) its
+        samples still waiting, `skipped` (those already running finish)."""
         for result in results:
             problem = self._problems.pop(result.line, None)
             yield result if problem is None else replace(result, problem=problem)
             if problem is None or result.status is not Status.PASS:
                 continue
-            if problem not in self._solved:
+            if problem in self._solved:
+                continue
+            self._passes[problem] = self._passes.get(problem, 0) + 1
+            if self._passes[problem] >= self._passes_needed.get(problem, 1):
                 self._solved[problem] = result.line
                 yield from self._skip_waiting(problem)
 
@@ -231,11 +236,12 @@ class _Run:
         """The result of `entry` if it is known at once, else None (it is scheduled)."""
         computed_from = snippet_hash(entry, self._verdict_options)
         problem = entry.problem if isinstance(entry, Item) else None
-        if problem is not None:
+        if problem is not None and isinstance(entry, Item):
             if problem in self._solved:
                 skipped = _skipped(entry.line, entry.id, self._solved[problem], computed_from)
                 return replace(skipped, problem=problem)
             self._problems[entry.line] = problem
+            self._passes_needed[problem] = entry.passes
         if isinstance(entry, InvalidLine):
             return Result(
                 Status.INVALID,

@@ -83,6 +83,8 @@ FLAGS: dict[str, tuple[list[str], Any] | None] = {
     ),
     "allow_eval": (["--allow-eval"], lambda r: r["options"].worker.audit.allow_eval is True),
     "first_pass": (["--first-pass", "name"], lambda r: r["spec"].first_pass_field == "name"),
+    "passes": (["--first-pass", "name", "--passes", "3"], lambda r: r["spec"].passes == 3),
+    "extract": (["--extract", "first-block"], lambda r: r["spec"].extract == "first-block"),
     "preamble_field": (
         ["--statement-field", "stmt", "--preamble-field", "pre"],
         lambda r: r["spec"].preamble_field == "pre",

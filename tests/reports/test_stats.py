@@ -92,14 +92,14 @@ def test_summary_counts_times_and_pass_at_k() -> None:
     }
     # Nearest rank over 1..10: p50 = 5th, p90 = 9th, p99 = 10th value.
     assert summary["time"] == {"p50": 5.0, "p90": 9.0, "p99": 10.0, "max": 10.0, "total": 55.0}
-    # The invalid line is not a sample: b has n = 5, so k stops at min n = 4.
-    assert summary["samples"] == {"min": 4, "max": 5}
+    # The invalid line is a failed sample, as papers count it: b has n = 6, c = 2.
+    assert summary["samples"] == {"min": 4, "max": 6}
     assert summary["groups"] == 2
     assert summary["solved"] == 2
     expected = {
-        "1": (0.25 + 0.4) / 2,
-        "2": (0.5 + 0.7) / 2,
-        "4": (1.0 + 1.0) / 2,
+        "1": (0.25 + 2 / 6) / 2,
+        "2": (0.5 + (1 - 6 / 15)) / 2,  # 1 - C(4,2)/C(6,2)
+        "4": (1.0 + (1 - 1 / 15)) / 2,  # 1 - C(4,4)/C(6,4)
     }
     assert summary["pass_at_k"] == pytest.approx(expected)
 
@@ -197,3 +197,36 @@ def test_cli_missing_file_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["stats", str(tmp_path / "nope.jsonl")])
     assert result.exit_code == 2
     assert "nope.jsonl" in result.stderr
+
+
+def test_k_any_list_and_the_exact_cases() -> None:
+    # a: n=3, c=0 (an invalid null generation among them); b: n=3, c=3; c: n=5, c=1.
+    lines = [_line(s, "a") for s in ("fail", "invalid", "timeout")]
+    lines += [_line("pass", "b") for _ in range(3)]
+    lines += [_line(s, "c") for s in ("pass", "crash", "memory", "sorry", "fail")]
+    summary = collect(lines, ks=[1, 3, 5]).summary()
+    # c = 0 gives 0, n - c < k gives 1, else 1 - C(n-c,k)/C(n,k): c at k=3 is 1 - C(4,3)/C(5,3).
+    assert summary["pass_at_k"] == pytest.approx({"1": (0 + 1 + 1 / 5) / 3, "3": (0 + 1 + 0.6) / 3})
+    assert "pass@5 is undefined: a problem has only 3 samples" in summary["pass_at_k_note"]
+
+
+def test_cli_k_option_and_its_error(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(_line(s, "a") for s in ("pass", "fail", "fail")) + "\n")
+    done = CliRunner().invoke(app, ["stats", str(path), "--k", "3,1", "--json"])
+    assert json.loads(done.stdout)["pass_at_k"] == pytest.approx({"1": 1 / 3, "3": 1.0})
+    bad = CliRunner().invoke(app, ["stats", str(path), "--k", "1,x"])
+    assert bad.exit_code == 2 and "'x' is not a whole number" in bad.stderr
+
+
+def test_stats_reports_cost_percentiles_restarts_and_the_slowest_problems() -> None:
+    lines = [
+        _line("pass", f"p{n}", float(n), cpu=n / 10, peak_rss_mb=100.0 * n, restarts=n % 2)
+        for n in range(1, 11)
+    ]
+    lines.append(_line("invalid", "q", 0.0))  # no REPL ran: no cost
+    cost = collect(lines).summary()["cost"]
+    assert cost["cpu"] == pytest.approx({"p50": 0.5, "p90": 0.9, "p99": 1.0, "max": 1.0})
+    assert cost["peak_rss_mb"]["max"] == 1000.0
+    assert cost["restarts"] == 5
+    assert [row["problem"] for row in cost["slowest"]] == ["p10", "p9", "p8", "p7", "p6"]

@@ -87,3 +87,24 @@ def test_resume_checks_skipped_samples_again_when_their_pass_is_gone(tmp_path: P
     assert passing and all(
         row["skipped_for"] in passing for row in again if row["status"] == "skipped"
     )
+
+
+def test_passes_k_stops_a_problem_after_k_passes(tmp_path: Path) -> None:
+    rows = [_sample("p", n, passes=n != 2) for n in range(1, 13)]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    done = run_leancli(
+        "check", str(source), "--repl", FAKE_REPL_COMMAND, "-w", "1",
+        "--first-pass", "name", "--passes", "3",
+    )  # fmt: skip
+    results = {row["id"]: row for row in read_jsonl(done.stdout)}
+    # p/1, p/3 and p/4 are its first three passes: the third ends it, not the first.
+    assert [results[f"p/{n}"]["status"] for n in range(1, 5)] == ["pass", "sorry", "pass", "pass"]
+    skipped = [key for key, row in results.items() if row["status"] == "skipped"]
+    assert {f"p/{n}" for n in range(8, 13)} <= set(skipped)
+    assert all(results[key]["skipped_for"] == 4 for key in skipped)
+
+
+def test_passes_needs_first_pass(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [_sample("p", 1, True)])
+    done = run_leancli("check", str(source), "--repl", FAKE_REPL_COMMAND, "--passes", "2")
+    assert done.returncode == 2 and b"--passes needs --first-pass" in done.stderr
