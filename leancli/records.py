@@ -65,6 +65,7 @@ class _Findings:
     sorries: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     axioms: dict[str, list[str]] | None = None
+    trust: str | None = None  # how far it was checked: "lean", "audit" or "kernel"
 
 
 @dataclass(frozen=True, slots=True)
