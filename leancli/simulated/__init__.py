@@ -27,6 +27,11 @@ def argv() -> tuple[str, ...]:
     return (sys.executable, "-m", "leancli.simulated")
 
 
+def checker_argv() -> tuple[str, ...]:
+    """The command line of the simulated kernel checker (checker.py), MODULE appended."""
+    return (sys.executable, "-m", "leancli.simulated.checker")
+
+
 def is_simulated(command: str) -> bool:
     """Whether a `--repl` / `LEANCLI_REPL` value names the simulated REPL."""
     return command.strip() == NAME
