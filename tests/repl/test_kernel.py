@@ -24,9 +24,9 @@ def _task(key: int, code: str) -> Task:
 
 
 def _config(
-    fake_repl: str, checker: tuple[str, ...] = checker_argv(), **kernel: float
+    fake_repl: str, checker: tuple[str, ...] = checker_argv(), timeout: float = 20
 ) -> WorkerConfig:
-    options = KernelOptions(checker=ReplSpec(argv=checker), module_from="pickle", **kernel)
+    options = KernelOptions(checker=ReplSpec(argv=checker), module_from="pickle", timeout=timeout)
     return WorkerConfig(repl=ReplSpec.from_command(fake_repl), timeout=5, kernel=options)
 
 
