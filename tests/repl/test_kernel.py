@@ -109,3 +109,41 @@ def test_without_the_kernel_tier_results_say_audit_or_lean(fake_repl: str) -> No
             assert live.run(_task(1, HONEST)).trust == trust
         finally:
             live.close()
+
+
+def _script(path: Path, text: str) -> tuple[str, ...]:
+    path.write_text("#!/bin/sh\n" + text)
+    path.chmod(0o755)
+    return (str(path),)
+
+
+def test_for_leanchecker_the_snippet_is_compiled_into_a_module_it_finds(
+    fake_repl: str, tmp_path: Path
+) -> None:
+    """The real route (core's tests/leanchecker/test_single.sh): `lean -o M.olean M.lean`,
+    then `leanchecker M` with M's directory first on LEAN_PATH; stand-ins for both."""
+    seen = tmp_path / "seen"
+    # lean --root=DIR -o OLEAN LEAN: the stand-in's module is a copy of the source.
+    lean = _script(tmp_path / "lean", 'cp "$4" "$3"\n')
+    checker = _script(
+        tmp_path / "leanchecker",
+        f'echo "$LEAN_PATH" > {seen}\nfirst="${{LEAN_PATH%%:*}}"\n'
+        'if grep -q forged "$first/$1.olean"; then\n'
+        '  echo "leanchecker found a problem in $1" >&2\n'
+        "  echo \"uncaught exception: (kernel) declaration type mismatch, 'x'\" >&2; exit 1\n"
+        "fi\n",
+    )
+    options = KernelOptions(
+        checker=ReplSpec(argv=checker), compiler=ReplSpec(argv=lean), module_from="compile"
+    )
+    config = WorkerConfig(repl=ReplSpec.from_command(fake_repl), timeout=5, kernel=options)
+    live = Worker(config)
+    try:
+        assert live.run(_task(1, HONEST)).status is Status.PASS
+        assert live._kernel is not None
+        assert seen.read_text().split(":")[0].strip() == str(live._kernel.directory)
+        forged = live.run(_task(2, "import Mathlib\n\ndef x := 1 -- forged"))
+        assert forged.status is Status.FAIL and forged.trust == "kernel"
+        assert forged.error is not None and "declaration type mismatch, 'x'" in forged.error
+    finally:
+        live.close()
