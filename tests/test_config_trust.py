@@ -33,3 +33,12 @@ def test_audit_is_the_default_and_needs_no_checker() -> None:
 def test_the_kernel_timeout_must_be_positive() -> None:
     with pytest.raises(ConfigError, match="kernel_timeout"):
         resolve(CheckRequest(repl="simulated", trust="kernel", kernel_timeout=0))
+
+
+def test_the_cache_and_resume_keep_the_levels_apart() -> None:
+    from leancli.run.cache import verdict_options
+
+    audit = resolve(CheckRequest(repl="simulated"))
+    kernel = resolve(CheckRequest(repl="simulated", trust="kernel"))
+    assert kernel.worker.kernel is not None and kernel.worker.kernel.module_from == "pickle"
+    assert verdict_options(audit) != verdict_options(kernel)
