@@ -22,6 +22,7 @@ from leancli.errors import ConfigError
 from leancli.options import (
     AuditOptions,
     CheckOptions,
+    KernelOptions,
     LeanOptions,
     MemoryLimits,
     RayOptions,
@@ -32,6 +33,9 @@ from leancli.options import (
 if TYPE_CHECKING:
     # Only for annotations: discovery itself is imported when a REPL is looked for.
     from leancli.toolchain.discovery import Discovery
+
+
+TRUST_LEVELS = ("audit", "kernel")
 
 
 class ExecutorKind(str, enum.Enum):
@@ -76,6 +80,9 @@ class CheckRequest:
     allow_native_decide: bool = False
     allow_eval: bool = False
     min_free_memory: int = 0
+    trust: str = "audit"  # or "kernel": every pass replayed by a kernel checker
+    checker: str | None = None  # the kernel checker's command (None: look for one)
+    kernel_timeout: float = 600.0
 
 
 def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> CheckOptions:
@@ -105,6 +112,7 @@ def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> C
             standby=request.standby,
             max_headers=request.max_headers,
             pass_env=tuple(request.pass_env),
+            kernel=kernel_options(request, found, environ),
             audit=AuditOptions(
                 request.audit,
                 frozenset(request.allow_axioms),
@@ -129,7 +137,9 @@ def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> C
 
 def check_ranges(request: CheckRequest) -> None:
     """Refuse values no run can use, naming the field (a negative count, a zero timeout)."""
-    for name in ("timeout", "import_timeout", "cpus_per_repl"):
+    if request.trust not in TRUST_LEVELS:
+        raise ConfigError("trust", f"{request.trust!r} is not one of {', '.join(TRUST_LEVELS)}")
+    for name in ("timeout", "import_timeout", "cpus_per_repl", "kernel_timeout"):
         value = getattr(request, name)
         if not math.isfinite(value) or value <= 0:
             raise ConfigError(name, f"must be a positive number of {_unit(name)}, not {value}")
@@ -259,3 +269,39 @@ def _sandboxed(spec: ReplSpec, tmpfs_mb: int) -> ReplSpec:
         return sandboxed(spec, tmpfs_mb=tmpfs_mb)
     except SandboxUnavailable as exc:
         raise ConfigError("sandbox", str(exc)) from exc
+
+
+def kernel_options(
+    request: CheckRequest, found: Discovery, environ: Mapping[str, str] = os.environ
+) -> KernelOptions | None:
+    """With `trust="kernel"`, the checker and how modules are made for it, run as the
+    REPL is (its directory and `lake env`, the sandbox); a missing checker is refused
+    here, before any snippet runs, naming how to get one."""
+    if request.trust != "kernel":
+        return None
+    from leancli.toolchain.kernel_checker import find_checker
+
+    assert found.spec is not None
+    choice = find_checker(request.checker, found.spec, found.lean_version, environ)
+    if choice.argv is None:
+        raise ConfigError(None, f"--trust kernel needs a kernel checker: {choice.fix}")
+    checker = _like_repl(choice.argv, found.spec, choice.source)
+    compiler = (
+        _like_repl(("lean",), found.spec, "lean") if choice.module_from == "compile" else None
+    )
+    if request.sandbox:
+        checker = _sandboxed(checker, request.tmpfs_size)
+        compiler = _sandboxed(compiler, request.tmpfs_size) if compiler is not None else None
+    return KernelOptions(
+        checker=checker,
+        module_from=choice.module_from,
+        compiler=compiler,
+        timeout=request.kernel_timeout,
+        sandboxed=request.sandbox,
+    )
+
+
+def _like_repl(argv: tuple[str, ...], repl: ReplSpec, source: str) -> ReplSpec:
+    """`argv` run where the REPL runs: in its directory, through `lake env` if it is."""
+    lake = ("lake", "env") if repl.argv[:2] == ("lake", "env") else ()
+    return ReplSpec(argv=(*lake, *argv), cwd=repl.cwd, source=source)

@@ -77,6 +77,22 @@ class AuditOptions:
 
 
 @dataclass(frozen=True)
+class KernelOptions:
+    """`--trust kernel`: every pass is made into a module of its own and replayed by
+    `checker`, run as `checker.argv + (MODULE,)` with the module's directory on LEAN_PATH
+    (exit 0: accepted). `module_from` says how the module is made: "pickle" (the REPL's
+    `pickleTo`, which only the simulated checker reads) or "compile" (`compiler.argv +
+    ("-o", OLEAN, LEAN)`: Lean's own module, which leanchecker and lean4checker read).
+    `sandboxed`: the programs run under bubblewrap, which must see the module's directory."""
+
+    checker: ReplSpec
+    module_from: str = "compile"
+    compiler: ReplSpec | None = None
+    timeout: float = 600.0
+    sandboxed: bool = False
+
+
+@dataclass(frozen=True)
 class WorkerConfig:
     """Everything a worker needs to own a REPL; picklable for spawn and Ray."""
 
@@ -90,6 +106,12 @@ class WorkerConfig:
     audit: AuditOptions = field(default_factory=AuditOptions)
     environment: tuple[tuple[str, str], ...] = ()  # leancli's own settings for the REPL
     pass_env: tuple[str, ...] = ()  # names of the user's variables the REPL may see
+    kernel: KernelOptions | None = None  # --trust kernel: replay every pass
+
+    @property
+    def trust(self) -> str:
+        """How far a result of this worker is checked (the `trust` of its results)."""
+        return "kernel" if self.kernel is not None else "audit" if self.audit.enabled else "lean"
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ class _Findings:
     sorries: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     axioms: dict[str, list[str]] | None = None
+    trust: str | None = None  # how far it was checked: "lean", "audit" or "kernel"
     # What checking it cost (repl/cost.py): CPU seconds of the REPL's process tree, its
     # anonymous resident MiB at the peak (sampled), REPLs it ended (each one restarted).
     cpu: float | None = None

@@ -184,6 +184,32 @@ Audit = Annotated[
         help="Check `#print axioms` of every passing declaration.",
     ),
 ]
+TrustLevel = Annotated[
+    str,
+    _option(
+        "--trust",
+        panel=TRUST,
+        help="audit: today's checks; kernel: also replay every pass through a kernel "
+        "checker in a fresh process (leanchecker; see docs/trust.md).",
+    ),
+]
+CheckerOption = Annotated[
+    str | None,
+    _option(
+        "--checker",
+        panel=TRUST,
+        help="The kernel checker for --trust kernel, run as `CMD MODULE` (also "
+        "LEANCLI_CHECKER; default: the toolchain's leanchecker; `simulated`).",
+    ),
+]
+KernelTimeout = Annotated[
+    float,
+    _option(
+        "--kernel-timeout",
+        panel=TRUST,
+        help="Seconds each kernel replay (making the module, then checking it) may take.",
+    ),
+]
 AllowAxiom = Annotated[
     list[str], _option("--allow-axiom", panel=TRUST, help="Accept this axiom too (repeatable).")
 ]
@@ -354,6 +380,9 @@ def check(
     tmpfs_size: TmpfsSize = 1024,
     pass_env: PassEnv = [],  # noqa: B006 (typer copies it)
     audit: Audit = True,
+    trust: TrustLevel = "audit",
+    checker: CheckerOption = None,
+    kernel_timeout: KernelTimeout = 600.0,
     allow_axiom: AllowAxiom = [],  # noqa: B006 (typer copies it)
     allow_native_decide: AllowNativeDecide = False,
     allow_eval: AllowEval = False,
@@ -397,6 +426,9 @@ def check(
         tmpfs_size=tmpfs_size,
         pass_env=tuple(pass_env),
         audit=audit,
+        trust=trust,
+        checker=checker,
+        kernel_timeout=kernel_timeout,
         allow_axioms=tuple(allow_axiom),
         allow_native_decide=allow_native_decide,
         allow_eval=allow_eval,

@@ -164,6 +164,14 @@ def setup(
         str | None,
         typer.Option("--lean", help="Build for this Lean version (e.g. v4.19.0)."),
     ] = None,
+    checker: Annotated[
+        bool,
+        typer.Option(
+            "--checker",
+            help="Also build lean4checker for --trust kernel (Lean before v4.28.0, "
+            "whose toolchains have no leanchecker).",
+        ),
+    ] = False,
 ) -> None:
     """Build a Lean REPL for your toolchain into the leancli cache (once per version)."""
     from rich.console import Console
@@ -181,7 +189,12 @@ def setup(
     console = Console(stderr=True, highlight=False)
     try:
         result = run_setup(
-            project, mathlib=mathlib, fork=fork, lean=lean, progress=RichProgress(console)
+            project,
+            mathlib=mathlib,
+            fork=fork,
+            checker=checker,
+            lean=lean,
+            progress=RichProgress(console),
         )
     except LeancliError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
@@ -193,6 +206,8 @@ def setup(
     if result.mathlib_dir is not None:
         where = f"Mathlib project: {result.mathlib_dir} (check runs there without --project)"
         console.print(where, soft_wrap=True)
+    if result.checker_dir is not None:
+        console.print(f"lean4checker: {result.checker_dir}", soft_wrap=True)
     if not result.built:
         console.print("Nothing to do: everything was already set up.")
     console.print("`leancli check` finds it on its own; `leancli doctor` shows the details.")

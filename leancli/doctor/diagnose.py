@@ -21,6 +21,7 @@ from leancli.doctor.sections import (
     ToolchainSection,
     address_space_section,
     features_section,
+    kernel_checker_section,
     repl_section,
     sandbox_section,
     tools_section,
@@ -104,6 +105,7 @@ def diagnose(
         features_section(found),
         sandbox_section(found.spec),
         repl_start_section(found, environ),
+        kernel_checker_section(found, environ),
     ]
     if ray_address is not None:
         sections.append(_ray_nodes(ray_address, found))

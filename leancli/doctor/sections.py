@@ -346,3 +346,30 @@ def sandbox_section(spec: ReplSpec | None) -> SandboxSection:
     if problem is not None:
         return SandboxSection(problem)
     return SandboxSection(None, tuple(sandbox_view(spec).binds) if spec is not None else ())
+
+
+@dataclass(frozen=True)
+class KernelCheckerSection:
+    """The checker `--trust kernel` would use (LEANCLI_CHECKER, the toolchain's
+    leanchecker, setup's lean4checker), or the command that gets one: not a problem,
+    as `--trust kernel` is optional."""
+
+    argv: tuple[str, ...] | None
+    detail: str
+    problems: tuple[Problem, ...] = ()
+
+    def rows(self) -> list[Row]:
+        return [Row("kernel checker", "ok" if self.argv else "info", self.detail)]
+
+    def to_json(self) -> dict[str, Any]:
+        checker = list(self.argv) if self.argv is not None else None
+        return {"kernel_checker": checker, "kernel_checker_detail": self.detail}
+
+
+def kernel_checker_section(found: Discovery, environ: Mapping[str, str]) -> KernelCheckerSection:
+    from leancli.toolchain.kernel_checker import find_checker
+
+    choice = find_checker(None, found.spec, found.lean_version, environ)
+    if choice.argv is None:
+        return KernelCheckerSection(None, f"none for --trust kernel: {choice.fix}")
+    return KernelCheckerSection(choice.argv, f"--trust kernel would run {choice.describe()}")

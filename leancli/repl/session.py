@@ -57,6 +57,12 @@ os.execvp(sys.argv[3], sys.argv[3:])
 """
 
 
+def launcher_argv(hard_limit_bytes: int | None) -> list[str]:
+    """The command line that runs a program (appended) under the launcher above."""
+    limit = str(hard_limit_bytes or 0)
+    return [sys.executable, "-I", "-S", "-c", _LAUNCHER, limit, str(os.getpid())]
+
+
 class ReplFailure(LeancliError):
     """The REPL could not answer; the session is dead and must be restarted."""
 
@@ -117,6 +123,7 @@ class ReplSession:
         self._stderr_tail = bytearray()
         self._last_memory_check = 0.0
         self._next_env = 0  # the REPL numbers its environments 0, 1, ... as it makes them
+        self._answering_env: int | None = None  # a request answered with an existing env
         self.anon_rss = 0  # anonymous resident bytes of the REPL's tree, as last measured
         self.peak_anon_rss = 0  # the most measured since the worker last reset it (cost.py)
         self.ended = 0  # REPL processes this session ended
@@ -131,8 +138,7 @@ class ReplSession:
         return self._process is not None and self._process.poll() is None
 
     def start(self) -> None:
-        hard = self.memory.hard_limit_bytes() or 0
-        argv = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(hard), str(os.getpid())]
+        argv = launcher_argv(self.memory.hard_limit_bytes())
         env = repl_environment(os.environ, self._pass_env, self._environment)
         try:
             self._process = subprocess.Popen(
@@ -164,10 +170,15 @@ class ReplSession:
         request: dict[str, Any],
         timeout: float,
         should_abort: Callable[[], bool] | None = None,
+        answering_env: int | None = None,
     ) -> Answer:
-        """Send one request and wait for its answer; on any failure the REPL is killed."""
+        """Send one request and wait for its answer; on any failure the REPL is killed.
+
+        `answering_env`: the request makes no environment and is answered with this one
+        (`pickleTo`), rather than with the next."""
         if not self.alive:
             self.start()
+        self._answering_env = answering_env
         cap_cpu(self.pid, self.spec.cpu_factor * timeout)  # a backstop (see sandbox.py)
         try:
             return self._exchange(encode_request(request), timeout, should_abort)
@@ -268,9 +279,10 @@ class ReplSession:
         if len(frames) > 1 or self._frames.has_content():
             raise ReplDesync("answer desynchronised: the REPL printed more than one answer")
         answer = parse_answer(frames[0])
-        if isinstance(answer, CommandAnswer) and answer.env != self._next_env:
-            raise ReplDesync(f"answer desynchronised: env {answer.env}, {self._next_env} due")
-        self._next_env += isinstance(answer, CommandAnswer)
+        due = self._next_env if self._answering_env is None else self._answering_env
+        if isinstance(answer, CommandAnswer) and answer.env != due:
+            raise ReplDesync(f"answer desynchronised: env {answer.env}, {due} due")
+        self._next_env += isinstance(answer, CommandAnswer) and self._answering_env is None
         return answer
 
     def _read_stderr(self, fd: int) -> None:

@@ -17,6 +17,7 @@ from leancli.inputs.snippet import split_snippet
 from leancli.options import WorkerConfig
 from leancli.records import Outcome, Status, Task
 from leancli.repl.cost import CostMeter
+from leancli.repl.kernel import KernelReplay, as_replayed
 from leancli.repl.protocol import Answer, CommandAnswer, ErrorAnswer, command_request
 from leancli.repl.session import (
     ReplAborted,
@@ -63,6 +64,13 @@ class Worker:
         self.config = config
         self._should_abort = should_abort
         self._on_repl_start = on_repl_start
+        self._kernel = (
+            KernelReplay(config.kernel, config.memory, dict(config.environment), config.pass_env)
+            if config.kernel is not None
+            else None
+        )
+        self._checked = "audit" if config.audit.enabled else "lean"  # trust, unless replayed
+        self._snippet_env: int | None = None  # the environment the last snippet made
         self._session = self._new_session()
         self._envs: OrderedDict[str, int] = OrderedDict()
         self._failed_headers: dict[str, _HeaderFailure] = {}
@@ -85,14 +93,21 @@ class Worker:
             self._session.start()
 
     def run(self, task: Task) -> Outcome:
-        """The outcome of `task`, with what checking it cost (cost.py)."""
+        """Refuse, send, decide, and with `--trust kernel` replay a pass: what is refused
+        never reaches Lean, the verdict is `decide`'s from what the REPL answered, and only
+        the kernel checker can take a pass back. The outcome carries what checking it cost
+        (cost.py)."""
         mark = self._meter.begin(self._session)
-        return self._meter.finish(self._session, mark, self._check(task))
-
-    def _check(self, task: Task) -> Outcome:
-        """Refuse, send, decide: what is refused never reaches Lean, and the verdict is
-        `decide`'s alone, from what the REPL answered."""
         started = time.monotonic()
+        outcome = replace(self._check(task, started), trust=self._checked)
+        if outcome.status is Status.PASS and self._kernel is not None:
+            outcome = self._replay(task, outcome, started)
+        outcome = self._meter.finish(self._session, mark, outcome)
+        self._recycle_if_near_memory_limit()
+        return outcome
+
+    def _check(self, task: Task, started: float) -> Outcome:
+        self._snippet_env = None
         refused = self._refusal(task)
         if refused is not None:
             return Outcome(Status.FAIL, 0.0, error=refused)
@@ -110,9 +125,43 @@ class Worker:
         if isinstance(evidence, Outcome):
             return evidence
         evidence = replace(evidence, expected_type=expected)
-        outcome = decide(evidence, self.config.audit, time.monotonic() - started)
-        self._recycle_if_near_memory_limit()
-        return outcome
+        return decide(evidence, self.config.audit, time.monotonic() - started)
+
+    def _replay(self, task: Task, outcome: Outcome, started: float) -> Outcome:
+        """The pass made into a module and replayed by the kernel checker, on this
+        worker's slot: a pass stays one only if the checker accepts it."""
+        assert self._kernel is not None
+        module = self._kernel.new_module()
+        try:
+            problem = self._make_module(task, module)
+            if problem is None:
+                problem = self._kernel.replay(module)
+        finally:
+            self._kernel.forget(module)
+        return as_replayed(outcome, problem, time.monotonic() - started)
+
+    def _make_module(self, task: Task, module: str) -> Outcome | None:
+        """The module of the snippet's environment: the REPL's pickle of it, or Lean's
+        own compilation of its text; None when made."""
+        kernel = self._kernel
+        assert kernel is not None
+        if not kernel.from_pickle:
+            heartbeats = self.config.lean.heartbeats
+            options = f"set_option maxHeartbeats {heartbeats}\n" if heartbeats is not None else ""
+            return kernel.compile(module, f"{task.header}\n{options}{task.body}")
+        assert self._snippet_env is not None
+        request = {"pickleTo": str(kernel.olean(module)), "env": self._snippet_env}
+        try:
+            answer = self._exchange(
+                self._session, request, kernel.options.timeout, answering_env=self._snippet_env
+            )
+        except ReplFailure as exc:
+            failed = _outcome_of_failure(exc, 0.0)
+            return replace(failed, error=f"kernel replay: pickling the environment: {exc}")
+        if isinstance(answer, ErrorAnswer):
+            error = f"kernel replay: the REPL did not pickle the environment: {answer.message}"
+            return Outcome(Status.CRASH, error=error)
+        return None
 
     def _refusal(self, task: Task) -> str | None:
         if self.config.audit.enabled:
@@ -178,6 +227,7 @@ class Worker:
             else:
                 messages, tail = split
         evidence = Evidence(messages, answer.sorries, task.offset)
+        self._snippet_env = answer.env
         if tail is not None:
             return replace(evidence, axioms=tail.axioms, checked_type=tail.checked)
         if (audit or check) and classify(messages, answer.sorries) is Status.PASS:
@@ -232,11 +282,15 @@ class Worker:
             self._standby.close()
         self._session.close()
         self._envs.clear()
+        if self._kernel is not None:
+            self._kernel.close()
 
     def _new_session(self) -> ReplSession:
         config = self.config
+        # The REPL writes its pickles into the module directory (under the sandbox too).
+        repl = self._kernel.in_module_dir(config.repl) if self._kernel is not None else config.repl
         return ReplSession(
-            config.repl,
+            repl,
             config.memory,
             dict(config.environment),
             on_start=self._on_repl_start,
@@ -350,9 +404,15 @@ class Worker:
     def _send(self, request: dict[str, Any], timeout: float) -> Answer:
         return self._exchange(self._session, request, timeout)
 
-    def _exchange(self, session: ReplSession, request: dict[str, Any], timeout: float) -> Answer:
+    def _exchange(
+        self,
+        session: ReplSession,
+        request: dict[str, Any],
+        timeout: float,
+        answering_env: int | None = None,
+    ) -> Answer:
         try:
-            return session.send(request, timeout, self._should_abort)
+            return session.send(request, timeout, self._should_abort, answering_env)
         except ReplFailure:
             if session is self._session:
                 self._envs.clear()  # the session restarts empty on its next request

@@ -44,6 +44,23 @@ def display_name(data: dict[str, Any]) -> str:
     return f"line {data.get('line')}"
 
 
+TRUST_ORDER = ("kernel", "audit", "lean", "unknown")  # strongest first
+
+
+def pass_trust(data: dict[str, Any]) -> str | None:
+    """How far a pass was checked (`unknown` for a result written before `trust` was);
+    None for a result that is not a pass."""
+    if data.get("status") != "pass":
+        return None
+    trust = data.get("trust")
+    return trust if isinstance(trust, str) and trust in TRUST_ORDER else "unknown"
+
+
+def trust_text(counts: dict[str, int]) -> str:
+    """`kernel 3, audit 1`: the passes by trust, strongest first; empty when none."""
+    return ", ".join(f"{trust} {counts[trust]}" for trust in TRUST_ORDER if counts.get(trust))
+
+
 def failure_message(data: dict[str, Any]) -> str:
     """Why the snippet did not pass: its error, else its first error or sorry message."""
     if data.get("error"):

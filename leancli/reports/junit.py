@@ -25,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
-from leancli.reports import SKIPPED, display_name, failure_message
+from leancli.reports import SKIPPED, display_name, failure_message, pass_trust
 
 SUITE_NAME = "leancli"
 FAILURE_STATUSES = frozenset({"fail", "sorry"})
@@ -89,6 +89,7 @@ class JUnitReport:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.counts: Counter[str] = Counter()
+        self.passes_by_trust: Counter[str] = Counter()
         self.time = 0.0
         # Made now, so that a path that cannot be written fails before the run starts.
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -99,6 +100,8 @@ class JUnitReport:
     def add(self, data: dict[str, Any]) -> None:
         status = str(data.get("status"))
         self.counts[status] += 1
+        if (trust := pass_trust(data)) is not None:
+            self.passes_by_trust[trust] += 1
         time = data.get("time")
         self.time += float(time) if isinstance(time, (int, float)) else 0.0
         self._spool.write(ET.tostring(testcase(data), encoding="utf-8", xml_declaration=False))
@@ -123,6 +126,11 @@ class JUnitReport:
         target = self._target
         target.write(b'<?xml version="1.0" encoding="UTF-8"?>\n')
         target.write(f"<testsuites {attributes}>\n<testsuite {attributes}>\n".encode())
+        if self.passes_by_trust:  # the passes by how far they were checked
+            target.write(b"<properties>\n")
+            for trust, count in sorted(self.passes_by_trust.items()):
+                target.write(f'<property name="passes.{trust}" value="{count}"/>\n'.encode())
+            target.write(b"</properties>\n")
         self._spool.seek(0)
         while chunk := self._spool.read(1 << 20):
             target.write(chunk)

@@ -23,7 +23,9 @@ from leancli.reports import (
     failure_message,
     failure_span,
     is_failure,
+    pass_trust,
     repository_path,
+    trust_text,
 )
 from leancli.reports.stats import StatsError
 
@@ -48,6 +50,7 @@ class Row:
 @dataclass
 class Summary:
     counts: Counter[str] = field(default_factory=Counter)
+    passes_by_trust: Counter[str] = field(default_factory=Counter)
     total_time: float = 0.0
     failures: list[Row] = field(default_factory=list)
     failures_total: int = 0
@@ -61,6 +64,8 @@ class Summary:
         """Count one result (a results line's dict, or a skipped block's)."""
         status = str(data.get("status"))
         self.counts[status] += 1
+        if (trust := pass_trust(data)) is not None:
+            self.passes_by_trust[trust] += 1
         if status == SKIPPED:
             return
         time = data.get("time")
@@ -96,6 +101,8 @@ class Summary:
         for status in order + extra:
             if self.counts[status]:
                 lines.append(f"| {_cell(status)} | {self.counts[status]} |")
+        if by_trust := trust_text(self.passes_by_trust):
+            lines += ["", f"Passes by trust: {by_trust}."]
         lines += ["", f"Checking took {self.total_time:.2f} s of REPL time in all."]
         if self.failures:
             lines += ["", "#### Failures", "", "| snippet | status | message |"]

@@ -31,6 +31,7 @@ import orjson
 
 from leancli.errors import LeancliError
 from leancli.records import Status
+from leancli.reports import TRUST_ORDER, pass_trust, trust_text
 
 PERCENTILES = (50, 90, 99)
 SLOWEST = 5  # problems listed by the time all their samples took
@@ -127,6 +128,7 @@ class Stats:
     group_time: dict[str, float] = field(default_factory=dict)
     # Problems whose sampling --first-pass stopped: their count of passes is unknown.
     skipped_groups: set[str] = field(default_factory=set)
+    passes_by_trust: dict[str, int] = field(default_factory=dict)  # lean, audit, kernel
 
     def add(self, data: dict[str, Any], line: int) -> None:
         """Count one result (a parsed JSONL object found at `line`)."""
@@ -142,6 +144,8 @@ class Stats:
 
         self.status_counts[status.value] += 1
         self.times.append(float(time))
+        if (trust := pass_trust(data)) is not None:
+            self.passes_by_trust[trust] = self.passes_by_trust.get(trust, 0) + 1
         self._add_cost(data)
         key = self._group_key(data.get(self.by))
         if key is not None:
@@ -213,6 +217,9 @@ class Stats:
         return {
             "results": len(self.times),
             "status": dict(self.status_counts),
+            "passes_by_trust": {
+                t: self.passes_by_trust[t] for t in TRUST_ORDER if t in self.passes_by_trust
+            },
             "time": time_stats,
             "by": self.by,
             "groups": len(self.groups),
@@ -284,6 +291,8 @@ def render(summary: dict[str, Any]) -> None:
         share = f"{100 * count / total:.1f}" if total else "-"
         status_table.add_row(status, str(count), share)
     console.print(status_table)
+    if by_trust := trust_text(summary.get("passes_by_trust", {})):
+        console.print(f"passes by trust: {by_trust}", markup=False, highlight=False)
 
     time_stats = summary["time"]
     if time_stats is not None:

@@ -86,6 +86,7 @@ def verdict_options(options: CheckOptions) -> bytes:
             "allowed": sorted(worker.audit.allowed),
             "native_decide": worker.audit.allow_native_decide,
             "eval": worker.audit.allow_eval,
+            "trust": worker.trust,
         }
     )
 

@@ -216,3 +216,21 @@ def bubblewrap_problem() -> str | None:
             "(sysctl kernel.unprivileged_userns_clone=1)"
         )
     return None
+
+
+def with_module_dir(spec: ReplSpec, directory: Path) -> ReplSpec:
+    """`spec` (sandboxed, or as is) that may write `directory` and finds modules there
+    first: `--trust kernel` places each module in it, and the checker reads it from there.
+
+    The bind goes after the private /tmp (which would hide it) and before the remount; a
+    LEAN_PATH that Lake gave the sandbox (`--setenv`) gets the directory in front."""
+    argv = list(spec.argv)
+    if "--remount-ro" not in argv:
+        return spec
+    where = argv.index("--remount-ro")
+    argv[where:where] = ["--bind", str(directory), str(directory)]
+    for index in range(len(argv) - 2):
+        if argv[index : index + 2] == ["--setenv", "LEAN_PATH"]:
+            argv[index + 2] = os.pathsep.join([str(directory), argv[index + 2]])
+            break
+    return replace(spec, argv=tuple(argv))

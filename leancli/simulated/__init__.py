@@ -4,6 +4,8 @@
 each command with the answer a real REPL gave to the same text (recordings under
 `transcripts/`, see its README). A command it has no recording of gets an error message
 saying so, so a snippet never passes by accident; leancli never picks it unless named.
+`checker.py` is the simulated kernel checker that `--trust kernel` runs with it: it reads
+the simulated REPL's pickles (`pickleTo`), its cues marking what a kernel would reject.
 
 May import: nothing of leancli's outside this folder (it runs as a program of its own).
 """
@@ -25,6 +27,11 @@ NOTE = (
 def argv() -> tuple[str, ...]:
     """The command line that starts the simulated REPL with this interpreter."""
     return (sys.executable, "-m", "leancli.simulated")
+
+
+def checker_argv() -> tuple[str, ...]:
+    """The command line of the simulated kernel checker (checker.py), MODULE appended."""
+    return (sys.executable, "-m", "leancli.simulated.checker")
 
 
 def is_simulated(command: str) -> bool:

@@ -34,6 +34,7 @@ NO_RECORDING = (
     "from a real Lean REPL, see leancli/simulated/transcripts/README.md)"
 )
 IMPORT = re.compile(r"^import\s+(\S+)")
+PICKLE_FORMAT = "leancli-simulated-pickle"  # the key that marks a simulated pickle
 ENV_FIELD = re.compile(r'"env":\s*\d+')
 # `[ \t]*`, not `\s*`, after `^`: over a text of blank lines (a long comment stripped),
 # `\s*` at every line start would scan all the rest.
@@ -91,6 +92,7 @@ class SimulatedRepl:
         self.declared: dict[int, Declared] = {}  # env -> name -> axioms
         self.types: dict[int, dict[str, str]] = {}  # env -> name -> its type, printed
         self.opens: dict[int, list[str]] = {}  # env -> the namespaces open in it
+        self.sources: dict[int, str] = {}  # env -> the commands that made it, after imports
         self.next_env = 0
         self.modules = KNOWN_MODULES | set(modules)
 
@@ -110,6 +112,9 @@ class SimulatedRepl:
     def handle(self, text: str) -> None:
         request = json.loads(text)  # malformed JSON kills the process, as in the real REPL
         self.on_request(request)
+        if "pickleTo" in request:
+            self.pickle(request)
+            return
         cmd = request.get("cmd")
         if not isinstance(cmd, str):
             self.reply_text(json.dumps({"message": "Unknown request."}))
@@ -125,7 +130,31 @@ class SimulatedRepl:
             self.import_header(cmd)
             return
         header = self.headers.get(env, "") if env is not None else ""
+        made = self.next_env
         self.answer_command(cmd, header, env, extra)
+        if self.next_env > made:  # an environment made of `cmd` on top of `env`'s
+            self.sources[made] = f"{self.sources.get(env, '') if env is not None else ''}\n{cmd}"
+
+    def pickle(self, request: dict[str, Any]) -> None:
+        """`{"pickleTo": PATH, "env": N}`: the environment's imports and commands as a
+        simulated pickle (simulated/checker.py reads it), answered with the same env, as
+        the REPL does (REPL/Main.lean). The real REPL dies on a write that fails."""
+        env = request.get("env")
+        if env not in self.headers:
+            self.reply_text('{"message": "Unknown environment."}')
+            return
+        path = Path(str(request["pickleTo"]))
+        pickled = {
+            PICKLE_FORMAT: 1,
+            "imports": self.headers[env],
+            "commands": self.sources.get(env, ""),
+        }
+        try:
+            path.write_text(json.dumps(pickled), encoding="utf-8")
+        except OSError as exc:
+            sys.stderr.write(f"uncaught exception: failed to write '{path}': {exc}\n")
+            sys.exit(1)
+        self.reply_text(json.dumps({"env": env}))
 
     # Hooks for a subclass (the tests' fault-injecting REPL); the defaults do nothing.
     def on_request(self, request: dict[str, Any]) -> None:

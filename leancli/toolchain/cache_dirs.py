@@ -32,6 +32,7 @@ class Kind(str, Enum):
     REPL = "repl"
     REPL_FORK = "repl-fork"
     MATHLIB = "mathlib"
+    CHECKER = "lean4checker"  # `leancli setup --checker`, for Lean before v4.28.0
 
 
 def cache_root(environ: Mapping[str, str] = os.environ) -> Path:

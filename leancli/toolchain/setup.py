@@ -23,6 +23,7 @@ from leancli.errors import ConfigError
 from leancli.toolchain import cache_dirs, repl_source
 from leancli.toolchain.cache_dirs import Kind
 from leancli.toolchain.discovery import setup_command
+from leancli.toolchain.kernel_checker import LEAN4CHECKER_BINARY, LEANCHECKER_SINCE
 from leancli.toolchain.lake import mathlib_built, require_project_dir
 from leancli.toolchain.setup_steps import Progress, SetupError, run, write_toolchain
 from leancli.toolchain.tools import ELAN_INSTALL, lean_version_in, which
@@ -39,6 +40,7 @@ _URL_ENV = {
     Kind.REPL: ("LEANCLI_REPL_GIT_URL", REPL_URL),
     Kind.REPL_FORK: ("LEANCLI_REPL_FORK_GIT_URL", FORK_URL),
     Kind.MATHLIB: ("LEANCLI_MATHLIB_GIT_URL", MATHLIB_URL),
+    Kind.CHECKER: ("LEANCLI_CHECKER_GIT_URL", "https://github.com/leanprover/lean4checker"),
 }
 
 __all__ = ["Progress", "QuietProgress", "RichProgress", "SetupError", "SetupResult", "setup"]
@@ -100,6 +102,7 @@ class SetupResult:
     version: LeanVersion
     repl_dir: Path
     mathlib_dir: Path | None = None
+    checker_dir: Path | None = None  # lean4checker (--checker), before Lean v4.28.0
     built: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -109,6 +112,7 @@ def setup(
     *,
     mathlib: bool = False,
     fork: bool = False,
+    checker: bool = False,
     lean: str | None = None,
     environ: Mapping[str, str] = os.environ,
     progress: Progress | None = None,
@@ -124,6 +128,8 @@ def setup(
     result.repl_dir = _ensure(root, kind, version, environ, progress, result)
     if mathlib:
         result.mathlib_dir = _ensure(root, Kind.MATHLIB, version, environ, progress, result)
+    if checker:
+        result.checker_dir = _ensure_checker(version, environ, progress, result.built)
     return result
 
 
@@ -210,6 +216,59 @@ def _ensure(
         _write_marker(work, kind, url, version, marker)
         _publish(work, final)
     result.built.append(final)
+    return final
+
+
+def _ensure_checker(
+    version: LeanVersion, environ: Mapping[str, str], progress: Progress, built: list[Path]
+) -> Path | None:
+    """`--checker`: the directory holding lean4checker for `version`, built if missing
+    (then added to `built`); None from v4.28.0-rc1, whose toolchains have `leanchecker`
+    (lean4 PR #11887). A checker reads only the .olean files of its own toolchain, so it is
+    cloned at the exact Lean tag (leanprover/lean4checker tags `toolchain/v4.6.0`,
+    `toolchain/v4.7.0`, then `vX.Y.Z[-rcN]`); `lake build lean4checker` names the target
+    because the default targets include its deliberately bad test files."""
+    if version >= LEANCHECKER_SINCE:
+        progress.note(
+            f"Lean {version.tag} has its own leanchecker (from {LEANCHECKER_SINCE.tag}): "
+            "nothing to build for --trust kernel"
+        )
+        return None
+    root = cache_dirs.cache_root(environ)
+    final = cache_dirs.version_dir(root, Kind.CHECKER, version)
+    if cache_dirs.is_complete(final):
+        progress.note(f"lean4checker for Lean {version.tag} is already set up in {final}")
+        return final
+    url = git_url(Kind.CHECKER, environ)
+    tags = _list_tags(url, environ, progress)
+    tag = next((t for t in (version.tag, f"toolchain/{version.tag}") if t in tags), None)
+    if tag is None:
+        raise SetupError(
+            f"lean4checker ({url}) has no tag for Lean {version.tag}, and a checker must be "
+            "built with the same toolchain as the .olean files it reads: move to a toolchain "
+            f"it has a tag for, or from {LEANCHECKER_SINCE.tag} on (leanchecker is built in), "
+            "or name a checker with --checker"
+        )
+    _remove_stale_staging(root)
+    with _staging(root, Kind.CHECKER, version) as work:
+        clone = ["git", "clone", "--quiet", "--depth", "1", "--branch", tag, url, str(work)]
+        run(clone, None, environ, progress, f"Fetching lean4checker {tag}", network=url)
+        title = f"Building lean4checker for Lean {version.tag}"
+        run(["lake", "build", "lean4checker"], work, environ, progress, title, network="elan")
+        if not (work / LEAN4CHECKER_BINARY).is_file():
+            raise SetupError(
+                f"`lake build lean4checker` finished but {LEAN4CHECKER_BINARY} is missing"
+            )
+        marker: dict[str, object] = {
+            "source": "tag",
+            "tag": tag,
+            "commit": None,
+            "note": "",
+            "patches": [],
+        }
+        _write_marker(work, Kind.CHECKER, url, version, marker)
+        _publish(work, final)
+    built.append(final)
     return final
 
 

@@ -73,6 +73,15 @@ FLAGS: dict[str, tuple[list[str], Any] | None] = {
         lambda r: r["options"].worker.pass_env == ("A", "B"),
     ),
     "audit": (["--no-audit"], lambda r: r["options"].worker.audit.enabled is False),
+    "trust": (["--trust", "kernel"], lambda r: r["options"].worker.trust == "kernel"),
+    "checker": (
+        ["--trust", "kernel", "--checker", "my-checker -v"],
+        lambda r: r["options"].worker.kernel.checker.argv[-2:] == ("my-checker", "-v"),
+    ),
+    "kernel_timeout": (
+        ["--trust", "kernel", "--kernel-timeout", "42"],
+        lambda r: r["options"].worker.kernel.timeout == 42,
+    ),
     "allow_axiom": (
         ["--allow-axiom", "A", "--allow-axiom", "B"],
         lambda r: r["options"].worker.audit.allowed == {"A", "B"},

@@ -93,7 +93,7 @@ def build():
     if os.environ.get("STUB_LAKE_BUILD_FAIL"):
         print("error: REPL/Main.lean:1:0: unknown package 'Lean'", flush=True)
         sys.exit(1)
-    binary = root / ".lake/build/bin/repl"
+    binary = root / ".lake/build/bin" / (args[1] if len(args) > 1 else "repl")  # the target
     binary.parent.mkdir(parents=True, exist_ok=True)
     fake = os.environ["STUB_FAKE_REPL"]
     binary.write_text(f"#!/bin/sh\\nexec {sys.executable} {fake} --model \\"$@\\"\\n")

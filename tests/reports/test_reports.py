@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -246,3 +247,24 @@ def test_summary_links_stay_links_whatever_the_file_name() -> None:
     text = summary.render("https://github.com/o/r/blob/c0/")
     link = next(line for line in text.splitlines() if "blob/c0/" in line)
     assert "a%7Cb%5Dc%20%281%29.lean#L1)" in link
+
+
+def test_the_reports_count_passes_by_trust(tmp_path: Path) -> None:
+    from leancli.reports.stats import collect
+
+    results = [
+        {"id": "k1", "status": "pass", "time": 1.0, "trust": "kernel"},
+        {"id": "k2", "status": "pass", "time": 1.0, "trust": "kernel"},
+        {"id": "a", "status": "pass", "time": 1.0, "trust": "audit"},
+        {"id": "old", "status": "pass", "time": 1.0},  # written before `trust` was
+        {"id": "f", "status": "fail", "time": 1.0, "trust": "kernel", "error": "(kernel) x"},
+    ]
+    summary = Summary()
+    for result in results:
+        summary.add(result)
+    assert "Passes by trust: kernel 2, audit 1, unknown 1." in summary.render()
+    lines = [json.dumps(result) for result in results]
+    assert collect(lines).summary()["passes_by_trust"] == {"kernel": 2, "audit": 1, "unknown": 1}
+    suite = ET.parse(_junit(tmp_path, results)).getroot()[0]
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties == {"passes.kernel": "2", "passes.audit": "1", "passes.unknown": "1"}
