@@ -19,6 +19,7 @@ import junitparser
 import pytest
 
 from tests.helpers.common import FAKE_REPL_COMMAND, read_jsonl, run_leancli, write_jsonl
+from tests.helpers.junit_schemas import schema_errors
 
 GUIDE = """\
 # Guide
@@ -221,17 +222,19 @@ def test_junit_report_of_several_inputs(project: Path) -> None:
     assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (7, 2, 0, 1)
     cases = {(case.classname, case.name): case for case in suite}
     assert set(cases) == {
-        ("docs/guide.md", "docs/guide.md:3"),
-        ("docs/guide.md", "docs/guide.md:10"),
-        ("docs/guide.md", "docs/guide.md:16"),
-        ("docs/guide.md", "docs/guide.md:20"),
-        ("proofs/ok.lean", "proofs/ok.lean"),
-        ("proofs/sub/bad.lean", "proofs/sub/bad.lean"),
-        ("in.jsonl", "j1"),
+        ("docs.guide", "docs/guide.md:3"),
+        ("docs.guide", "docs/guide.md:10"),
+        ("docs.guide", "docs/guide.md:16"),
+        ("docs.guide", "docs/guide.md:20"),
+        ("proofs.ok", "proofs/ok.lean"),
+        ("proofs.sub.bad", "proofs/sub/bad.lean"),
+        ("in", "j1 (line 1)"),
     }
-    failure = cases[("docs/guide.md", "docs/guide.md:20")].result[0]
-    assert f"docs/guide.md:{ERROR_LINE_OF_C}:0: error: unsolved goals" in failure.text
-    assert isinstance(cases[("docs/guide.md", "docs/guide.md:16")].result[0], junitparser.Skipped)
+    failure = cases[("docs.guide", "docs/guide.md:20")].result[0]
+    assert f"docs/guide.md:{ERROR_LINE_OF_C}:1: error: unsolved goals" in failure.text
+    skipped = cases[("docs.guide", "docs/guide.md:16")].result[0]
+    assert isinstance(skipped, junitparser.Skipped) and "lean skip" in skipped.message
+    assert schema_errors(project / "report.xml") == {}
 
 
 def test_resume_across_several_inputs(project: Path, tmp_path: Path) -> None:

@@ -161,14 +161,14 @@ def test_junit_has_a_testcase_per_snippet_by_status(tmp_path: Path) -> None:
     assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (5, 2, 1, 1)
     cases = {case.name: case for case in suite}
     failed = cases["docs/a,b.md:10"]
-    assert failed.classname == "docs/a,b.md" and failed.time == 0.5
+    assert failed.classname == "docs.a,b" and failed.time == 0.5
     (failure,) = failed.result
     assert isinstance(failure, junitparser.Failure) and failure.type == "fail"
-    # The body lists the messages at their lines in the source file.
-    assert "docs/a,b.md:13:4: error: 100% sure" in (failure.text or "")
-    assert cases["p"].is_passed
-    assert isinstance(cases["s"].result[0], junitparser.Failure)
-    assert isinstance(cases["t"].result[0], junitparser.Error)
+    # The body lists the messages at their lines in the source file, columns from 1.
+    assert "docs/a,b.md:13:5: error: 100% sure" in (failure.text or "")
+    assert cases["p (line 1)"].is_passed
+    assert isinstance(cases["s (line 10)"].result[0], junitparser.Failure)
+    assert isinstance(cases["t (line 10)"].result[0], junitparser.Error)
     assert isinstance(cases["docs/a.md:30"].result[0], junitparser.Skipped)
 
 
