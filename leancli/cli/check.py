@@ -241,8 +241,9 @@ ReportFormatOption = Annotated[
     _option(
         "--format",
         panel=OUTPUT,
-        help="github: an `::error` workflow command per failing snippet on stdout (results "
-        "JSONL then only to -o FILE) and a summary appended to $GITHUB_STEP_SUMMARY.",
+        help="github: annotations of failing snippets on stdout (the first 10 errors and "
+        "10 warnings, as GitHub shows; results JSONL then only to -o FILE) and a summary "
+        "appended to $GITHUB_STEP_SUMMARY.",
     ),
 ]
 JUnit = Annotated[

@@ -78,8 +78,7 @@ def case_name(data: dict[str, Any]) -> str:
 def skip_reason(data: dict[str, Any]) -> str:
     if data.get("skipped_for") is not None:
         return (
-            f"--first-pass: another sample of its problem passed first "
-            f"(line {data['skipped_for']})"
+            f"--first-pass: another sample of its problem passed first (line {data['skipped_for']})"
         )
     return "a `lean skip` block: not checked"
 

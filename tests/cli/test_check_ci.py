@@ -164,8 +164,22 @@ def test_github_format_annotates_failures_at_their_source_lines(project: Path) -
     ]
     text = summary.read_text()
     assert text.startswith("earlier step\n### leancli: 5 snippets, 3 passed, 2 failed")
-    assert f"[docs/guide.md:20](docs/guide.md#L{ERROR_LINE_OF_C})" in text
+    assert f"[docs/guide.md:20](docs/guide.md?plain=1#L{ERROR_LINE_OF_C})" in text
     assert "| skipped | 1 |" in text
+
+
+def test_github_format_keeps_within_githubs_annotation_limits(project: Path) -> None:
+    bad = [
+        {"id": f"b{n}", "code": f"theorem b{n} : True := by\n  -- fake: error\n"} for n in range(12)
+    ]
+    sorry = [{"id": f"s{n}", "code": f"theorem s{n} : True := sorry"} for n in range(11)]
+    write_jsonl(project / "many.jsonl", bad + sorry)
+    done = _check("many.jsonl", "--format", "github")
+    assert done.returncode == 1, done.stderr
+    kinds = [line.split(" ", 1)[0] for line in done.stdout.decode().splitlines()]
+    assert kinds == ["::error"] * 10 + ["::warning"] * 10 + ["::notice"]
+    notice = done.stdout.decode().splitlines()[-1]
+    assert "3 more" in notice and "2 errors" in notice and "1 warning" in notice
 
 
 def test_github_format_escapes_what_lean_says(project: Path, tmp_path: Path) -> None:

@@ -84,7 +84,7 @@ def test_a_report_of_every_kind_is_valid_against_both_schemas(tmp_path: Path) ->
         _sample(2, "fail", messages=[ERROR], error=None),
         _sample(3, "sorry", messages=[{**ERROR, "severity": "warning", "data": "sorry"}]),
         _sample(4, "timeout", error="timed out after 60 s", time=float("nan")),
-        _sample(5, "crash", error="bell\x07 <tag> & \"q\"\nmore"),
+        _sample(5, "crash", error='bell\x07 <tag> & "q"\nmore'),
         _sample(6, "skipped", skipped_for=1, time=None),
         {"id": "docs/a.md:3", "status": "skipped", "source": "docs/a.md", "source_line": 3},
     ]

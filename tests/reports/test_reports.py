@@ -199,7 +199,10 @@ def test_the_summary_counts_and_lists_failures_with_links() -> None:
     assert text.startswith("### leancli: 2 snippets, 1 passed, 1 failed")
     assert "| pass | 1 |" in text and "| fail | 1 |" in text and "| skipped | 1 |" in text
     # The failure links to the error's line; a `|` in a message stays in its cell.
-    assert "| [docs/a,b.md:10](https://github.com/o/r/blob/c0/docs/a,b.md#L13) | fail |" in text
+    assert (
+        "| [docs/a,b.md:10](https://github.com/o/r/blob/c0/docs/a,b.md?plain=1#L13) | fail |"
+        in text
+    )
     assert "a \\| b ..." in text
     slowest = text.split("#### Slowest")[1]
     assert slowest.index("[p]") < slowest.index("[docs/a,b.md:10]")
@@ -226,7 +229,7 @@ def test_stats_markdown_summarizes_a_results_file(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     text = done.stdout.decode()
     assert text.startswith("### leancli: 2 snippets, 1 passed, 1 failed")
-    assert "[docs/a,b.md:10](docs/a,b.md#L13)" in text
+    assert "[docs/a,b.md:10](docs/a,b.md?plain=1#L13)" in text
 
 
 @pytest.mark.parametrize("line", [b"not json", b'{"status": "maybe"}'])
