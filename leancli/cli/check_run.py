@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from leancli.progress import DisplayMode
-
     from leancli.run.cache import ResultCache
 
 # rich, the progress display, the cache and the run loop are imported once the workers
