@@ -72,3 +72,25 @@ def test_the_setup_options_the_workflow_uses_exist() -> None:
     options = {option for group in used for option in group.split()}
     help_text = leancli("setup", "--help", timeout=60).stdout
     assert {option for option in options if option not in help_text} == set(), help_text
+
+
+def _ci_page_yaml(marker: str) -> str:
+    """The YAML block of docs/ci.md whose first line is `marker`."""
+    page = (REPO / "docs" / "ci.md").read_text()
+    blocks: list[str] = re.findall(r"```yaml\n(.*?)```", page, re.DOTALL)
+    return next(block for block in blocks if block.startswith(marker))
+
+
+def test_the_ci_pages_github_workflow_passes_actionlint(tmp_path: Path) -> None:
+    workflow = tmp_path / "lean-snippets.yml"
+    workflow.write_text(_ci_page_yaml("# .github/workflows/"))
+    done = _actionlint(workflow)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "--format github --junit report.xml" in workflow.read_text()
+
+
+def test_the_ci_pages_gitlab_job_reads_the_junit_report() -> None:
+    job = _ci_page_yaml("# .gitlab-ci.yml")
+    script = job.split("script:", 1)[1].split("artifacts:", 1)[0]
+    assert "--junit report.xml" in script
+    assert re.search(r"reports:\n\s+junit: report\.xml\n", job)

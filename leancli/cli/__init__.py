@@ -31,6 +31,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     # Plain help: rich-formatted help costs ~0.2 s of imports on every `--help`.
     rich_markup_mode=None,
+    # -h as ruff, uv and pytest take it, for every command.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -48,6 +50,7 @@ def _app_options(
         bool,
         typer.Option(
             "--version",
+            "-V",
             callback=_print_version,
             is_eager=True,
             help="Print leancli's version and exit.",

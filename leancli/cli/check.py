@@ -32,8 +32,10 @@ class FormatChoice(str, enum.Enum):
     github = "github"
 
 
-def _option(name: str, *aliases: str, panel: str, help: str) -> Any:
-    return typer.Option(name, *aliases, help=help, rich_help_panel=panel)
+def _option(name: str, *aliases: str, panel: str, help: str, show_default: bool = True) -> Any:
+    """An option in its help group; `show_default=False` where the help says the default
+    itself (a computed one), so that it is shown once."""
+    return typer.Option(name, *aliases, help=help, rich_help_panel=panel, show_default=show_default)
 
 
 InputArgument = Annotated[
@@ -50,7 +52,8 @@ Glob = Annotated[
         "--glob",
         panel=INPUT,
         help="Which files of a directory INPUT to check, by their path in it (`*` also "
-        "crosses `/`; repeatable) [default: *.lean].",
+        "crosses `/`; repeatable) [default: *.lean, *.md].",
+        show_default=False,
     ),
 ]
 CodeField = Annotated[
@@ -93,7 +96,14 @@ MaxHeaders = Annotated[
     ),
 ]
 Workers = Annotated[
-    int, _option("--workers", "-w", panel=RESOURCES, help="REPL workers (default: usable cores).")
+    int,
+    _option(
+        "--workers",
+        "-w",
+        panel=RESOURCES,
+        help="REPL workers [default: usable cores].",
+        show_default=False,
+    ),
 ]
 Timeout = Annotated[
     float, _option("--timeout", panel=RESOURCES, help="Seconds per snippet (wall clock).")
@@ -294,8 +304,9 @@ ReportFormatOption = Annotated[
     _option(
         "--format",
         panel=OUTPUT,
-        help="github: an `::error` workflow command per failing snippet on stdout (results "
-        "JSONL then only to -o FILE) and a summary appended to $GITHUB_STEP_SUMMARY.",
+        help="github: annotations of failing snippets on stdout (the first 10 errors and "
+        "10 warnings, as GitHub shows; results JSONL then only to -o FILE) and a summary "
+        "appended to $GITHUB_STEP_SUMMARY.",
     ),
 ]
 JUnit = Annotated[
@@ -311,11 +322,34 @@ Ordered = Annotated[
     _option(
         "--ordered",
         panel=OUTPUT,
-        help="Write results in input order (each held until those before it are written); "
-        "default: as soon as each is known.",
+        help="Write results in input order (each held until those before it are written), "
+        "not as soon as each is known.",
     ),
 ]
-Progress = Annotated[bool, _option("--progress/--no-progress", panel=OUTPUT, help="Progress bar.")]
+Progress = Annotated[
+    bool,
+    _option(
+        "--progress/--no-progress",
+        panel=OUTPUT,
+        help="Progress on stderr: a bar on a terminal, a line every --progress-interval "
+        "seconds elsewhere (a CI log).",
+    ),
+]
+ProgressInterval = Annotated[
+    float,
+    _option(
+        "--progress-interval",
+        panel=OUTPUT,
+        help="Seconds between progress lines when stderr is no terminal (0: none).",
+    ),
+]
+Quiet = Annotated[
+    bool,
+    _option("--quiet", "-q", panel=OUTPUT, help="No progress, notes or closing summary on stderr."),
+]
+Verbose = Annotated[
+    bool, _option("--verbose", "-v", panel=OUTPUT, help="Also leancli's debug log on stderr.")
+]
 Cache = Annotated[
     Path | None,
     _option(
@@ -342,6 +376,7 @@ MemoryPerRepl = Annotated[
         "--memory-per-repl",
         panel=SCALE_OUT,
         help="MiB Ray reserves per REPL actor [default: --memory-limit].",
+        show_default=False,
     ),
 ]
 
@@ -367,6 +402,9 @@ def check(
     standby: Standby = False,
     dedup: Dedup = True,
     progress: Progress = True,
+    progress_interval: ProgressInterval = 30.0,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
     executor: Executor = ExecutorChoice.local,
     ray_address: RayAddressOption = None,
     cpus_per_repl: CpusPerRepl = 1.0,
@@ -434,8 +472,15 @@ def check(
         allow_eval=allow_eval,
         min_free_memory=min_free_memory,
     )
+    if progress_interval < 0:
+        from leancli.cli.settings import fail_usage
+
+        fail_usage(f"--progress-interval {progress_interval:g}: must be 0 (off) or more seconds")
     settings = RunSettings(
-        progress=progress,
+        progress=progress and not quiet,
+        progress_interval=progress_interval,
+        quiet=quiet,
+        verbose=verbose,
         resume=resume,
         force=force,
         fsync=fsync,

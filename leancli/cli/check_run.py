@@ -20,6 +20,7 @@ from leancli.cli.settings import (
     EXIT_BROKEN_PIPE,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_NOTHING_TO_CHECK,
     EXIT_OK,
     EXIT_OUTPUT,
     EXIT_TERMINATED,
@@ -53,6 +54,7 @@ from leancli.run.resume import ResumeError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from leancli.progress import DisplayMode
     from leancli.run.cache import ResultCache
 
 # rich, the progress display, the cache and the run loop are imported once the workers
@@ -92,10 +94,11 @@ def check_files(
         options = resolve(request)
     except LeancliError as exc:
         fail_usage(describe_error(exc))
-    if simulated.is_simulated(request.repl or os.environ.get("LEANCLI_REPL", "")):
+    simulated_repl = simulated.is_simulated(request.repl or os.environ.get("LEANCLI_REPL", ""))
+    if simulated_repl and not settings.quiet:
         print(f"leancli: --repl {simulated.NAME}: {simulated.NOTE}", file=sys.stderr)
     memory = options.worker.memory
-    if memory.address_space_floor_mb > memory.address_space_mb > 0:
+    if memory.address_space_floor_mb > memory.address_space_mb > 0 and not settings.quiet:
         print(
             f"note: hard memory limit (RLIMIT_AS) raised from {memory.address_space_mb} to "
             f"{memory.address_space_floor_mb} MiB per REPL: what the imports' .olean files "
@@ -146,7 +149,9 @@ def _check_local_resources(options: CheckOptions) -> None:
 def describe_error(exc: LeancliError) -> str:
     """A library error as one line for the terminal, naming a field as its flag."""
     if isinstance(exc, ConfigError) and exc.option:
-        return f"--{exc.option.replace('_', '-')}: {exc.reason}"
+        flag = f"--{exc.option.replace('_', '-')}"
+        # A reason that names its flag already is said once, not as "--x: --x ...".
+        return exc.reason if exc.reason.startswith(flag) else f"{flag}: {exc.reason}"
     return str(exc)
 
 
@@ -191,6 +196,8 @@ def run(
         items, total, source_map = _open_sources(input_paths, spec, settings, output)
         verdict = verdict_options(options)
         refresh = stale_results_dropper(input_paths, spec, settings, verdict)
+        # Decided before fd 1 is pointed at stderr (see run_outputs._claim_stdout).
+        mode = _progress_mode(settings, output)
         done, sink = open_outputs(input_paths, output, settings, source_map, stack, refresh)
         try:
             executor = stack.enter_context(make_executor(options))
@@ -204,17 +211,19 @@ def run(
         from leancli.run.loop import ReplUnusable, check
 
         console = Console(stderr=True)
-        _log_to(console)
+        _log_to(console, settings.verbose)
         strict = _StopAtInvalid(items) if settings.strict else None
         if strict is not None:
             items = iter(strict)
         if len(done):
             items = unanswered(items, done, verdict)
             total = None if total is None else max(0, total - len(done))
+        if len(done) and not settings.quiet:
             console.print(f"resuming: {len(done)} results already in {output}", highlight=False)
         cache = _open_cache(settings, options, stack)
-        show_bar = settings.progress and sys.stderr.isatty()
-        tracker = stack.enter_context(RunProgress(console, total, show_bar))
+        tracker = stack.enter_context(
+            RunProgress(console, total, mode, interval=settings.progress_interval)
+        )
         # Everything loaded so far (modules, mostly) lives as long as the process:
         # kept out of the collector's full passes, which would walk it again and again.
         gc.freeze()
@@ -234,11 +243,17 @@ def run(
             console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             stopped = EXIT_USAGE
         except OSError as exc:  # the output: a full disk, a vanished mount, a closed pipe
-            where = output if output is not None else "standard output"
             reason = exc.strerror or str(exc)
+            # --resume continues a file (-o): standard output leaves nothing to continue.
+            advice = (
+                f"cannot write {output}: {reason}; what was written before is intact "
+                "(continue with --resume)"
+                if output is not None
+                else f"cannot write standard output: {reason}; to keep results and "
+                "continue later, write them to a file: -o FILE (then --resume)"
+            )
             console.print(
-                f"[red]error:[/] cannot write {where}: {escape(reason)}; what was "
-                "written before is intact (continue with --resume)",
+                f"[red]error:[/] {escape(advice)}",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -253,14 +268,30 @@ def run(
     if strict is not None and strict.error is not None and not stopped:
         console.print(f"[red]error:[/] {escape(strict.error)}", highlight=False, soft_wrap=True)
         stopped = EXIT_USAGE
-    console.print(tracker.summary(interrupted=bool(stopped)), highlight=False, soft_wrap=True)
+    if not settings.quiet:
+        console.print(tracker.summary(interrupted=bool(stopped)), highlight=False, soft_wrap=True)
     if stopped:
         return stopped
+    if tracker.done == 0 and not len(done) and not source_map.skipped:
+        # As pytest's "no tests collected": a run that checked nothing did not pass.
+        console.print(
+            f"nothing to check: no snippets in {', '.join(input_paths)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return EXIT_NOTHING_TO_CHECK
     # A resumed run answers for the whole file: a failure kept from before still counts.
     # A sample skipped under --first-pass counts as its problem's pass.
     passed = tracker.counts[Status.PASS] + tracker.counts[Status.SKIPPED]
     failed = tracker.done - passed + done.failed
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _progress_mode(settings: RunSettings, output: Path | None) -> DisplayMode:
+    from leancli.progress import display_mode
+
+    on_stdout = output is None or settings.report_format == "github"
+    return display_mode(settings.progress, settings.progress_interval, results_on_stdout=on_stdout)
 
 
 def _open_cache(
@@ -330,13 +361,13 @@ class _StopAtInvalid:
             yield item
 
 
-def _log_to(console: Console) -> None:
+def _log_to(console: Console, verbose: bool = False) -> None:
     from rich.logging import RichHandler
 
     logger = logging.getLogger("leancli")
     if not logger.handlers:
         logger.addHandler(RichHandler(console=console, show_path=False, show_time=False))
-        logger.setLevel(logging.INFO)
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:

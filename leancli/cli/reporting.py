@@ -21,7 +21,7 @@ import orjson
 from leancli.inputs.sources import SourceMap, apply_expectation, with_source_positions
 from leancli.records import Result
 from leancli.reports import SKIPPED
-from leancli.reports.github import annotation, link_base, step_summary_path
+from leancli.reports.github import Annotations, link_base, step_summary_path
 from leancli.reports.junit import JUnitReport
 from leancli.reports.markdown import Summary
 
@@ -77,6 +77,7 @@ class ResultSink:
         self._annotations = (
             _LineWriter(sinks.annotations) if sinks.annotations is not None else None
         )
+        self._annotated = Annotations(self._workspace)
 
     def write(self, result: Result) -> Result:
         """Write `result`; the Result as the run counts it (see `apply_expectation`)."""
@@ -92,7 +93,7 @@ class ResultSink:
     def report(self, data: dict[str, Any]) -> None:
         """Add one result (of this run, or kept from an earlier one) to the reports."""
         if self._annotations is not None:
-            command = annotation(data, self._workspace)
+            command = self._annotated.add(data)
             if command is not None:
                 self._annotations.write(command.encode() + b"\n")
         if self._sinks.junit is not None:
@@ -101,7 +102,8 @@ class ResultSink:
             self._sinks.summary.add(data)
 
     def finish(self) -> None:
-        """Add the skipped blocks, and write the JUnit file and the step summary."""
+        """Add the skipped blocks; write the JUnit file, the step summary, and the notice of
+        annotations left out."""
         for block in self._map.skipped:
             skipped = {
                 "id": block.id,
@@ -116,6 +118,9 @@ class ResultSink:
         if self._sinks.junit is not None:
             self._sinks.junit.close()
             self._sinks.junit = None
+        notice = self._annotated.closing_notice()
+        if self._annotations is not None and notice is not None:
+            self._annotations.write(notice.encode() + b"\n")
         summary_path = step_summary_path(self._environ)
         if self._sinks.summary is not None and summary_path is not None:
             text = self._sinks.summary.render(link_base(self._environ), self._workspace)

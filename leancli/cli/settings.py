@@ -15,6 +15,7 @@ from typing import NoReturn
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a process that SIGPIPE ended
 EXIT_OUTPUT = 3  # the output cannot be written (a full disk, say): what is there is intact
+EXIT_NOTHING_TO_CHECK = 5  # no snippet in the inputs (pytest's "no tests collected")
 
 
 def fail_usage(message: str) -> NoReturn:
@@ -30,6 +31,9 @@ class RunSettings:
     """How `check` treats its files and terminal, beyond what the API needs."""
 
     progress: bool = True
+    progress_interval: float = 30.0  # seconds between progress lines where stderr is no terminal
+    quiet: bool = False  # -q: no progress, no notes, no closing summary; errors only
+    verbose: bool = False  # -v: leancli's debug log too
     resume: bool = False
     force: bool = False
     fsync: bool = False

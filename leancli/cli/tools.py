@@ -145,7 +145,8 @@ def doctor(
     if as_json:
         typer.echo(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2).decode())
     else:
-        render(report, Console(stderr=True, highlight=False))
+        # The report is the command's output: stdout, so `| less` and `| grep` see it.
+        render(report, Console(highlight=False))
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -1,4 +1,15 @@
-"""Split a snippet into its import header and its body (pure functions)."""
+"""Split a snippet into its header and its body (pure functions).
+
+The header is read as Lean's parser reads a module header (`Lean.Parser.Module.header`
+in src/Lean/Parser/Module.lean, leanprover/lean4, with the module system):
+
+    header := ("module")? ("prelude")? import*
+    import := ("public")? ("meta")? "import" ("all")? ident
+
+so `module`, `prelude`, `public import`, `meta import`, `import all` and their
+combinations are header commands; `public`/`meta` not followed by `import` (`public
+section`, `meta def`) start the body, as Lean's `atomic` makes them.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +23,14 @@ from leancli.verdict.lexer import IDENT, skip_trivia
 _REST_OF_IMPORT_LINE = re.compile(r"[ \t]*(?:--.*)?")
 # The usual `import M`, read in one match; comments inside it take the general path.
 _PLAIN_IMPORT = re.compile(f"import[ \t\n]+({IDENT.pattern})")
+_MODIFIERS = ("public", "meta")  # in this order, each at most once
 
 
 @dataclass(frozen=True, slots=True)
 class Snippet:
-    """`header` is the imports, one `import M` a line; `body` starts at user line
-    `offset + 1` (with its first line's columns kept)."""
+    """`header` is the header's commands (`module`, `prelude`, the imports), one a line
+    and spaced as `public meta import all M`; `body` starts at user line `offset + 1`
+    (with its first line's columns kept). The whole header keys header reuse."""
 
     header: str
     body: str
@@ -40,9 +53,9 @@ class Snippet:
 
 
 def split_snippet(code: str) -> Snippet:
-    """The header is the leading `import M` commands, as Lean reads a file's header:
-    whitespace, `--` and `/- -/` comments may come before and between them, and
-    anything else (a doc comment `/--` or `/-!` included) starts the body.
+    """The header is the leading header commands, as Lean reads a file's header (see the
+    module docstring): whitespace, `--` and `/- -/` comments may come before and between
+    them, and anything else (a doc comment `/--` or `/-!` included) starts the body.
 
     The body is the text after the last import, so that a body line `n` is user line
     `n + offset`. Reading stops at the first token of the body: a long proof costs
@@ -52,9 +65,15 @@ def split_snippet(code: str) -> Snippet:
     imports: list[str] = []
     header_end = 0
     at = skip_trivia(code, 0)
-    while (module := _import_at(code, at)) is not None:
-        name, header_end = module
-        imports.append(f"import {name}")
+    for keyword in ("module", "prelude"):
+        end = _keyword_at(code, at, keyword)
+        if end is not None:
+            imports.append(keyword)
+            header_end = end
+            at = skip_trivia(code, end)
+    while (command := _import_at(code, at)) is not None:
+        text, header_end = command
+        imports.append(text)
         at = skip_trivia(code, header_end)
     if not imports:
         return Snippet(header="", body=code, offset=0)
@@ -70,15 +89,33 @@ def split_snippet(code: str) -> Snippet:
     return Snippet(header, " " * (header_end - line_start) + code[header_end:], offset)
 
 
+def _keyword_at(code: str, at: int, keyword: str) -> int | None:
+    """Where `keyword` ends if it is the whole identifier at `at`, else None."""
+    word = IDENT.match(code, at)
+    return word.end() if word is not None and word.group() == keyword else None
+
+
 def _import_at(code: str, at: int) -> tuple[str, int] | None:
-    """(module, where its name ends) for an `import M` command at `at`, else None."""
+    """(the import command, spaced one way, and where it ends) at `at`, else None."""
     plain = _PLAIN_IMPORT.match(code, at)
-    if plain is not None:
-        return plain.group(1), plain.end()
-    keyword = IDENT.match(code, at)
-    if keyword is None or keyword.group() != "import":
-        return None
-    module = IDENT.match(code, skip_trivia(code, keyword.end()))
+    if plain is not None and plain.group(1) != "all":  # `all` is a keyword there
+        return f"import {plain.group(1)}", plain.end()
+    words: list[str] = []
+    for modifier in _MODIFIERS:
+        end = _keyword_at(code, at, modifier)
+        if end is not None:
+            words.append(modifier)
+            at = skip_trivia(code, end)
+    end = _keyword_at(code, at, "import")
+    if end is None:
+        return None  # `public section`, `meta def`: the body's first command
+    words.append("import")
+    at = skip_trivia(code, end)
+    end = _keyword_at(code, at, "all")
+    if end is not None:
+        words.append("all")
+        at = skip_trivia(code, end)
+    module = IDENT.match(code, at)
     if module is None:
         return None
-    return module.group(), module.end()
+    return " ".join([*words, module.group()]), module.end()

@@ -1,14 +1,21 @@
-"""A JUnit XML report: one `testcase` per snippet, as GitLab, Jenkins and GitHub's
-test-report actions read it.
+"""A JUnit XML report: one `testcase` per snippet, valid against both JUnit schemas CI
+tools check reports with: Jenkins xUnit's `junit-10.xsd` and the common Ant `JUnit.xsd`
+(windyroad/JUnit-Schema), which GitLab's and GitHub's report readers also accept.
 
-The layout is the common one (the "Ant" JUnit schema, as Jenkins' junit plugin and
-GitLab's parser take it): `<testsuites>` around one `<testsuite>` with `tests`,
-`failures`, `errors`, `skipped` and `time`; each `<testcase>` has `classname` (the
-source), `name` (the id) and `time`, plus `file` and `line` (which GitLab and the
-GitHub actions use to link to the source, and which Jenkins ignores). A `fail` or
+What both schemas allow is narrow: a bare `<testsuites>` around one `<testsuite>` with
+`name`, `package`, `id`, `tests`, `failures`, `errors`, `skipped`, `time` (at most three
+decimals), `timestamp` (`YYYY-MM-DDTHH:MM:SS`, no zone) and `hostname`; in it, in this
+order, `<properties/>`, the testcases, `<system-out/>` and `<system-err/>`; a testcase has
+`classname`, `name` and `time` and at most one of `<failure>`, `<error>`, `<skipped>`
+(no `file` or `line` attribute: the body says where).
+
+`classname` is the source's path as a dotted name (`samples/basics.jsonl` is
+`samples.basics`), since Jenkins splits it at the last `.` into package and class;
+`name` is the id plus the input line where the id alone may repeat (k samples of one
+problem), as GitLab keeps only the first of testcases with the same name. A `fail` or
 `sorry` is a `<failure>`, `timeout`, `memory`, `crash` and `invalid` are `<error>`s (no
-verdict was reached), a `lean skip` block is `<skipped>`; their body lists the messages
-at their source positions.
+verdict was reached), a skipped snippet is `<skipped>` saying why; the body lists the
+messages as `FILE:LINE:COL` (1-based columns, as the annotations give them).
 
 Testcases are written to a spool file as results arrive, so the report of a long run
 costs no memory; `close` writes the report next to its path and renames it in place.
@@ -17,14 +24,18 @@ XML 1.0 cannot hold most control characters, even escaped: they are written as `
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import socket
 import tempfile
+import time as clock
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
+from leancli.inputs.sources import STDIN
 from leancli.reports import SKIPPED, display_name, failure_message, pass_trust
 
 SUITE_NAME = "leancli"
@@ -42,23 +53,52 @@ def _spelt(char: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def class_name(source: object) -> str:
+    """The source's path as a dotted name: directories, then the file's name without its
+    suffix (`samples/basics.jsonl` -> `samples.basics`), any other `.` made `_`, so that
+    Jenkins' split at the last `.` gives the directory as package and the file as class."""
+    if not isinstance(source, str) or source == STDIN:
+        return "stdin"
+    path = Path(source)
+    parts = [*path.parent.parts, path.stem if path.suffix else path.name]
+    names = [part.replace(".", "_") for part in parts if part not in ("/", ".", "")]
+    return ".".join(names) or SUITE_NAME
+
+
+def case_name(data: dict[str, Any]) -> str:
+    """The id, plus the input line unless the id names it already: samples that share an
+    id (k samples of one problem) stay apart in every CI's listing."""
+    name = display_name(data)
+    line = data.get("source_line", data.get("line"))
+    if line is None or name in (data.get("source"), f"{data.get('source')}:{line}"):
+        return name
+    return f"{name} (line {line})"
+
+
+def skip_reason(data: dict[str, Any]) -> str:
+    if data.get("skipped_for") is not None:
+        return (
+            f"--first-pass: another sample of its problem passed first (line {data['skipped_for']})"
+        )
+    return "a `lean skip` block: not checked"
+
+
+def _seconds(value: object) -> float:
+    seconds = float(value) if isinstance(value, (int, float)) else 0.0
+    return seconds if math.isfinite(seconds) and seconds > 0 else 0.0
+
+
 def testcase(data: dict[str, Any]) -> ET.Element:
     """The `<testcase>` of one result (or of a skipped block, status `skipped`)."""
     status = str(data.get("status"))
-    source = data.get("source")
-    time = data.get("time")
     attributes = {
-        "classname": xml_text(str(source if source is not None else SUITE_NAME)),
-        "name": xml_text(display_name(data)),
-        "time": f"{float(time) if isinstance(time, (int, float)) else 0.0:.3f}",
+        "classname": xml_text(class_name(data.get("source"))),
+        "name": xml_text(case_name(data)),
+        "time": f"{_seconds(data.get('time')):.3f}",
     }
-    if isinstance(source, str) and source != "-":
-        attributes["file"] = xml_text(source)
-        if isinstance(data.get("source_line"), int):
-            attributes["line"] = str(data["source_line"])
     case = ET.Element("testcase", attributes)
     if status == SKIPPED:
-        ET.SubElement(case, "skipped", {"message": "lean skip"})
+        ET.SubElement(case, "skipped", {"message": skip_reason(data)})
     elif status != "pass":
         kind = "failure" if status in FAILURE_STATUSES else "error"
         message = failure_message(data)
@@ -69,18 +109,35 @@ def testcase(data: dict[str, Any]) -> ET.Element:
 
 
 def _body(data: dict[str, Any], message: str) -> str:
-    """The messages, one `FILE:LINE:COLUMN: severity: text` each (source lines where known)."""
-    where = data.get("source") if data.get("source") not in (None, "-") else display_name(data)
+    """The messages, one `FILE:LINE:COL: severity: text` each, as the annotations place
+    them: in a .lean or Markdown file its line and 1-based column there; in a JSONL file
+    its line, and the position inside the snippet after the severity."""
+    source = data.get("source")
+    where = source if source not in (None, STDIN) else display_name(data)
+    input_line = data.get("source_line", data.get("line", "?"))
     lines: list[str] = []
     for entry in data.get("messages") or []:
         if not isinstance(entry, dict):
             continue
-        pos = entry.get("source_pos") or entry.get("pos") or {}
-        line, column = pos.get("line", "?"), pos.get("column", 0)
-        lines.append(f"{where}:{line}:{column}: {entry.get('severity')}: {entry.get('data')}")
+        severity, text = entry.get("severity"), entry.get("data")
+        at = entry.get("source_pos")
+        pos = entry.get("pos")
+        if isinstance(at, dict):
+            lines.append(f"{where}:{at.get('line')}:{_column(at)}: {severity}: {text}")
+        elif isinstance(pos, dict):
+            inside = f"snippet {pos.get('line', '?')}:{_column(pos)}"
+            lines.append(f"{where}:{input_line}: {severity} at {inside}: {text}")
+        else:
+            lines.append(f"{where}:{input_line}: {severity}: {text}")
     if not lines or (data.get("error") and str(data["error"]) not in "\n".join(lines)):
         lines.insert(0, message)
     return "\n".join(lines) + "\n"
+
+
+def _column(pos: dict[str, Any]) -> int:
+    """Lean's 0-based column, 1-based as editors, compilers and GitHub count."""
+    column = pos.get("column")
+    return column + 1 if isinstance(column, int) else 1
 
 
 class JUnitReport:
@@ -91,6 +148,7 @@ class JUnitReport:
         self.counts: Counter[str] = Counter()
         self.passes_by_trust: Counter[str] = Counter()
         self.time = 0.0
+        self.timestamp = clock.strftime("%Y-%m-%dT%H:%M:%S", clock.gmtime())
         # Made now, so that a path that cannot be written fails before the run starts.
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         self._target: IO[bytes] = os.fdopen(fd, "wb")
@@ -102,8 +160,7 @@ class JUnitReport:
         self.counts[status] += 1
         if (trust := pass_trust(data)) is not None:
             self.passes_by_trust[trust] += 1
-        time = data.get("time")
-        self.time += float(time) if isinstance(time, (int, float)) else 0.0
+        self.time += _seconds(data.get("time"))
         self._spool.write(ET.tostring(testcase(data), encoding="utf-8", xml_declaration=False))
         self._spool.write(b"\n")
 
@@ -113,28 +170,32 @@ class JUnitReport:
         errors = sum(self.counts.values()) - failures - skipped - self.counts["pass"]
         return {
             "name": SUITE_NAME,
+            "package": SUITE_NAME,
+            "id": "0",
             "tests": str(sum(self.counts.values())),
             "failures": str(failures),
             "errors": str(errors),
             "skipped": str(skipped),
             "time": f"{self.time:.3f}",
+            "timestamp": self.timestamp,
+            "hostname": xml_text(socket.gethostname().strip()) or "localhost",
         }
 
     def close(self) -> None:
         """Write the report to its path (replacing what was there)."""
-        attributes = " ".join(f'{k}="{v}"' for k, v in self.suite_attributes().items())
+        suite = ET.tostring(ET.Element("testsuite", self.suite_attributes()), encoding="unicode")
         target = self._target
-        target.write(b'<?xml version="1.0" encoding="UTF-8"?>\n')
-        target.write(f"<testsuites {attributes}>\n<testsuite {attributes}>\n".encode())
-        if self.passes_by_trust:  # the passes by how far they were checked
-            target.write(b"<properties>\n")
-            for trust, count in sorted(self.passes_by_trust.items()):
-                target.write(f'<property name="passes.{trust}" value="{count}"/>\n'.encode())
-            target.write(b"</properties>\n")
+        target.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n')
+        target.write(suite.removesuffix(" />").encode() + b">\n")
+        # The passes by how far they were checked (both schemas allow properties here).
+        target.write(b"<properties>\n")
+        for trust, count in sorted(self.passes_by_trust.items()):
+            target.write(f'<property name="passes.{trust}" value="{count}" />\n'.encode())
+        target.write(b"</properties>\n")
         self._spool.seek(0)
         while chunk := self._spool.read(1 << 20):
             target.write(chunk)
-        target.write(b"</testsuite>\n</testsuites>\n")
+        target.write(b"<system-out />\n<system-err />\n</testsuite>\n</testsuites>\n")
         target.close()
         self._spool.close()
         os.chmod(self._target_name, 0o644)

@@ -149,8 +149,12 @@ def _link(row: Row, link_base: str, workspace: str | None) -> str:
     if row.source is None:
         return _cell(row.name)
     target = repository_path(row.source, workspace)
+    # GitHub renders a Markdown file and ignores `#L`; `?plain=1` shows its lines
+    # (docs.github.com, "Creating a permanent link to a code snippet", Linking to Markdown).
+    plain = "?plain=1" if target.lower().endswith((".md", ".markdown")) else ""
     anchor = f"#L{row.line}" if row.line is not None else ""
-    url = urllib.parse.quote(link_base + target, safe="/:@%+~,;=-._") + anchor
+    # The path is quoted alone: a `%` (or `#`, `?`) in a file name is the name's own.
+    url = link_base + urllib.parse.quote(target, safe="/:@+,;=") + plain + anchor
     return f"[{_cell(row.name)}]({url})"
 
 

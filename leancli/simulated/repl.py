@@ -33,8 +33,13 @@ NO_RECORDING = (
     "simulated REPL: no recording of this command (it answers only commands recorded "
     "from a real Lean REPL, see leancli/simulated/transcripts/README.md)"
 )
-IMPORT = re.compile(r"^import\s+(\S+)")
 PICKLE_FORMAT = "leancli-simulated-pickle"  # the key that marks a simulated pickle
+# A header command, one a line as leancli sends a header: `module`, `prelude`, or an
+# import with the module system's modifiers (Lean/Parser/Module.lean, leanprover/lean4).
+HEADER_COMMAND = re.compile(
+    r"^[ \t]*(?:module|prelude|(?:public\s+)?(?:meta\s+)?import\s+(?:all\s+)?(?P<module>\S+))"
+    r"[ \t]*$"
+)
 ENV_FIELD = re.compile(r'"env":\s*\d+')
 # `[ \t]*`, not `\s*`, after `^`: over a text of blank lines (a long comment stripped),
 # `\s*` at every line start would scan all the rest.
@@ -182,7 +187,10 @@ class SimulatedRepl:
         return declared
 
     def import_header(self, cmd: str) -> None:
-        missing = [m for m in IMPORT.findall(cmd) if m.split(".")[0] not in self.modules]
+        imported = [
+            m.group("module") for line in cmd.split("\n") if (m := HEADER_COMMAND.match(line))
+        ]
+        missing = [m for m in imported if m and m.split(".")[0] not in self.modules]
         if missing:
             data = (
                 f"unknown module prefix '{missing[0]}'\n\nNo directory '{missing[0]}' "
@@ -395,7 +403,7 @@ def shift_lines(answer: dict[str, Any], delta: int) -> None:
 
 def only_imports(cmd: str) -> bool:
     lines = [line for line in cmd.split("\n") if line.strip()]
-    return all(IMPORT.match(line) for line in lines)
+    return all(HEADER_COMMAND.match(line) for line in lines)
 
 
 def strip_comments(text: str) -> str:

@@ -19,6 +19,7 @@ import junitparser
 import pytest
 
 from tests.helpers.common import FAKE_REPL_COMMAND, read_jsonl, run_leancli, write_jsonl
+from tests.helpers.junit_schemas import schema_errors
 
 GUIDE = """\
 # Guide
@@ -163,8 +164,22 @@ def test_github_format_annotates_failures_at_their_source_lines(project: Path) -
     ]
     text = summary.read_text()
     assert text.startswith("earlier step\n### leancli: 5 snippets, 3 passed, 2 failed")
-    assert f"[docs/guide.md:20](docs/guide.md#L{ERROR_LINE_OF_C})" in text
+    assert f"[docs/guide.md:20](docs/guide.md?plain=1#L{ERROR_LINE_OF_C})" in text
     assert "| skipped | 1 |" in text
+
+
+def test_github_format_keeps_within_githubs_annotation_limits(project: Path) -> None:
+    bad = [
+        {"id": f"b{n}", "code": f"theorem b{n} : True := by\n  -- fake: error\n"} for n in range(12)
+    ]
+    sorry = [{"id": f"s{n}", "code": f"theorem s{n} : True := sorry"} for n in range(11)]
+    write_jsonl(project / "many.jsonl", bad + sorry)
+    done = _check("many.jsonl", "--format", "github")
+    assert done.returncode == 1, done.stderr
+    kinds = [line.split(" ", 1)[0] for line in done.stdout.decode().splitlines()]
+    assert kinds == ["::error"] * 10 + ["::warning"] * 10 + ["::notice"]
+    notice = done.stdout.decode().splitlines()[-1]
+    assert "3 more" in notice and "2 errors" in notice and "1 warning" in notice
 
 
 def test_github_format_escapes_what_lean_says(project: Path, tmp_path: Path) -> None:
@@ -221,17 +236,19 @@ def test_junit_report_of_several_inputs(project: Path) -> None:
     assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (7, 2, 0, 1)
     cases = {(case.classname, case.name): case for case in suite}
     assert set(cases) == {
-        ("docs/guide.md", "docs/guide.md:3"),
-        ("docs/guide.md", "docs/guide.md:10"),
-        ("docs/guide.md", "docs/guide.md:16"),
-        ("docs/guide.md", "docs/guide.md:20"),
-        ("proofs/ok.lean", "proofs/ok.lean"),
-        ("proofs/sub/bad.lean", "proofs/sub/bad.lean"),
-        ("in.jsonl", "j1"),
+        ("docs.guide", "docs/guide.md:3"),
+        ("docs.guide", "docs/guide.md:10"),
+        ("docs.guide", "docs/guide.md:16"),
+        ("docs.guide", "docs/guide.md:20"),
+        ("proofs.ok", "proofs/ok.lean"),
+        ("proofs.sub.bad", "proofs/sub/bad.lean"),
+        ("in", "j1 (line 1)"),
     }
-    failure = cases[("docs/guide.md", "docs/guide.md:20")].result[0]
-    assert f"docs/guide.md:{ERROR_LINE_OF_C}:0: error: unsolved goals" in failure.text
-    assert isinstance(cases[("docs/guide.md", "docs/guide.md:16")].result[0], junitparser.Skipped)
+    failure = cases[("docs.guide", "docs/guide.md:20")].result[0]
+    assert f"docs/guide.md:{ERROR_LINE_OF_C}:1: error: unsolved goals" in failure.text
+    skipped = cases[("docs.guide", "docs/guide.md:16")].result[0]
+    assert isinstance(skipped, junitparser.Skipped) and "lean skip" in skipped.message
+    assert schema_errors(project / "report.xml") == {}
 
 
 def test_resume_across_several_inputs(project: Path, tmp_path: Path) -> None:

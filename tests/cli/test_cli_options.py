@@ -48,6 +48,12 @@ FLAGS: dict[str, tuple[list[str], Any] | None] = {
     "standby": (["--standby"], lambda r: r["options"].worker.standby is True),
     "dedup": (["--no-dedup"], lambda r: r["options"].dedup is False),
     "progress": (["--no-progress"], lambda r: r["settings"].progress is False),
+    "progress_interval": (
+        ["--progress-interval", "5"],
+        lambda r: r["settings"].progress_interval == 5,
+    ),
+    "quiet": None,  # turns the progress off too: checked on its own below
+    "verbose": (["-v"], lambda r: r["settings"].verbose is True),
     "executor": (["--executor", "ray"], lambda r: r["options"].executor == "ray"),
     "ray_address": (
         ["--ray-address", "127.0.0.1:1"],
@@ -165,3 +171,28 @@ def test_the_flags_that_exclude_others(tmp_path: Path, received: dict[str, Any])
     assert received["settings"].force is True
     _invoke(tmp_path, ["--repl", "simulated", "--min-free-memory", "512"])
     assert received["options"].min_free_memory_mb == 512
+
+
+def test_quiet_turns_off_the_progress_and_the_notes(
+    tmp_path: Path, received: dict[str, Any]
+) -> None:
+    _invoke(tmp_path, ["-q", "--repl", "simulated"])
+    assert received["settings"].quiet is True and received["settings"].progress is False
+
+
+def test_each_default_is_shown_once_and_right() -> None:
+    from typer.main import get_command
+
+    from leancli.inputs.sources import DEFAULT_GLOBS
+
+    check = get_command(app).commands["check"]  # type: ignore[attr-defined]
+    context = check.make_context("check", ["x"])
+    helps = {
+        param.name: param.get_help_record(context)[1]
+        for param in check.params
+        if param.get_help_record(context) is not None
+    }
+    for name, text in helps.items():
+        assert text.lower().count("default") <= 1, (name, text)
+    glob_default = helps["glob"].split("[default:", 1)[1]
+    assert all(pattern in glob_default for pattern in DEFAULT_GLOBS)

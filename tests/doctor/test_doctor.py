@@ -135,9 +135,10 @@ def test_cli_json_and_exit_codes(stubs: StubToolchain, tmp_path: Path) -> None:
     assert data["ok"] is True and data["repl"]["source"] == "cache"
     assert data["features"] == {"Elab.async": True, "incremental": False}
 
+    # The report is the command's output: on stdout, for `| less` and `| grep`.
     table = run_leancli("doctor", "--project", str(project), env=env)
-    assert table.returncode == 0 and table.stdout == b""
-    assert b"leancli check can run" in table.stderr
+    assert table.returncode == 0 and table.stderr == b""
+    assert b"leancli check can run" in table.stdout
 
 
 def test_cli_prints_each_fix_on_one_line(stubs: StubToolchain, tmp_path: Path) -> None:
@@ -145,7 +146,7 @@ def test_cli_prints_each_fix_on_one_line(stubs: StubToolchain, tmp_path: Path) -
     env = {**os.environ, **stubs.environ, "COLUMNS": "60"}
     done = run_leancli("doctor", "--project", str(make_project(tmp_path / "proj")), env=env)
     assert done.returncode == 1
-    assert f"fix: {ELAN_INSTALL}" in done.stderr.decode()
+    assert f"fix: {ELAN_INSTALL}" in done.stdout.decode()
 
 
 def test_cli_rejects_a_missing_project(tmp_path: Path) -> None:

@@ -112,6 +112,7 @@ _FRAGMENTS = [
     "import A", "import B.c ", "\nimport «x y»", "import", "import", " ", " ", "\n", "\n",
     "\t", "A", "B.c", "«x y»", "/-", "-/", "/- c -/", "-- c\n", "--", "/--", "/-!", "/-/",
     "theorem", "'", '"', "x", "-", "/",
+    "module", "prelude", "public ", "meta ", "import all ", "all", "public import C",
 ]  # fmt: skip
 _REFERENCE_IDENT = re.compile(
     r"(?:«[^»]*»|[A-Za-z_][A-Za-z0-9_'!?]*)(?:\.(?:«[^»]*»|[A-Za-z_][A-Za-z0-9_'!?]*))*"
@@ -141,14 +142,37 @@ def _reference_whitespace(code: str, i: int) -> int:
     return i
 
 
+def _word(code: str, i: int, keyword: str) -> int | None:
+    word = _REFERENCE_IDENT.match(code, i)
+    return word.end() if word is not None and word.group() == keyword else None
+
+
+def _reference_import(code: str, i: int) -> tuple[str, int] | None:
+    """Lean's `«import»`: atomic(("public")? ("meta")? "import") ("all")? ident."""
+    words = []
+    for keyword in ("public", "meta", "import", "all"):
+        end = _word(code, i, keyword)
+        if end is None and keyword == "import":
+            return None
+        if end is not None:
+            words.append(keyword)
+            i = _reference_whitespace(code, end)
+    module = _REFERENCE_IDENT.match(code, i)
+    if module is None:
+        return None
+    return " ".join([*words, module.group()]), module.end()
+
+
 def _reference_split(code: str) -> Snippet:
+    """Lean's `Module.header`: ("module")? ("prelude")? import* (Lean/Parser/Module.lean)."""
     imports, end, i = [], 0, _reference_whitespace(code, 0)
-    while (word := _REFERENCE_IDENT.match(code, i)) and word.group() == "import":
-        module = _REFERENCE_IDENT.match(code, _reference_whitespace(code, word.end()))
-        if module is None:
-            break
-        imports.append("import " + module.group())
-        end, i = module.end(), _reference_whitespace(code, module.end())
+    for keyword in ("module", "prelude"):
+        if (after := _word(code, i, keyword)) is not None:
+            imports.append(keyword)
+            end, i = after, _reference_whitespace(code, after)
+    while (command := _reference_import(code, i)) is not None:
+        imports.append(command[0])
+        end, i = command[1], _reference_whitespace(code, command[1])
     if not imports:
         return Snippet("", code, 0)
     lines = code.split("\n")
@@ -197,3 +221,43 @@ def test_duplicates_on_other_lines_get_their_own_positions(fake_repl: str, tmp_p
     bodies = [line for line in commands.read_text().splitlines() if "theorem" in line]
     assert len(bodies) == 1
     assert {results[line].duplicate_of for line in (2, 3, 4)} == {1}
+
+
+MODULE_FILE = """\
+module
+
+prelude
+public import Lean.Parser.Command
+import Init.While
+meta import all Lean.Parser.Extra -- tactics at compile time
+
+public section
+
+theorem t : True := trivial
+"""
+
+
+def test_a_module_system_header_is_the_header() -> None:
+    """The header of src/Lean/Parser/Module.lean itself (leanprover/lean4)."""
+    snippet = split_snippet(MODULE_FILE)
+    assert snippet.header == (
+        "module\nprelude\npublic import Lean.Parser.Command\nimport Init.While\n"
+        "meta import all Lean.Parser.Extra"
+    )
+    # Body line n is file line n + offset: `public section` is file line 8.
+    assert snippet.offset == 6
+    assert snippet.body.split("\n")[8 - snippet.offset - 1] == "public section"
+
+
+def test_public_and_meta_without_import_start_the_body() -> None:
+    for body in ("public section\n", "meta def m := 1\n", "public meta def m := 1\n"):
+        snippet = split_snippet(f"module\nimport A\n{body}")
+        assert (snippet.header, snippet.body) == ("module\nimport A", body)
+
+
+def test_the_whole_header_keys_reuse() -> None:
+    plain = split_snippet("import Mathlib\ntheorem t : True := trivial")
+    module = split_snippet("module\nimport Mathlib\ntheorem t : True := trivial")
+    public = split_snippet("module\npublic import Mathlib\ntheorem t : True := trivial")
+    assert len({plain.header, module.header, public.header}) == 3
+    assert len({plain.dedup_key(), module.dedup_key(), public.dedup_key()}) == 3

@@ -162,14 +162,14 @@ def test_junit_has_a_testcase_per_snippet_by_status(tmp_path: Path) -> None:
     assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (5, 2, 1, 1)
     cases = {case.name: case for case in suite}
     failed = cases["docs/a,b.md:10"]
-    assert failed.classname == "docs/a,b.md" and failed.time == 0.5
+    assert failed.classname == "docs.a,b" and failed.time == 0.5
     (failure,) = failed.result
     assert isinstance(failure, junitparser.Failure) and failure.type == "fail"
-    # The body lists the messages at their lines in the source file.
-    assert "docs/a,b.md:13:4: error: 100% sure" in (failure.text or "")
-    assert cases["p"].is_passed
-    assert isinstance(cases["s"].result[0], junitparser.Failure)
-    assert isinstance(cases["t"].result[0], junitparser.Error)
+    # The body lists the messages at their lines in the source file, columns from 1.
+    assert "docs/a,b.md:13:5: error: 100% sure" in (failure.text or "")
+    assert cases["p (line 1)"].is_passed
+    assert isinstance(cases["s (line 10)"].result[0], junitparser.Failure)
+    assert isinstance(cases["t (line 10)"].result[0], junitparser.Error)
     assert isinstance(cases["docs/a.md:30"].result[0], junitparser.Skipped)
 
 
@@ -200,7 +200,10 @@ def test_the_summary_counts_and_lists_failures_with_links() -> None:
     assert text.startswith("### leancli: 2 snippets, 1 passed, 1 failed")
     assert "| pass | 1 |" in text and "| fail | 1 |" in text and "| skipped | 1 |" in text
     # The failure links to the error's line; a `|` in a message stays in its cell.
-    assert "| [docs/a,b.md:10](https://github.com/o/r/blob/c0/docs/a,b.md#L13) | fail |" in text
+    assert (
+        "| [docs/a,b.md:10](https://github.com/o/r/blob/c0/docs/a,b.md?plain=1#L13) | fail |"
+        in text
+    )
     assert "a \\| b ..." in text
     slowest = text.split("#### Slowest")[1]
     assert slowest.index("[p]") < slowest.index("[docs/a,b.md:10]")
@@ -227,7 +230,7 @@ def test_stats_markdown_summarizes_a_results_file(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     text = done.stdout.decode()
     assert text.startswith("### leancli: 2 snippets, 1 passed, 1 failed")
-    assert "[docs/a,b.md:10](docs/a,b.md#L13)" in text
+    assert "[docs/a,b.md:10](docs/a,b.md?plain=1#L13)" in text
 
 
 @pytest.mark.parametrize("line", [b"not json", b'{"status": "maybe"}'])
