@@ -53,6 +53,8 @@ NOTATION = re.compile(
     r'^[ \t]*(?:local\s+)?(?:notation|infix[lr]?)(?::\d+)?\s+"([^"]+)"\s*=>\s*(.+)$', re.M
 )
 
+SORRY_USE = re.compile(r"\b(?:sorry|admit|sorryAx)\b")
+
 Declared = dict[str, list[str]]
 
 
@@ -145,7 +147,8 @@ class SimulatedRepl:
         """What `cmd` declares, added to what its environment holds: name -> axioms."""
         declared = dict(self.declared.get(env, {})) if env is not None else {}
         code = strip_comments(cmd)
-        uses = ["sorryAx"] if re.search(r"\bsorry\b", code) else []
+        # `admit` is the `sorry` tactic; `sorryAx` is what both elaborate to.
+        uses = ["sorryAx"] if SORRY_USE.search(code) else []
         if "native_decide" in code:
             uses.append("Lean.ofReduceBool")
         for name in scan(cmd)[0]:
@@ -181,8 +184,13 @@ class SimulatedRepl:
         types = {**self.types.get(parent, {}), **types}
         whole = f"{header}\n{body}" if header else body
         recorded = self.answers.get(whole)
+        spots: list[tuple[int, int, int]] = []
+        if recorded is None and AUX_EXAMPLE.search(body):
+            # leancli named the examples: Lean elaborates `def NAME` as it did `example`.
+            original, spots = unname_examples(body)
+            recorded = self.answers.get(f"{header}\n{original}" if header else original)
         if recorded is not None and not extra:
-            if not header and not tail:
+            if not header and not tail and not spots:
                 # The recorded text as it was printed, only the environment renumbered.
                 env_field = f'"env": {self.new_env(header, declared, types, opens)}'
                 self.reply_text(ENV_FIELD.sub(env_field, recorded))
@@ -191,6 +199,7 @@ class SimulatedRepl:
             answer.pop("env", None)
             if header:
                 shift_lines(answer, -(header.count("\n") + 1))
+            shift_columns(answer, spots)
         else:
             answer = self.unrecorded_answer(body, extra, env)
         if tail and swallowing_end(body) is None:
@@ -355,6 +364,35 @@ def swallowing_end(cmd: str) -> str | None:
     if re.search(r"\bin\s*$", code):
         return "unexpected end of input; expected command"
     return None
+
+
+AUX_EXAMPLE = re.compile(r"\bdef (leancli_example_\d+_*)")
+
+
+def unname_examples(body: str) -> tuple[str, list[tuple[int, int, int]]]:
+    """`body` with leancli's `def leancli_example_N` back as `example`, and (line, column
+    in the original, columns added) of each: as the real REPL answered the original."""
+    spots: list[tuple[int, int, int]] = []
+    lines = body.split("\n")
+    for number, text in enumerate(lines):
+        removed = 0
+        for match in AUX_EXAMPLE.finditer(text):
+            added = len(match.group()) - len("example")
+            spots.append((number + 1, match.start() - removed, added))
+            removed += added
+        lines[number] = AUX_EXAMPLE.sub("example", text)
+    return "\n".join(lines), spots
+
+
+def shift_columns(answer: dict[str, Any], spots: list[tuple[int, int, int]]) -> None:
+    """Columns of `answer` after each renamed keyword moved right by what it added."""
+    for entry in answer.get("messages", []) + answer.get("sorries", []):
+        for key in ("pos", "endPos"):
+            pos = entry.get(key)
+            if not isinstance(pos, dict):
+                continue
+            shift = sum(a for line, at, a in spots if line == pos["line"] and pos["column"] > at)
+            pos["column"] += shift
 
 
 def shift_lines(answer: dict[str, Any], delta: int) -> None:
