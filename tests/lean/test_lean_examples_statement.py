@@ -48,9 +48,7 @@ def test_a_named_example_reports_lean_s_messages_where_lean_does(
 ) -> None:
     # The same snippet sent as written (--no-audit) and with its examples named: the same
     # messages at the same places.
-    code = (
-        "theorem ok : True := trivial\n\nexample : 1 = 2 := by   simp; example : 3 = 4 := by decide"
-    )
+    code = "theorem ok : True := trivial\n\nexample : 1 = 2 := rfl  example : 3 = 4 := by decide"
     rows = [{"id": "e", "code": code}]
     (tmp_path / "plain").mkdir()
     (tmp_path / "named").mkdir()

@@ -101,9 +101,7 @@ def test_a_renamed_bound_variable_keeps_the_statement(tmp_path: Path, fake_repl:
     assert changed["status"] == "fail" and changed["error"].startswith("statement changed")
 
 
-def test_a_variable_of_the_theorem_s_name_is_not_the_theorem(
-    tmp_path: Path, fake_repl: str
-) -> None:
+def test_a_variable_of_the_theorem_s_name_is_not_it(tmp_path: Path, fake_repl: str) -> None:
     statement = "theorem cv : 2 + 2 = 4 := by"
     code = "variable (cv : 2 + 2 = 4)\n\ntheorem cv : 2 + 2 = 5 := by\n  sorry"
     rows = [{"statement": statement, "code": code.replace("sorry", "simp")}]
