@@ -10,7 +10,8 @@ Without `--model` it is as strict as the packaged simulator.
 
 Cues in a snippet, one per line as `-- fake: <cue> [argument]`:
   sleep S | hang | crash | panic-oom | garbage | stderr BYTES | eat MB | error |
-  write PATH | connect HOST:PORT | axioms NAME=AX1,AX2 | spawn-child SECONDS |
+  write PATH | connect HOST:PORT | axioms NAME=AX1,AX2 (NAME `example`: each example) |
+  spawn-child SECONDS |
   pidfile PATH | kill-parent | daemon PIDFILE | forge ENV | env NAME |
   bad-answer KIND (see BAD_ANSWERS) | big-answer MIB
 Environment: FAKE_REPL_IMPORT_SECONDS (time per import), FAKE_REPL_COST (time per
@@ -89,7 +90,10 @@ class FakeRepl(SimulatedRepl):
         spec = dict(CUE.findall(cmd)).get("axioms")
         if spec:
             name, _, axioms = spec.partition("=")
-            declared[name] = [a for a in axioms.split(",") if a]
+            # `example=...`: each example, which leancli sends as `def leancli_example_N`.
+            names = [n for n in declared if "leancli_example_" in n] if name == "example" else []
+            for each in names or [name]:
+                declared[each] = [a for a in axioms.split(",") if a]
         return declared
 
     def unrecorded_answer(

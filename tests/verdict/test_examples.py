@@ -151,3 +151,16 @@ def test_guard_msgs_cannot_hide_an_error_or_a_sorry(tmp_path: Path, fake_repl: s
             assert results[key]["error"].startswith("refused: `#guard_msgs` dropping")
             assert "(line 1)" in results[key]["error"]
         assert results["kept"]["status"] == "pass", results["kept"]
+
+
+def test_an_example_s_native_computation_is_judged_by_its_axioms(
+    tmp_path: Path, fake_repl: str
+) -> None:
+    # What Lean answers for a native path no text refusal sees (a `decide` config built
+    # in a `def`, say): the compiler's axiom, under the example's own name.
+    code = "-- fake: axioms example=propext,Lean.ofReduceBool\nexample : True := trivial"
+    refused = _run(tmp_path, fake_repl, {"native": code})["native"]
+    assert refused["status"] == "fail", refused
+    assert "`example (line 2)` depends on axiom `Lean.ofReduceBool`" in refused["error"]
+    allowed = _run(tmp_path, fake_repl, {"native": code}, "--allow-native-decide")["native"]
+    assert allowed["status"] == "pass", allowed
