@@ -190,10 +190,7 @@ class Worker:
             evidence = self._run_tail(names, check, answer.env, evidence)
         if evidence.axioms is None:
             return evidence
-        labelled = {
-            named.label(name, task.offset): found for name, found in evidence.axioms.items()
-        }
-        return replace(evidence, axioms=labelled)
+        return replace(evidence, axioms=named.labelled(evidence.axioms, task.offset))
 
     def _elaborate(self, text: str, env: int, started: float) -> CommandAnswer | Outcome:
         """The REPL's answer to `text` in `env`, or the outcome of its failure."""

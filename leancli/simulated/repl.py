@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from leancli.simulated import TRANSCRIPTS
+from leancli.simulated.examples import AUX_EXAMPLE, shift_columns, unname_examples
 from leancli.simulated.printing import (
     PRIVATE_PREFIX,
     axioms_text,
@@ -372,35 +373,6 @@ def swallowing_end(cmd: str) -> str | None:
     if re.search(r"\bin\s*$", code):
         return "unexpected end of input; expected command"
     return None
-
-
-AUX_EXAMPLE = re.compile(r"\bdef (leancli_example_\d+_*)")
-
-
-def unname_examples(body: str) -> tuple[str, list[tuple[int, int, int]]]:
-    """`body` with leancli's `def leancli_example_N` back as `example`, and (line, column
-    in the original, columns added) of each: as the real REPL answered the original."""
-    spots: list[tuple[int, int, int]] = []
-    lines = body.split("\n")
-    for number, text in enumerate(lines):
-        removed = 0
-        for match in AUX_EXAMPLE.finditer(text):
-            added = len(match.group()) - len("example")
-            spots.append((number + 1, match.start() - removed, added))
-            removed += added
-        lines[number] = AUX_EXAMPLE.sub("example", text)
-    return "\n".join(lines), spots
-
-
-def shift_columns(answer: dict[str, Any], spots: list[tuple[int, int, int]]) -> None:
-    """Columns of `answer` after each renamed keyword moved right by what it added."""
-    for entry in answer.get("messages", []) + answer.get("sorries", []):
-        for key in ("pos", "endPos"):
-            pos = entry.get(key)
-            if not isinstance(pos, dict):
-                continue
-            shift = sum(a for line, at, a in spots if line == pos["line"] and pos["column"] > at)
-            pos["column"] += shift
 
 
 def shift_lines(answer: dict[str, Any], delta: int) -> None:

@@ -48,6 +48,10 @@ class NamedExamples:
     spots: tuple[Spot, ...] = ()
     lines: dict[str, int] | None = None
 
+    def labelled(self, axioms: dict[str, list[str]], offset: int) -> dict[str, list[str]]:
+        """`axioms` (declaration -> its axioms) with each example's entry under `label`."""
+        return {self.label(name, offset): found for name, found in axioms.items()}
+
     def label(self, name: str, offset: int = 0) -> str:
         """How the audit names the declaration `name` to the user: an aux name (with any
         namespace) is `example (line N)` at the input's line, anything else itself."""
@@ -97,9 +101,9 @@ def _is_keyword(piece: str, start: int, end: int) -> bool:
     piece's start it follows a comment or a literal, which ends a token."""
     before = piece[start - 1] if start else ""
     after = piece[end : end + 1]
-    if before and (ID_CHAR.match(before) or before in ".»"):
+    if before and (ID_CHAR.match(before) or before in ".«»"):
         return False
-    if after and ID_CHAR.match(after):
+    if after and (ID_CHAR.match(after) or after == "»"):
         return False
     # `example.foo` is one identifier to Lean (`identFn` reads the longest name).
     follow = piece[end + 1 : end + 2]

@@ -26,6 +26,7 @@ def test_each_example_keyword_becomes_a_named_def_and_nothing_else_does() -> Non
         "example : True := trivial -- example\n"
         '/- example -/ example:False:=sorry; def example\' := "example"\n'
         "theorem Foo.example : True := trivial\n"
+        "theorem «example» : True := trivial\n"
         "noncomputable example : Nat := example.foo\n"
         "end N"
     )
@@ -35,10 +36,12 @@ def test_each_example_keyword_becomes_a_named_def_and_nothing_else_does() -> Non
         "def leancli_example_1 : True := trivial -- example",
         '/- example -/ def leancli_example_2:False:=sorry; def example\' := "example"',
         "theorem Foo.example : True := trivial",
+        "theorem «example» : True := trivial",
         "noncomputable def leancli_example_3 : Nat := example.foo",
         "end N",
     ]
     assert named.label("N.leancli_example_2", offset=10) == "example (line 13)"
+    assert named.labelled({"N.leancli_example_3": []}, 0) == {"example (line 6)": []}
     assert named.label("N.other") == "N.other"
 
 
