@@ -81,3 +81,27 @@ def test_doctor_lists_the_binds_or_the_refusal(
     refused = sandbox_section(ReplSpec((str(script),), cwd=home))
     assert refused.rows()[0].status == "warn" and "move" in refused.rows()[0].detail
     assert refused.to_json()["sandbox"] is False
+
+
+def test_sandboxing_such_a_repl_is_refused_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import leancli.sandbox.bubblewrap as bubblewrap
+    import leancli.sandbox.seccomp as seccomp
+
+    home = tmp_path / "home"
+    repl = _program(home / "bin" / "repl")
+    (home / "lib").mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    which = shutil.which
+    monkeypatch.setattr(bubblewrap, "bubblewrap_problem", lambda: None)
+    monkeypatch.setattr(seccomp, "supported_machine", lambda: "x86_64")
+    monkeypatch.setattr(
+        shutil,
+        "which",
+        lambda name, **kw: "/bwrap" if name == "bwrap" else which(name, **kw),
+    )
+    with pytest.raises(SandboxUnavailable, match=f"move {repl} into a folder of its own"):
+        bubblewrap.sandboxed(ReplSpec((str(repl),)))
