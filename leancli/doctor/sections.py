@@ -320,32 +320,43 @@ def features_section(found: Discovery) -> FeaturesSection:
 
 @dataclass(frozen=True)
 class SandboxSection:
-    """Whether `--sandbox` can work here, and what it shows the REPL (read-only); its
-    absence is not a problem for `check`. `binds` is None when bubblewrap does not work."""
+    """Whether `--sandbox` can work here, and what it would show the REPL (read-only),
+    listed even where bubblewrap does not work; its absence is not a problem for
+    `check`. `refused`: why `--sandbox` would refuse this REPL (a bind too wide)."""
 
     unavailable: str | None
     binds: tuple[str, ...] | None = None
     problems: tuple[Problem, ...] = ()
+    refused: str | None = None
 
     def rows(self) -> list[Row]:
-        if self.unavailable is not None:
-            return [Row("sandbox", "info", f"--sandbox unavailable: {self.unavailable}")]
+        if self.refused is not None:
+            return [Row("sandbox", "warn", self.refused)]
         shows = f"; it shows the REPL only {', '.join(self.binds)}" if self.binds else ""
+        if self.unavailable is not None:
+            return [Row("sandbox", "info", f"--sandbox unavailable: {self.unavailable}{shows}")]
         return [Row("sandbox", "ok", f"bubblewrap works: --sandbox is available{shows}")]
 
     def to_json(self) -> dict[str, Any]:
-        if self.binds is None:
-            return {"sandbox": self.unavailable is None}
-        return {"sandbox": self.unavailable is None, "sandbox_binds": list(self.binds)}
+        found: dict[str, Any] = {"sandbox": self.unavailable is None and self.refused is None}
+        if self.binds is not None:
+            found["sandbox_binds"] = list(self.binds)
+        if self.refused is not None:
+            found["sandbox_refused"] = self.refused
+        return found
 
 
 def sandbox_section(spec: ReplSpec | None) -> SandboxSection:
-    from leancli.sandbox.bubblewrap import bubblewrap_problem, sandbox_view
+    from leancli.sandbox.bubblewrap import SandboxUnavailable, bubblewrap_problem, sandbox_view
 
     problem = bubblewrap_problem()
-    if problem is not None:
-        return SandboxSection(problem)
-    return SandboxSection(None, tuple(sandbox_view(spec).binds) if spec is not None else ())
+    if spec is None:
+        return SandboxSection(problem, None if problem else ())
+    try:
+        binds = tuple(sandbox_view(spec).binds)
+    except SandboxUnavailable as exc:
+        return SandboxSection(problem, refused=str(exc))
+    return SandboxSection(problem, binds)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ from leancli.verdict.axioms import (
     split_inline_audit,
 )
 from leancli.verdict.decide import Evidence, classify, decide, first_error
+from leancli.verdict.examples import NamedExamples, name_examples, restore_positions
+from leancli.verdict.guards import guard_refusals
 from leancli.verdict.refusals import (
     closed_statement,
     refusal,
@@ -164,10 +166,14 @@ class Worker:
         return None
 
     def _refusal(self, task: Task) -> str | None:
-        if self.config.audit.enabled:
-            refused = refusal(task.body, self.config.audit, task.offset)
-            if refused is not None:
-                return refused
+        # A `#guard_msgs` hiding errors makes Lean's own answer lie: refused, audit or not.
+        hidden = guard_refusals(task.body, task.offset)
+        audit = self.config.audit
+        refused = refusal(task.body, audit, task.offset) if audit.enabled else None
+        if hidden:
+            return "; ".join([refused or "refused: " + hidden.pop(0), *hidden])
+        if refused is not None:
+            return refused
         name = statement_name(task.statement) if task.statement is not None else None
         if task.statement is not None and name is None:
             return "statement changed: the statement declares no theorem"
@@ -211,28 +217,34 @@ class Worker:
         audit's commands), or the outcome of a failure of the REPL itself."""
         audit = self.config.audit.enabled
         check = statement_name(task.statement) if task.statement is not None else None
+        # Examples become named defs, so that their axioms can be printed too.
+        named = name_examples(task.body) if audit else NamedExamples(task.body)
+        body = named.text
         # The audit rides along with the check: one request instead of two.
-        names, command = inline_audit_command(task.body, check, axioms=audit)
-        answer = self._elaborate(command or task.body, env, started)
+        names, command = inline_audit_command(body, check, axioms=audit)
+        answer = self._elaborate(command or body, env, started)
         if isinstance(answer, Outcome):
             return answer
         messages, tail = answer.messages, None
         if command is not None:
-            split = split_inline_audit(task.body, names, answer.messages, answer.sorries, check)
+            split = split_inline_audit(body, names, answer.messages, answer.sorries, check)
             if split is None:
-                answer = self._elaborate(task.body, env, started)
+                answer = self._elaborate(body, env, started)
                 if isinstance(answer, Outcome):
                     return answer
                 messages = answer.messages
             else:
                 messages, tail = split
-        evidence = Evidence(messages, answer.sorries, task.offset)
+        sorries = restore_positions(answer.sorries, named)
+        evidence = Evidence(restore_positions(messages, named), sorries, task.offset)
         self._snippet_env = answer.env
         if tail is not None:
-            return replace(evidence, axioms=tail.axioms, checked_type=tail.checked)
-        if (audit or check) and classify(messages, answer.sorries) is Status.PASS:
+            evidence = replace(evidence, axioms=tail.axioms, checked_type=tail.checked)
+        elif (audit or check) and classify(messages, answer.sorries) is Status.PASS:
             evidence = self._run_tail(names, check, answer.env, evidence)
-        return evidence
+        if evidence.axioms is None:
+            return evidence
+        return replace(evidence, axioms=named.labelled(evidence.axioms, task.offset))
 
     def _elaborate(self, text: str, env: int, started: float) -> CommandAnswer | Outcome:
         """The REPL's answer to `text` in `env`, or the outcome of its failure."""

@@ -3,10 +3,12 @@
 What the REPL sees (`sandbox_binds`): the system's programs and libraries (/usr, /bin,
 /lib*, the parts of /etc that dynamic linking and the locale read), the toolchain (elan's
 home, the `lean` sysroot, every LEAN_PATH directory), the REPL (each program and file its
-command line names, as named and resolved through links, with its installation prefix:
-`.../bin/x` binds `...`), the project with its packages, and leancli's own installation
+command line names, as named and resolved through links: the file itself, never its
+folder; a program's installation prefix only when it is one, `PREFIX/bin/x` with
+`PREFIX/lib` beside it), the project with its packages, and leancli's own installation
 (the confined launcher, seccomp.py, runs from it). Nothing else of the user's home, the
-input, the output or the cache exists in it. /tmp, /var/tmp and /dev/shm are private and
+input, the output or the cache exists in it: a bind that would be `/` or hold the home
+directory is refused, naming the path to move. /tmp, /var/tmp and /dev/shm are private and
 sized; files are capped at that size (RLIMIT_FSIZE); the REPL starts no other program
 (seccomp.py) and its CPU time per request is capped (`CPU_FACTOR` x the request's wall
 timeout, set with prlimit before each request: a backstop for when leancli is not there
@@ -21,9 +23,10 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from leancli.errors import LeancliError
 from leancli.options import ReplSpec
@@ -50,14 +53,39 @@ class SandboxView:
     tmpfs_mb: int
 
 
-def _prefix(program: Path) -> Path:
-    """The installation a program belongs to: `PREFIX/bin/x` -> PREFIX, else its folder."""
-    return program.parent.parent if program.parent.name == "bin" else program.parent
+def _prefix(program: Path) -> Path | None:
+    """The installation a program belongs to: PREFIX for `PREFIX/bin/x` with `PREFIX/lib`
+    beside `PREFIX/bin` (where a toolchain keeps what its programs load), else None: the
+    program's own folder may hold anything (a script beside the user's files)."""
+    if program.parent.name != "bin":
+        return None
+    prefix = program.parent.parent
+    if prefix == Path(prefix.anchor) or not (prefix / "lib").is_dir():
+        return None  # `/bin/x`: a system program, under the system's own binds
+    return prefix
 
 
-def _named_paths(argv: tuple[str, ...], cwd: Path, environ: Mapping[str, str]) -> list[Path]:
-    """Each file the command line names (absolute), programs with their installation."""
-    found: list[Path] = []
+class _Bind(NamedTuple):
+    """A path to show the REPL, why, and what to move when it shows too much."""
+
+    path: Path
+    why: str
+    move: Path | None = None
+
+
+def _with_prefix(program: Path, why: str) -> list[_Bind]:
+    """The program itself, and its installation when it has one."""
+    prefix = _prefix(program)
+    if prefix is None:
+        return [_Bind(program, why)]
+    installed = f"the installation of {program} ({prefix / 'lib'} is beside {program.parent})"
+    return [_Bind(program, why), _Bind(prefix, installed, program)]
+
+
+def _named_paths(argv: tuple[str, ...], cwd: Path, environ: Mapping[str, str]) -> list[_Bind]:
+    """Each file the command line names (absolute, as named and resolved through links),
+    programs with their installation; never the folder a file is in."""
+    found: list[_Bind] = []
     for position, arg in enumerate(argv):
         named = shutil.which(arg, path=environ.get("PATH")) if position == 0 else None
         path = Path(named) if named else cwd / arg
@@ -65,35 +93,63 @@ def _named_paths(argv: tuple[str, ...], cwd: Path, environ: Mapping[str, str]) -
             continue
         path = Path(os.path.abspath(path))
         for each in dict.fromkeys((path, path.resolve())):
-            found.append(each)
+            why = f"{arg}, named on the REPL's command line"
             if each.is_file() and os.access(each, os.X_OK):
-                found.append(_prefix(each))
+                found += _with_prefix(each, why)
+            else:
+                found.append(_Bind(each, why))
     return found
 
 
 def sandbox_binds(
     argv: tuple[str, ...], cwd: Path | None, environ: Mapping[str, str] = os.environ
 ) -> tuple[str, ...]:
-    """The paths a REPL run as `argv` in `cwd` sees, read-only, outermost first."""
-    candidates = [Path(p) for p in SYSTEM_DIRS + SYSTEM_ETC]
+    """The paths a REPL run as `argv` in `cwd` sees, read-only, outermost first.
+
+    SandboxUnavailable when one of them would be `/` or hold the home directory: the
+    message says which path to move."""
+    candidates = [_Bind(Path(p), "the system's") for p in SYSTEM_DIRS + SYSTEM_ETC]
     elan = environ.get("ELAN_HOME") or str(Path(environ.get("HOME", "/nonexistent")) / ".elan")
-    candidates.append(Path(elan))
+    candidates.append(_Bind(Path(elan), "elan's home (ELAN_HOME)"))
     lean = shutil.which("lean", path=environ.get("PATH"))
     if lean is not None:
-        candidates.append(_prefix(Path(lean).resolve()))
+        candidates += _with_prefix(Path(lean).resolve(), "the `lean` on PATH")
     for variable in ("LEAN_SYSROOT", "LEAN_PATH"):
-        candidates += [Path(p) for p in environ.get(variable, "").split(os.pathsep) if p]
+        paths = environ.get(variable, "").split(os.pathsep)
+        candidates += [_Bind(Path(p), f"in {variable}") for p in paths if p]
     interpreter = Path(sys.executable)
-    candidates += [Path(sys.base_prefix), _prefix(interpreter.resolve())]
-    candidates.append(Path(__file__).resolve().parents[2])
+    candidates.append(_Bind(Path(sys.base_prefix), "Python's installation"))
+    candidates += _with_prefix(interpreter.resolve(), "the Python interpreter")
+    candidates.append(_Bind(Path(__file__).resolve().parents[2], "leancli's installation"))
     if cwd is not None:
-        candidates.append(cwd.resolve())
+        candidates.append(_Bind(cwd.resolve(), "the REPL's working directory (the project)"))
     candidates += _named_paths(argv, cwd or Path.cwd(), environ)
+    present = {c.path: c for c in reversed(candidates) if c.path.is_absolute() and c.path.exists()}
+    _refuse_too_wide(present.values(), environ)
     chosen: list[Path] = []
-    for path in sorted({p for p in candidates if p.is_absolute() and p.exists()}, key=len_key):
+    for path in sorted(present, key=len_key):
         if not any(path == c or c in path.parents for c in chosen):
             chosen.append(path)
     return tuple(str(p) for p in chosen)
+
+
+def _refuse_too_wide(binds: Iterable[_Bind], environ: Mapping[str, str]) -> None:
+    """SandboxUnavailable when a bind is `/` or holds the home directory, naming the path
+    to move."""
+    home = Path(environ.get("HOME") or "/nonexistent")
+    home = home.resolve() if home.exists() else home
+    for bind in binds:
+        if bind.path == Path(bind.path.anchor):
+            shown = "the whole file system (/)"
+        elif bind.path == home or bind.path in home.parents:
+            shown = f"all of your home directory ({home})"
+        else:
+            continue
+        move = bind.move or bind.path
+        raise SandboxUnavailable(
+            f"--sandbox would show the REPL {shown}: {bind.path} is {bind.why}; "
+            f"move {move} into a folder of its own"
+        )
 
 
 def len_key(path: Path) -> tuple[int, str]:

@@ -9,13 +9,16 @@
   `Format`'s group does.
 - The message is reported at the `#print` token (recent Lean: `withRef tk`) or over the
   whole command (older Lean): same line, other columns and end.
-- `set_option pp.all true in #check @NAME` (`Lean/Elab/BuiltinCommand.lean`,
-  `elabCheckCore`, `logInfoAt tk`): ``@NAME : TYPE`` at the `#check` token.
+- `set_option pp.raw true in #check @_root_.NAME` (`Lean/Elab/BuiltinCommand.lean`,
+  `elabCheckCore`, `logInfoAt tk`; `pp.raw` prints `toString e`, `src/library/print.cpp`):
+  ``NAME : TYPE`` at the `#check` token, binders as `forall (x : A) {y : B} [i : C], T`.
+  The conclusion is the source text with notation unfolded, not an elaborated `Expr`.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 WIDTH = 120
 # The main module of a REPL command, as it appears in private names (an assumption: the
@@ -62,3 +65,50 @@ def axioms_text(name: str, axioms: list[str], opens: list[str], full_names: bool
 def _name_order(name: str) -> tuple[int, list[str]]:
     """`Name.lt`: `Name.cmp` compares prefixes first, so a shallower name comes first."""
     return len(parts(name)), parts(name)
+
+
+class Binder(NamedTuple):
+    opener: str
+    name: str
+    type: str
+    closer: str
+
+
+def raw_type(signature: str, notations: dict[str, str]) -> str:
+    """The type a declaration's signature (`(n : Nat) : n + 0 = n := ...`) states, as
+    `pp.raw` prints it: one binder group per variable, `forall` before them."""
+    text = " ".join(signature.split(":=")[0].split())
+    for symbol, meaning in notations.items():
+        text = text.replace(symbol, f"({meaning})")
+    binders, rest = _binder_groups(text)
+    conclusion = rest.strip().removeprefix(":").strip()
+    if not binders:
+        return conclusion
+    shown = " ".join(f"{b.opener}{b.name} : {b.type}{b.closer}" for b in binders)
+    return f"forall {shown}, {conclusion}"
+
+
+def raw_binders(text: str) -> list[Binder]:
+    """The binders of `(n m : Nat) [Foo n]`, one per variable (`inst` when unnamed)."""
+    return _binder_groups(" ".join(text.split()))[0]
+
+
+def _binder_groups(text: str) -> tuple[list[Binder], str]:
+    binders: list[Binder] = []
+    at = 0
+    while True:
+        while at < len(text) and text[at] == " ":
+            at += 1
+        if at >= len(text) or text[at] not in "({[":
+            return binders, text[at:]
+        depth, end = 0, at
+        for end in range(at, len(text)):
+            depth += 1 if text[end] in "({[" else -1 if text[end] in ")}]" else 0
+            if depth == 0:
+                break
+        inside = text[at + 1 : end]
+        names, colon, kind = inside.partition(" : ")
+        if not colon:
+            names, kind = "inst", inside
+        binders += [Binder(text[at], name, kind.strip(), text[end]) for name in names.split()]
+        at = end + 1

@@ -9,7 +9,7 @@ an environment, as a real REPL with those packages does.
 
 What no recording shows is modelled on Lean's sources (see `printing.py`): the audit's
 commands, alone or two lines below a snippet as leancli sends them (`set_option
-pp.fullNames true`, `#print axioms NAME`, `set_option pp.all true in #check @NAME`), with
+pp.fullNames true`, `#print axioms NAME`, `set_option pp.raw true in #check @_root_.NAME`), with
 Lean's three standard axioms for a declaration, `sorryAx` when the snippet uses `sorry`,
 `Lean.ofReduceBool` for `native_decide`. Anything else answers with an error saying
 there is no recording: never a silent pass.
@@ -25,7 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from leancli.simulated import TRANSCRIPTS
-from leancli.simulated.printing import PRIVATE_PREFIX, axioms_text, escaped, parts
+from leancli.simulated.examples import AUX_EXAMPLE, shift_columns, unname_examples
+from leancli.simulated.printing import (
+    PRIVATE_PREFIX,
+    axioms_text,
+    escaped,
+    parts,
+    raw_binders,
+    raw_type,
+)
 
 KNOWN_MODULES = frozenset({"Mathlib", "Aesop", "Lean", "Init", "Std", "Batteries", "Qq", "Lake"})
 STANDARD_AXIOMS = ("propext", "Classical.choice", "Quot.sound")
@@ -44,10 +52,10 @@ ENV_FIELD = re.compile(r'"env":\s*\d+')
 # `[ \t]*`, not `\s*`, after `^`: over a text of blank lines (a long comment stripped),
 # `\s*` at every line start would scan all the rest.
 # The audit's commands, one per line, as leancli appends them.
-CHECK_PREFIX = "set_option pp.all true in #check @"
+CHECK_PREFIX = "set_option pp.raw true in #check @"
 TAIL_LINE = re.compile(
     r"^(?:set_option pp\.fullNames true|#print axioms (?P<print>.+)"
-    r"|set_option pp\.all true in #check @(?P<check>.+))$"
+    r"|set_option pp\.raw true in #check @(?P<check>.+))$"
 )
 DECLARATION = re.compile(
     r"^[ \t]*(?P<private>private\s+)?(?:protected\s+|noncomputable\s+)*"
@@ -55,9 +63,12 @@ DECLARATION = re.compile(
     re.MULTILINE,
 )
 SCOPE = re.compile(r"^[ \t]*(?P<kind>namespace|end|open)\b(?P<rest>[^\n]*)", re.MULTILINE)
+VARIABLE = re.compile(r"^[ \t]*variable\s+(?P<binders>[^\n]*)", re.M)
 NOTATION = re.compile(
     r'^[ \t]*(?:local\s+)?(?:notation|infix[lr]?)(?::\d+)?\s+"([^"]+)"\s*=>\s*(.+)$', re.M
 )
+
+SORRY_USE = re.compile(r"\b(?:sorry|admit|sorryAx)\b")
 
 Declared = dict[str, list[str]]
 
@@ -179,7 +190,8 @@ class SimulatedRepl:
         """What `cmd` declares, added to what its environment holds: name -> axioms."""
         declared = dict(self.declared.get(env, {})) if env is not None else {}
         code = strip_comments(cmd)
-        uses = ["sorryAx"] if re.search(r"\bsorry\b", code) else []
+        # `admit` is the `sorry` tactic; `sorryAx` is what both elaborate to.
+        uses = ["sorryAx"] if SORRY_USE.search(code) else []
         if "native_decide" in code:
             uses.append("Lean.ofReduceBool")
         for name in scan(cmd)[0]:
@@ -218,8 +230,13 @@ class SimulatedRepl:
         types = {**self.types.get(parent, {}), **types}
         whole = f"{header}\n{body}" if header else body
         recorded = self.answers.get(whole)
+        spots: list[tuple[int, int, int]] = []
+        if recorded is None and AUX_EXAMPLE.search(body):
+            # leancli named the examples: Lean elaborates `def NAME` as it did `example`.
+            original, spots = unname_examples(body)
+            recorded = self.answers.get(f"{header}\n{original}" if header else original)
         if recorded is not None and not extra:
-            if not header and not tail:
+            if not header and not tail and not spots:
                 # The recorded text as it was printed, only the environment renumbered.
                 env_field = f'"env": {self.new_env(header, declared, types, opens)}'
                 self.reply_text(ENV_FIELD.sub(env_field, recorded))
@@ -228,6 +245,7 @@ class SimulatedRepl:
             answer.pop("env", None)
             if header:
                 shift_lines(answer, -(header.count("\n") + 1))
+            shift_columns(answer, spots)
         else:
             answer = self.unrecorded_answer(body, extra, env)
         if tail and swallowing_end(body) is None:
@@ -252,6 +270,10 @@ class SimulatedRepl:
                 full_names = True
                 continue
             name = resolve(query, declared if kind == "print" else types)
+            variable = f"variable {query}"
+            if kind == "check" and variable in types:
+                # `#check @x` elaborates a term: a section variable `x` comes first.
+                name, text = variable, f"{query} : {types[variable]}"
             if name is None:
                 messages.append(message("error", line, f"unknown constant '{query}'"))
                 continue
@@ -259,8 +281,8 @@ class SimulatedRepl:
             token = 0 if kind == "print" else command.index("#check")
             if kind == "print":
                 text = axioms_text(name, declared[name], opens, full_names)
-            else:
-                text = f"@{escaped(parts(name.removeprefix(PRIVATE_PREFIX)))} : {types[name]}"
+            elif name != variable:
+                text = f"{escaped(parts(name.removeprefix(PRIVATE_PREFIX)))} : {types[name]}"
             if self.report_at_command_start:
                 at, end = 0, len(command)
             else:
@@ -337,12 +359,16 @@ def scan(cmd: str) -> tuple[list[str], dict[str, str], list[str]]:
     events = sorted(
         [(m.start(), "decl", m) for m in DECLARATION.finditer(code)]
         + [(m.start(), "scope", m) for m in SCOPE.finditer(code)]
-        + [(m.start(), "notation", m) for m in NOTATION.finditer(code)],
+        + [(m.start(), "notation", m) for m in NOTATION.finditer(code)]
+        + [(m.start(), "variable", m) for m in VARIABLE.finditer(code)],
         key=lambda event: event[0],
     )
     for _, kind, match in events:
         if kind == "notation":
             notations[match[1].strip()] = match[2].strip()
+        elif kind == "variable":
+            for binder in raw_binders(match["binders"]):
+                types[f"variable {binder.name}"] = binder.type
         elif kind == "scope":
             words = match["rest"].split()
             if match["kind"] == "namespace" and words:
@@ -359,16 +385,8 @@ def scan(cmd: str) -> tuple[list[str], dict[str, str], list[str]]:
             if match["private"]:
                 name = PRIVATE_PREFIX + name
             names.append(name)
-            types[name] = _type_text(code[match.start("sig") :], notations)
+            types[name] = raw_type(code[match.start("sig") :], notations)
     return names, types, opens
-
-
-def _type_text(signature: str, notations: dict[str, str]) -> str:
-    text = " ".join(signature.split(":=")[0].split())
-    for symbol, meaning in notations.items():
-        text = text.replace(symbol, f"({meaning})")
-    binders, _, conclusion = text.rpartition(") : ")
-    return f"∀ {binders}), {conclusion}" if binders else text.removeprefix(": ")
 
 
 def resolve(query: str, known: dict[str, Any]) -> str | None:

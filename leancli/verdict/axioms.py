@@ -10,6 +10,7 @@ from typing import Any
 from leancli.records import Status
 from leancli.verdict.lexer import names_of, plain_name
 from leancli.verdict.lexer import tokens as lean_tokens
+from leancli.verdict.statement import check_command
 
 ALLOWED_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
 # `native_decide` (and `decide +kernel`'s cousins) trust the compiler via these.
@@ -20,11 +21,6 @@ SORRY_AXIOM = "sorryAx"
 # Lean prints the axioms relative to the open namespaces (`MessageData.ofConstName`):
 # after `open Classical`, `Classical.choice` reads `choice`. Full names, always.
 FULL_NAMES = "set_option pp.fullNames true"
-
-
-def check_command(name: str) -> str:
-    """The one-line `#check` that prints the elaborated type of `name`, fully explicit."""
-    return f"set_option pp.all true in #check @{name}"
 
 
 def audit_tail(names: list[str], check: str | None = None) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from leancli.options import AuditOptions
 from leancli.records import Outcome, Status
 from leancli.verdict.axioms import ALLOWED_AXIOMS, judge_axioms
+from leancli.verdict.statement import same_statement
 
 # Recent Lean prints backticks, older versions quotes; lean4#11414 may name the
 # declaration: ``declaration `foo` uses `sorry` ``.
@@ -93,7 +94,8 @@ def decide(evidence: Evidence, audit: AuditOptions, elapsed: float = 0.0) -> Out
     if evidence.audit_failure is not None:
         failed, why = evidence.audit_failure
         return Outcome(failed, elapsed, messages, sorries, why, evidence.axioms)
-    if evidence.expected_type is not None and evidence.checked_type != evidence.expected_type:
+    expected = evidence.expected_type
+    if expected is not None and not same_statement(expected, evidence.checked_type):
         changed = (
             f"statement changed: the statement elaborates to `{evidence.expected_type}`, "
             f"the snippet's to `{evidence.checked_type or 'nothing'}`"

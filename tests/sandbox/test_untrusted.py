@@ -183,6 +183,7 @@ def test_the_binds_hold_the_repl_and_the_project_and_not_the_home(tmp_path: Path
     (project / ".lake").mkdir(parents=True)
     repl = tmp_path / "elsewhere" / "bin" / "repl"
     repl.parent.mkdir(parents=True)
+    (tmp_path / "elsewhere" / "lib").mkdir()  # an installation: PREFIX/bin and PREFIX/lib
     repl.write_text("#!/bin/sh\n")
     repl.chmod(0o755)
     binds = sandbox_binds((str(repl), "--flag"), project, {"PATH": "/usr/bin", "HOME": "/h"})

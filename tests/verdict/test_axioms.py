@@ -112,7 +112,7 @@ def test_inline_audit_appends_full_names_then_prints_two_lines_below_the_body() 
     tail = "set_option pp.fullNames true\n#print axioms a\n#print axioms N.b"
     assert inline_audit_command(body) == (["a", "N.b"], f"{body}\n\n{tail}")
     checked = inline_audit_command(body, "N.b")[1]
-    assert checked == f"{body}\n\n{tail}\nset_option pp.all true in #check @N.b"
+    assert checked == f"{body}\n\n{tail}\nset_option pp.raw true in #check @_root_.N.b"
     assert inline_audit_command("example : True := trivial") == ([], None)
     assert inline_audit_command("theorem a : True := trivial\nopen Nat in") == (["a"], None)
 
