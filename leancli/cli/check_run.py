@@ -53,6 +53,7 @@ from leancli.run.resume import ResumeError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from leancli.cli.run_receipt import RunReceipt
     from leancli.run.cache import ResultCache
 
 # rich, the progress display, the cache and the run loop are imported once the workers
@@ -192,6 +193,7 @@ def run(
         verdict = verdict_options(options)
         refresh = stale_results_dropper(input_paths, spec, settings, verdict)
         done, sink = open_outputs(input_paths, output, settings, source_map, stack, refresh)
+        receipt = _first_receipt(output, options, source_map, len(done))
         try:
             executor = stack.enter_context(make_executor(options))
         except ExecutorUnavailable as exc:
@@ -250,6 +252,12 @@ def run(
         # Also after Ctrl-C or SIGTERM (a CI job's time limit): what was checked is reported.
         report_failed = finish_reports(sink, console)
         stopped = stopped or report_failed
+        if receipt is not None:
+            complete = not stopped and (strict is None or strict.error is None)
+            problem = receipt.write(complete=complete)
+            if problem is not None:
+                console.print(f"[red]error:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+                stopped = stopped or EXIT_OUTPUT
     if strict is not None and strict.error is not None and not stopped:
         console.print(f"[red]error:[/] {escape(strict.error)}", highlight=False, soft_wrap=True)
         stopped = EXIT_USAGE
@@ -261,6 +269,23 @@ def run(
     passed = tracker.counts[Status.PASS] + tracker.counts[Status.SKIPPED]
     failed = tracker.done - passed + done.failed
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _first_receipt(
+    output: Path | None, options: CheckOptions, source_map: SourceMap, resumed: int
+) -> RunReceipt | None:
+    """The run's receipt, written once before any REPL starts (exit 3 if it cannot be);
+    None when the results go to standard output."""
+    if output is None:
+        return None
+    from leancli.cli.run_receipt import RunReceipt
+
+    receipt = RunReceipt(output, options, source_map, resumed)
+    problem = receipt.write(complete=False, ended=False)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        raise SystemExit(EXIT_OUTPUT)
+    return receipt
 
 
 def _open_cache(
