@@ -156,6 +156,7 @@ class Checker:
                 )
             except (OSError, sqlite3.Error) as exc:
                 raise ConfigError("cache", f"{cache}: {exc}") from exc
+        self._facts = environment(self.options)  # before any REPL starts
         executor = make_executor(self.options)
         self._shared = _Shared(self.options, executor, result_cache)
         self._thread = threading.Thread(
@@ -163,7 +164,6 @@ class Checker:
         )
         self._thread.start()
         self._finalizer = weakref.finalize(self, _stop, self._shared, self._thread)
-        self._facts = environment(self.options)
 
     # --- calls ------------------------------------------------------------------------
 

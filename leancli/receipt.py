@@ -77,7 +77,10 @@ def environment(options: CheckOptions) -> dict[str, Any]:
     if simulated.is_simulated_argv(repl.argv):
         facts["lean"] = simulated.NAME  # answers recorded from several Lean versions
         return facts
-    project = _project(repl.cwd or Path.cwd())
+    try:
+        project = _project(repl.cwd or Path.cwd())
+    except OSError:  # the current directory was removed
+        return facts
     facts["project"] = project
     packages = project["packages"] or {}
     facts["mathlib"] = next(

@@ -224,3 +224,24 @@ def test_a_receipt_that_cannot_be_written_stops_the_run_before_any_repl_starts(
     lines = done.stderr.decode().strip().splitlines()
     assert lines == [lines[0]] and f"cannot write the receipt {receipt}" in lines[0]
     assert not import_log.exists() and output.read_bytes() == b""  # no REPL started
+
+
+def test_resuming_through_a_symlinked_output_after_an_edit_keeps_the_link(
+    tmp_path: Path,
+) -> None:
+    rows = _rows(3)
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    (tmp_path / "store").mkdir()
+    target = tmp_path / "store" / "results.jsonl"
+    link = tmp_path / "results.jsonl"
+    link.symlink_to(target)
+    args = ("check", str(source), "--repl", FAKE_REPL_COMMAND, "-o", str(link))
+    assert _leancli(*args, cwd=tmp_path).returncode == 0
+    rows[1] = {"id": "t1", "code": "theorem t1 : True := sorry"}  # edited since
+    write_jsonl(source, rows)
+
+    again = _leancli(*args, "--resume", cwd=tmp_path)
+
+    assert again.returncode == 1, again.stderr
+    assert link.is_symlink()
+    assert _statuses(target) == {"pass": 2, "sorry": 1} == _receipt(target)["counts"]
