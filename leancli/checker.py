@@ -34,7 +34,7 @@ from leancli.executors.base import Executor
 from leancli.inputs.extract import MODES as EXTRACT_MODES
 from leancli.inputs.items import InputSpec, InvalidLine, Item, parse_line, validate_template
 from leancli.options import CheckOptions
-from leancli.receipt import environment, now, receipt
+from leancli.receipt import environment, now, receipt, snippet_bytes
 from leancli.records import Result
 from leancli.run.cache import ResultCache
 
@@ -256,7 +256,7 @@ class Checker:
             for line in lines:
                 shared.routes[line] = call
             for snippet in batch:
-                data = _snippet_bytes(snippet)
+                data = snippet_bytes(snippet)
                 shared.digest.update(data)
                 shared.hashed_bytes += len(data)
             shared.submitted += len(batch)
@@ -333,21 +333,6 @@ def _as_item(snippet: Snippet, line: int, spec: InputSpec, call: int) -> Item | 
         return InvalidLine(line, None, f"a snippet is a string, a mapping or an Item, not {kind}")
     # --first-pass: a problem solved in one call says nothing of another call's samples.
     return item if item.problem is None else replace(item, problem=f"{call}\0{item.problem}")
-
-
-def _snippet_bytes(snippet: Snippet) -> bytes:
-    """A snippet as the receipt hashes it: its text, a mapping as its JSON, and a newline
-    (so mappings hash as the JSONL file of their lines would)."""
-    if isinstance(snippet, Item):
-        text = snippet.code
-    elif isinstance(snippet, Mapping):
-        try:
-            text = json.dumps(dict(snippet), ensure_ascii=False)
-        except (TypeError, ValueError):
-            text = repr(snippet)
-    else:
-        text = str(snippet)
-    return text.encode("utf-8", "surrogatepass") + b"\n"
 
 
 def _feed(shared: _Shared) -> Iterator[Item | InvalidLine]:

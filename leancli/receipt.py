@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import json
 import os
 import shlex
 from collections import Counter
@@ -141,6 +142,19 @@ def receipt(
         "counts": dict(sorted(counts.items())),
         **more,
     }
+
+
+def snippet_bytes(snippet: object) -> bytes:
+    """A snippet given to `Checker` as its receipt hashes it: its text (an `Item`'s code,
+    a mapping's JSON) and a newline, so mappings hash as the JSONL file of their lines."""
+    if isinstance(snippet, Mapping):
+        try:
+            text = json.dumps(dict(snippet), ensure_ascii=False)
+        except (TypeError, ValueError):
+            text = repr(snippet)
+    else:
+        text = str(getattr(snippet, "code", snippet))
+    return text.encode("utf-8", "surrogatepass") + b"\n"
 
 
 def count_statuses(results: Path) -> Counter[str]:
