@@ -15,11 +15,13 @@ dropping it) stops every worker and REPL.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import json
 import queue
 import threading
 import weakref
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -32,6 +34,7 @@ from leancli.executors.base import Executor
 from leancli.inputs.extract import MODES as EXTRACT_MODES
 from leancli.inputs.items import InputSpec, InvalidLine, Item, parse_line, validate_template
 from leancli.options import CheckOptions
+from leancli.receipt import environment, now, receipt, snippet_bytes
 from leancli.records import Result
 from leancli.run.cache import ResultCache
 
@@ -85,6 +88,12 @@ class _Shared:
     lock: threading.Lock = field(default_factory=threading.Lock)
     lines: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     stopped: BaseException | None = None
+    # For the receipt: every snippet submitted, hashed in order, and the results by status.
+    started: str = field(default_factory=now)
+    digest: Any = field(default_factory=hashlib.sha256)
+    hashed_bytes: int = 0
+    submitted: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
 
 
 class Checker:
@@ -147,6 +156,7 @@ class Checker:
                 )
             except (OSError, sqlite3.Error) as exc:
                 raise ConfigError("cache", f"{cache}: {exc}") from exc
+        self._facts = environment(self.options)  # before any REPL starts
         executor = make_executor(self.options)
         self._shared = _Shared(self.options, executor, result_cache)
         self._thread = threading.Thread(
@@ -199,6 +209,26 @@ class Checker:
                 raise CheckerClosed(str(call.error)) from call.error
             yield arrival[1]
 
+    def receipt(self) -> dict[str, Any]:
+        """What this checker checked, with what, and what came out so far (the fields of
+        `leancli check -o FILE`'s FILE.receipt.json): its one input is every snippet
+        submitted, in order, each as its text (a mapping as its JSON) and a newline;
+        `complete` says whether every one of them has its result; `ended` is now."""
+        shared = self._shared
+        with shared.lock:
+            counts = dict(shared.counts)
+            pending = shared.submitted - sum(counts.values())
+            digest = {"path": None, "sha256": shared.digest.hexdigest()}
+            digest["bytes"] = shared.hashed_bytes
+        return receipt(
+            self._facts,
+            complete=pending == 0,
+            started=shared.started,
+            ended=now(),
+            inputs=[digest],
+            counts=counts,
+        )
+
     # --- life -------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -225,6 +255,11 @@ class Checker:
             call.first_line = lines[0] if lines else 0
             for line in lines:
                 shared.routes[line] = call
+            for snippet in batch:
+                data = snippet_bytes(snippet)
+                shared.digest.update(data)
+                shared.hashed_bytes += len(data)
+            shared.submitted += len(batch)
         for line, snippet in zip(lines, batch, strict=True):
             shared.inbox.put(_as_item(snippet, line, self._spec, call.first_line))
         return call
@@ -313,6 +348,7 @@ def _serve(shared: _Shared) -> None:
         for result in check(_feed(shared), shared.options, shared.executor, shared.cache):
             with shared.lock:
                 call = shared.routes.pop(result.line)
+                shared.counts[result.status.value] += 1
             index = result.line - call.first_line
             # Lines of the run loop, told in the call's own numbering (None: another call's).
             local = replace(

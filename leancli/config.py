@@ -132,6 +132,7 @@ def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> C
         ),
         lean_version=version,
         fingerprint=fingerprint(found.spec, version),
+        found_repl=found.spec,
     )
 
 

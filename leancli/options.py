@@ -136,6 +136,7 @@ class CheckOptions:
     min_free_memory_mb: int = 0
     lean_version: str | None = None  # of the REPL, as well as discovery knows it
     fingerprint: str = ""  # of the checking environment, for the result cache
+    found_repl: ReplSpec | None = None  # the REPL as found, before a sandbox wraps it
 
     @property
     def pool_size(self) -> int:

@@ -186,3 +186,66 @@ def test_first_pass_is_per_call(fake_repl: str) -> None:
         checker.check(rows[:1])
         later = checker.check(rows[1:])
     assert later[0].status is leancli.Status.PASS  # not skipped for another call's pass
+
+
+def test_receipt_names_the_toolchain_and_hashes_the_snippets_as_a_jsonl_file_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import json
+    import shutil
+
+    from tests.helpers.common import TESTS
+    from tests.helpers.toolchain_stubs import checkout
+
+    binary = checkout(tmp_path / "repl", "v4.19.0")
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    (tmp_path / "repl" / ".git").mkdir()
+    (tmp_path / "repl" / ".git" / "HEAD").write_text(commit + "\n")  # detached
+    project = tmp_path / "project"
+    project.mkdir()
+    manifest = TESTS / "data" / "projects" / "convex-eval" / "lake-manifest.json"
+    shutil.copy(manifest, project / "lake-manifest.json")
+    monkeypatch.chdir(project)  # where a REPL given without a project runs
+    rows = [{"code": f"theorem t{n} : True := trivial"} for n in range(3)]
+    rows.append({"code": "theorem s : True := sorry"})
+
+    with leancli.Checker(repl=str(binary), workers=1, timeout=30, heartbeats=1000) as checker:
+        checker.check(rows[:2])
+        checker.check(rows[2:])
+        receipt = checker.receipt()
+
+    jsonl = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode()
+    assert receipt["inputs"] == [
+        {"path": None, "sha256": hashlib.sha256(jsonl).hexdigest(), "bytes": len(jsonl)}
+    ]
+    assert receipt["counts"] == {"pass": 3, "sorry": 1} and receipt["complete"] is True
+    assert receipt["lean"] == "v4.19.0" and receipt["repl"]["revision"] == commit
+    assert receipt["mathlib"] == "f897ebcf72cd16f89ab4577d0c826cd14afaafc7"
+    assert receipt["options"]["heartbeats"] == 1000
+    assert receipt["leancli"] == leancli.__version__
+    assert receipt["started"] <= receipt["ended"]
+
+
+def test_receipt_of_a_checker_closed_with_snippets_in_flight_is_incomplete(
+    fake_repl: str,
+) -> None:
+    checker = leancli.Checker(repl=fake_repl, workers=1, timeout=30)
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            checker.check(["theorem t : True := trivial\n-- fake: sleep 5"])
+        except CheckerClosed as exc:
+            errors.append(exc)
+
+    waiting = threading.Thread(target=call)
+    waiting.start()
+    deadline = time.monotonic() + 60
+    while checker.receipt()["inputs"][0]["bytes"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the snippet is submitted
+    checker.close()
+    waiting.join(timeout=60)
+    assert errors  # the call was cut short
+    receipt = checker.receipt()
+    assert receipt["complete"] is False and receipt["results"] == 0

@@ -14,9 +14,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "leancli"
 # The library's face: small modules every wing may use (records, options, errors, ...),
-# and the two that assemble a run (checker, config), which only the command line uses.
+# and the two that assemble a run (checker, config), which only the command line uses,
+# and the run's receipt (which the command line and the checker write).
 BASE = {"records", "options", "errors", "version", "progress"}
-FACE = {"checker", "config", "__init__", "__main__"}
+FACE = {"checker", "config", "receipt", "__init__", "__main__"}
 WINGS = [
     "cli", "doctor", "run", "executors", "repl", "reports", "inputs",
     "sandbox", "toolchain", "verdict", "simulated",
@@ -26,7 +27,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "cli": set(WINGS) | FACE,
     "__init__": {"checker", "config", "inputs", "run"},
     "__main__": {"cli"},
-    "checker": {"config", "run", "executors", "inputs"},
+    "checker": {"config", "run", "executors", "inputs", "receipt"},
+    "receipt": {"run", "toolchain", "simulated"},
     "rewards": {"checker", "inputs"},
     "config": {"run", "sandbox", "toolchain"},
     "doctor": {"executors", "repl", "sandbox", "toolchain", "verdict", "simulated"},

@@ -54,6 +54,7 @@ from leancli.run.resume import ResumeError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from leancli.cli.run_receipt import RunReceipt
     from leancli.progress import DisplayMode
     from leancli.run.cache import ResultCache
 
@@ -199,6 +200,7 @@ def run(
         # Decided before fd 1 is pointed at stderr (see run_outputs._claim_stdout).
         mode = _progress_mode(settings, output)
         done, sink = open_outputs(input_paths, output, settings, source_map, stack, refresh)
+        receipt = _first_receipt(output, options, source_map, len(done))
         try:
             executor = stack.enter_context(make_executor(options))
         except ExecutorUnavailable as exc:
@@ -265,6 +267,12 @@ def run(
         # Also after Ctrl-C or SIGTERM (a CI job's time limit): what was checked is reported.
         report_failed = finish_reports(sink, console)
         stopped = stopped or report_failed
+        if receipt is not None:
+            complete = not stopped and (strict is None or strict.error is None)
+            problem = receipt.write(complete=complete)
+            if problem is not None:
+                console.print(f"[red]error:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+                stopped = stopped or EXIT_OUTPUT
     if strict is not None and strict.error is not None and not stopped:
         console.print(f"[red]error:[/] {escape(strict.error)}", highlight=False, soft_wrap=True)
         stopped = EXIT_USAGE
@@ -292,6 +300,23 @@ def _progress_mode(settings: RunSettings, output: Path | None) -> DisplayMode:
 
     on_stdout = output is None or settings.report_format == "github"
     return display_mode(settings.progress, settings.progress_interval, results_on_stdout=on_stdout)
+
+
+def _first_receipt(
+    output: Path | None, options: CheckOptions, source_map: SourceMap, resumed: int
+) -> RunReceipt | None:
+    """The run's receipt, written once before any REPL starts (exit 3 if it cannot be);
+    None when the results go to standard output."""
+    if output is None:
+        return None
+    from leancli.cli.run_receipt import RunReceipt
+
+    receipt = RunReceipt(output, options, source_map, resumed)
+    problem = receipt.write(complete=False, ended=False)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        raise SystemExit(EXIT_OUTPUT)
+    return receipt
 
 
 def _open_cache(

@@ -46,7 +46,9 @@ def stale_lines(
 
 def drop_results(output: Path, fd: int, lines: set[int]) -> int:
     """Rewrite `output` without the results for `lines`; the new file's descriptor
-    (append-only and locked, as `claim_output` gives). `fd` is closed once replaced."""
+    (append-only and locked, as `claim_output` gives). `fd` is closed once replaced.
+    A symlinked `output` stays a link: the file it names is the one replaced."""
+    output = Path(os.path.realpath(output))
     temporary = output.with_name(f".{output.name}.{os.getpid()}.leancli-resume")
     new_fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
     try:

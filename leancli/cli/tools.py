@@ -95,10 +95,17 @@ def stats(
     except (LeancliError, OSError) as exc:
         typer.echo(f"error: {results}: {exc}", err=True)
         raise typer.Exit(2) from None
+    from leancli.receipt import describe, read_receipt, receipt_path
+
+    receipt = read_receipt(results) if results != "-" else None
     if as_json:
-        typer.echo(orjson.dumps(summary).decode())
-    else:
-        render(summary)
+        typer.echo(orjson.dumps({**summary, "receipt": receipt}).decode())
+        return
+    if receipt is not None:  # what the run was, before what came out of it
+        typer.echo(f"receipt {receipt_path(results)}:")
+        for line in describe(receipt):
+            typer.echo(f"  {line}")
+    render(summary)
 
 
 def _markdown_summary(results: str) -> None:

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+import hashlib
 import os
+import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -129,18 +131,47 @@ class SkippedBlock:
     line: int
 
 
+class InputDigest:
+    """The sha256 of an input's bytes as they are read (standard input included), and how
+    many were read: a run stopped early has hashed only what it read."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._sha = hashlib.sha256()
+        self._size = 0
+        self._lock = threading.Lock()  # read in the input thread, described by the run's
+
+    def update(self, data: bytes) -> None:
+        with self._lock:
+            self._sha.update(data)
+            self._size += len(data)
+
+    def over(self, lines: Iterable[bytes]) -> Iterator[bytes]:
+        for raw in lines:
+            self.update(raw)
+            yield raw
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            return {"path": self.path, "sha256": self._sha.hexdigest(), "bytes": self._size}
+
+
 @dataclass
 class SourceMap:
-    """Run line -> Location, filled as the inputs are read (results follow their items)."""
+    """Run line -> Location, filled as the inputs are read (results follow their items);
+    `digests` hash each input as it is read."""
 
     _starts: list[int] = field(default_factory=list)
     _sources: list[str] = field(default_factory=list)
     _snippets: dict[int, Location] = field(default_factory=dict)
     skipped: list[SkippedBlock] = field(default_factory=list)
+    digests: list[InputDigest] = field(default_factory=list)
 
-    def begin(self, source: Source, offset: int) -> None:
+    def begin(self, source: Source, offset: int) -> InputDigest:
         self._starts.append(offset)
         self._sources.append(source.path)
+        self.digests.append(InputDigest(source.path))
+        return self.digests[-1]
 
     def add(self, run_line: int, location: Location) -> None:
         self._snippets[run_line] = location
@@ -161,13 +192,13 @@ def read_sources(
     """The items of every source in turn, `line` numbered on across them."""
     offset = 0
     for source in sources:
-        source_map.begin(source, offset)
+        digest = source_map.begin(source, offset)
         if source.kind is SourceKind.JSONL:
             counted = _CountedLines()
-            yield from _jsonl_items(source, spec, offset, counted, stdin)
+            yield from _jsonl_items(source, spec, offset, counted, stdin, digest)
             offset += counted.count + counted.failed
             continue
-        text = _read_text(source.path)
+        text = _read_text(source.path, digest)
         if isinstance(text, InvalidLine):
             offset += 1
             yield replace(text, line=offset)
@@ -204,13 +235,14 @@ def _jsonl_items(
     offset: int,
     counted: _CountedLines,
     stdin: Iterable[bytes],
+    digest: InputDigest,
 ) -> Iterator[Item | InvalidLine]:
     try:
         if source.path == STDIN:
-            yield from _shifted(read_items(counted.over(stdin), spec), offset)
+            yield from _shifted(read_items(counted.over(digest.over(stdin)), spec), offset)
             return
         with open(source.path, "rb") as handle:
-            yield from _shifted(read_items(counted.over(handle), spec), offset)
+            yield from _shifted(read_items(counted.over(digest.over(handle)), spec), offset)
     except OSError as exc:  # a file that went away since it was named: one invalid line
         counted.failed = True
         reason = exc.strerror or str(exc)
@@ -225,11 +257,14 @@ def _shifted(items: Iterator[Item | InvalidLine], offset: int) -> Iterator[Item 
         yield replace(item, line=item.line + offset)
 
 
-def _read_text(path: str) -> str | InvalidLine:
+def _read_text(path: str, digest: InputDigest | None = None) -> str | InvalidLine:
+    """The file's text (`digest` hashes its bytes); an InvalidLine saying why not."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         return InvalidLine(0, path, f"cannot read {path}: {exc.strerror or exc}")
+    if digest is not None:
+        digest.update(data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -77,18 +77,21 @@ def fingerprint(repl: ReplSpec, lean_version: str | None = None) -> str:
 
 def verdict_options(options: CheckOptions) -> bytes:
     """The options that can change a verdict (the timeout is handled apart)."""
+    return orjson.dumps(verdict_option_values(options))
+
+
+def verdict_option_values(options: CheckOptions) -> dict[str, Any]:
+    """`verdict_options` as values (what a run's receipt lists)."""
     worker = options.worker
-    return orjson.dumps(
-        {
-            "heartbeats": worker.lean.heartbeats,
-            "elab_async": worker.lean.elab_async,
-            "audit": worker.audit.enabled,
-            "allowed": sorted(worker.audit.allowed),
-            "native_decide": worker.audit.allow_native_decide,
-            "eval": worker.audit.allow_eval,
-            "trust": worker.trust,
-        }
-    )
+    return {
+        "heartbeats": worker.lean.heartbeats,
+        "elab_async": worker.lean.elab_async,
+        "audit": worker.audit.enabled,
+        "allowed": sorted(worker.audit.allowed),
+        "native_decide": worker.audit.allow_native_decide,
+        "eval": worker.audit.allow_eval,
+        "trust": worker.trust,
+    }
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,11 @@ def checker_argv() -> tuple[str, ...]:
     return (sys.executable, "-m", "leancli.simulated.checker")
 
 
+def is_simulated_argv(argv: tuple[str, ...]) -> bool:
+    """Whether a REPL command line (as `argv` gives it) starts the simulated REPL."""
+    return argv[-2:] == ("-m", "leancli.simulated")
+
+
 def is_simulated(command: str) -> bool:
     """Whether a `--repl` / `LEANCLI_REPL` value names the simulated REPL."""
     return command.strip() == NAME

@@ -126,6 +126,20 @@ def project_problems(project: LakeProject) -> list[Problem]:
     return problems
 
 
+def manifest_revisions(project: Path) -> dict[str, str] | None:
+    """Each package's revision (`rev`) as lake-manifest.json pins it; None without a
+    readable manifest."""
+    manifest = _read_manifest(project)
+    if manifest is None:
+        return None
+    packages = manifest.get("packages")
+    revisions = {}
+    for entry in packages if isinstance(packages, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            revisions[str(entry["name"])] = str(entry.get("rev") or "")
+    return revisions
+
+
 def _read_manifest(project: Path) -> dict[str, object] | None:
     try:
         data = json.loads((project / MANIFEST).read_text(encoding="utf-8"))

@@ -16,18 +16,23 @@ from leancli.toolchain.versions import LeanVersion, find_toolchain_file, read_to
 
 _WRAPPERS = frozenset({"lake", "env"})
 # A structure field: `  incrementality : Option Bool := none`.
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _INCREMENTALITY_FIELD = re.compile(r"^[ \t]+incrementality\s*:", re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class ReplCheckout:
     """`lean_version` from the checkout's lean-toolchain; `supports_incremental` None when
-    its sources are not there to tell; `note` what `leancli setup` said when it built it."""
+    its sources are not there to tell; `note` what `leancli setup` said when it built it;
+    `revision` the commit it was built from (None when neither setup's marker nor a Git
+    checkout says), `patches` what setup changed in it."""
 
     path: Path
     lean_version: LeanVersion | None
     supports_incremental: bool | None
     note: str = ""
+    revision: str | None = None
+    patches: tuple[str, ...] = ()
 
 
 def repl_executable(argv: list[str]) -> Path | None:
@@ -49,13 +54,48 @@ def read_checkout(binary: Path) -> ReplCheckout | None:
     if checkout is None:
         return None
     toolchain = read_toolchain(checkout, search_parents=False)
-    note = _read_marker(checkout).get("note")
+    marker = _read_marker(checkout)
+    note = marker.get("note")
+    commit = marker.get("commit")
+    patches = marker.get("patches")
     return ReplCheckout(
         path=checkout,
         lean_version=toolchain.version if toolchain else None,
         supports_incremental=_incremental_support(checkout),
         note=str(note) if note else "",
+        revision=commit if isinstance(commit, str) and commit else git_head(checkout),
+        patches=tuple(map(str, patches)) if isinstance(patches, list) else (),
     )
+
+
+def git_head(checkout: Path) -> str | None:
+    """The commit a Git checkout is at, read from its files (no `git` needed): a detached
+    HEAD names it, a branch's ref file or packed-refs does; a worktree's `.git` file
+    points at its Git directory."""
+    git = checkout / ".git"
+    try:
+        if git.is_file():
+            pointer = git.read_text(encoding="utf-8").strip()
+            git = (checkout / pointer.removeprefix("gitdir:").strip()).resolve()
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref:"):
+            return head if _COMMIT.fullmatch(head) else None
+        ref = head.removeprefix("ref:").strip()
+        common = git
+        if (git / "commondir").is_file():  # a worktree keeps its branches in the main one
+            common = (git / (git / "commondir").read_text(encoding="utf-8").strip()).resolve()
+        for directory in dict.fromkeys((git, common)):
+            if (directory / ref).is_file():
+                named = (directory / ref).read_text(encoding="utf-8").strip()
+                return named if _COMMIT.fullmatch(named) else None
+        packed = (common / "packed-refs").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in packed:
+        commit, _, name = line.partition(" ")
+        if name == ref and _COMMIT.fullmatch(commit):
+            return commit
+    return None
 
 
 def _checkout_of(binary: Path) -> Path | None:

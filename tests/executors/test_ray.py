@@ -111,6 +111,10 @@ def test_cli_answers_every_line_once_with_its_verdict(
     assert {r["line"]: r["status"] for r in results} == expected
     crash = next(r for r in results if r["id"] == "killer")
     assert "retried once" in crash["error"]
+    # The receipt is the driver's: the executor, and the counts of the whole file.
+    receipt = orjson.loads((tmp_path / "out.jsonl.receipt.json").read_bytes())
+    assert receipt["executor"] == "ray" and receipt["complete"] is True
+    assert receipt["counts"] == dict(Counter(expected.values()))
 
 
 def test_sigterm_exits_143_and_leaves_no_repl_on_the_nodes(

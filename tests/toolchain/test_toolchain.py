@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,27 @@ def test_elab_async_refusal_names_both_versions() -> None:
     assert message is not None and "v4.19.0" in message and "v4.15.0" in message
     assert elab_async_refusal(V("v4.20.0")) is None
     assert elab_async_refusal(None) is None
+
+
+def test_a_repl_checkout_names_the_commit_it_was_built_from(tmp_path: Path) -> None:
+    from leancli.toolchain.repl_checkout import read_checkout
+    from tests.helpers.toolchain_stubs import checkout
+
+    built = "0123456789abcdef0123456789abcdef01234567"
+    binary = checkout(tmp_path / "git", "v4.19.0")
+    git = tmp_path / "git" / ".git"
+    (git / "refs" / "heads").mkdir(parents=True)
+    (git / "HEAD").write_text("ref: refs/heads/main\n")
+    (git / "refs" / "heads" / "main").write_text(built + "\n")
+    assert read_checkout(binary).revision == built  # type: ignore[union-attr]
+    # A worktree's .git is a file naming its Git directory.
+    worktree = checkout(tmp_path / "worktree", "v4.19.0")
+    (tmp_path / "worktree" / ".git").write_text(f"gitdir: {git}\n")
+    assert read_checkout(worktree).revision == built  # type: ignore[union-attr]
+    # `leancli setup`'s marker says which commit it built (its checkout has no .git left).
+    cached = checkout(tmp_path / "cached", "v4.19.0")
+    marker = {"commit": "fedcba9876543210fedcba9876543210fedcba98", "patches": ["flush"]}
+    (tmp_path / "cached" / "leancli-setup.json").write_text(json.dumps(marker))
+    facts = read_checkout(cached)
+    assert facts is not None and (facts.revision, facts.patches) == (marker["commit"], ("flush",))
+    assert read_checkout(checkout(tmp_path / "plain", "v4.19.0")).revision is None  # type: ignore[union-attr]

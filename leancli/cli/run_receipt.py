@@ -1,0 +1,43 @@
+"""The receipt of a `check -o FILE` run (see leancli/receipt.py): written before any
+REPL starts, so that a receipt that cannot be written stops the run at once, and again
+when the run ends or is interrupted, covering the whole results file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from leancli.inputs.sources import SourceMap
+from leancli.options import CheckOptions
+from leancli.receipt import count_statuses, environment, now, receipt, receipt_path, write_receipt
+
+
+class RunReceipt:
+    """The receipt of one run writing its results to `output`."""
+
+    def __init__(
+        self, output: Path, options: CheckOptions, source_map: SourceMap, resumed: int
+    ) -> None:
+        self.output = output
+        self.path = receipt_path(output)
+        self._facts = environment(options)
+        self._source_map = source_map
+        self._resumed = resumed
+        self._started = now()
+
+    def write(self, *, complete: bool, ended: bool = True) -> str | None:
+        """Write the receipt as the run stands; the error line when it cannot be written."""
+        try:
+            content = receipt(
+                self._facts,
+                complete=complete,
+                started=self._started,
+                ended=now() if ended else None,
+                inputs=[digest.describe() for digest in self._source_map.digests],
+                counts=count_statuses(self.output),
+                output=str(self.output),
+                resumed=self._resumed,
+            )
+            write_receipt(self.path, content)
+        except OSError as exc:
+            return f"cannot write the receipt {self.path}: {exc.strerror or exc}"
+        return None
