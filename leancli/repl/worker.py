@@ -36,6 +36,7 @@ from leancli.verdict.axioms import (
     split_inline_audit,
 )
 from leancli.verdict.decide import Evidence, classify, decide, first_error
+from leancli.verdict.lexer import lemma_is_keyword
 from leancli.verdict.refusals import (
     closed_statement,
     refusal,
@@ -212,7 +213,8 @@ class Worker:
         audit = self.config.audit.enabled
         check = statement_name(task.statement) if task.statement is not None else None
         # The audit rides along with the check: one request instead of two.
-        names, command = inline_audit_command(task.body, check, axioms=audit)
+        lemma = lemma_is_keyword(task.header)
+        names, command = inline_audit_command(task.body, check, axioms=audit, lemma=lemma)
         answer = self._elaborate(command or task.body, env, started)
         if isinstance(answer, Outcome):
             return answer
