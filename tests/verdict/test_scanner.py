@@ -122,7 +122,7 @@ def test_strings_and_chars(text: str, expected: list[str]) -> None:
 
 
 ESCAPES = st.sampled_from(["\\\\", '\\"', "\\'", "\\n", "\\t", "\\r", "\\x4a", "\\u03b1", "\\\n  "])
-STRING_CHARS = st.characters(blacklist_characters='"\\{', blacklist_categories=("Cs",))
+STRING_CHARS = st.characters(exclude_characters='"\\{', exclude_categories=["Cs"])
 CONTENTS = st.lists(st.one_of(STRING_CHARS, ESCAPES), max_size=12).map("".join)
 
 
@@ -132,7 +132,7 @@ def test_any_string_lean_accepts_is_one_literal(contents: str) -> None:
     assert tokens(f'f s!"{contents}" elab') == ["f", "s!", '""', "elab"]
 
 
-@given(st.one_of(st.characters(blacklist_characters="\\'", blacklist_categories=("Cs",)), ESCAPES))
+@given(st.one_of(st.characters(exclude_characters="\\'", exclude_categories=["Cs"]), ESCAPES))
 def test_any_char_literal_lean_accepts_is_one_literal(char: str) -> None:
     if char.startswith("\\\n"):
         return  # a string gap is for strings only
