@@ -54,6 +54,8 @@ def _read_attribute_list(texts: list[str], at: int, found: dict[int, str]) -> No
         text = texts[index]
         if depth == 0 and text == "]":
             return
+        if text == "@[" or plain(text) == "attribute":
+            return  # an unclosed list: never read past the next one (linear time)
         if text in _OPENERS:
             depth += 1
         elif text in _CLOSERS:
