@@ -13,11 +13,14 @@ are the same name; attribute names and categories are identifiers, `Lean/Parser/
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from leancli.options import AuditOptions
 from leancli.verdict.lexer import declared_names, lemma_is_keyword
 from leancli.verdict.refusals import find_cheats
+from tests.helpers.common import check_rows
 
 REFUSED = {
     # 2. Lean's lexing: `₊` (U+208A) is no subscript digit, so it ends `hide`.
@@ -92,8 +95,8 @@ HONEST = {
     "term-macro-rules-antiquote": "macro_rules | `($x ⊕⊕ $y) => `($x + $y)",
     "tactic-macro-guillemets": 'macro "my_tac" : «tactic» => `(tactic| simp)',
     # 5. `@[csimp]` on a theorem and `@[export]` run no code the kernel did not check.
-    "csimp": "@[csimp] theorem f_eq : @f = @g := by funext n; rfl",
-    "export": "@[export lean_my_f] def myF (n : Nat) : Nat := n",
+    "csimp": "def f (n : Nat) := n\ndef g (n : Nat) := n\n@[csimp]\ntheorem f_eq : @f = @g := rfl",
+    "export": "@[export lean_my_f]\ndef myF (n : Nat) : Nat := n",
     # 4. `decide` without native computation.
     "decide-kernel": "example : 2 + 2 = 4 := by decide +kernel",
     "decide-minus-native": "example : 2 + 2 = 4 := by decide -native",
@@ -129,3 +132,18 @@ def test_lemma_declares_only_where_mathlib_makes_it_a_keyword() -> None:
     assert not lemma_is_keyword("") and not lemma_is_keyword("import Lean\nimport Std.Data")
     assert lemma_is_keyword("import Mathlib") and lemma_is_keyword("import Lean\nimport Batteries")
     assert lemma_is_keyword("public import all Mathlib.Tactic")
+
+
+def test_through_the_cli_each_class_is_refused_or_passes_as_lean_reads_it(
+    tmp_path: Path, fake_repl: str
+) -> None:
+    refused = ["subscript-plus", "char-in-interpolant", "macro-guillemet-category"]
+    refused += ["decide-plus-native", "bv-decide", "simproc", "delab", "app-unexpander"]
+    honest = ["init-in-list", "init-after-comma", "term-macro-rules", "csimp", "export"]
+    rows = [{"id": key, "code": REFUSED[key][0]} for key in refused]
+    rows += [{"id": key, "code": HONEST[key]} for key in honest]
+    results = {row["id"]: row for row in check_rows(tmp_path, fake_repl, rows)}
+    for key in refused:
+        assert results[key]["status"] == "fail", results[key]
+        assert results[key]["error"].startswith("refused: "), results[key]
+    assert {key: results[key]["status"] for key in honest} == dict.fromkeys(honest, "pass")
