@@ -234,7 +234,10 @@ AllowEval = Annotated[
     _option(
         "--allow-eval",
         panel=TRUST,
-        help="Admit #eval (course and documentation snippets; use with --sandbox).",
+        help=(
+            "Admit #eval (course and documentation snippets; use with --sandbox). Voids "
+            "the audit: an #eval can forge the answers it reads."
+        ),
     ),
 ]
 StatementField = Annotated[

@@ -38,6 +38,7 @@ from leancli.verdict.axioms import (
 from leancli.verdict.decide import Evidence, classify, decide, first_error
 from leancli.verdict.examples import NamedExamples, name_examples, restore_positions
 from leancli.verdict.guards import guard_refusals
+from leancli.verdict.lexer import lemma_is_keyword
 from leancli.verdict.refusals import (
     closed_statement,
     refusal,
@@ -221,7 +222,8 @@ class Worker:
         named = name_examples(task.body) if audit else NamedExamples(task.body)
         body = named.text
         # The audit rides along with the check: one request instead of two.
-        names, command = inline_audit_command(body, check, axioms=audit)
+        lemma = lemma_is_keyword(task.header)
+        names, command = inline_audit_command(body, check, axioms=audit, lemma=lemma)
         answer = self._elaborate(command or body, env, started)
         if isinstance(answer, Outcome):
             return answer

@@ -8,13 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from leancli.records import Status
-from leancli.verdict.lexer import names_of, plain_name
+from leancli.verdict.lexer import name_parts, names_of, plain_name
 from leancli.verdict.lexer import tokens as lean_tokens
 from leancli.verdict.statement import check_command
 
 ALLOWED_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
-# `native_decide` (and `decide +kernel`'s cousins) trust the compiler via these.
-NATIVE_DECIDE_AXIOMS = frozenset({"Lean.ofReduceBool", "Lean.trustCompiler"})
+# `native_decide`, `decide +native` and `bv_decide` trust the compiler via these (Lean up
+# to v4.28; `Lean.ofReduceNat` by hand).
+NATIVE_DECIDE_AXIOMS = frozenset({"Lean.ofReduceBool", "Lean.ofReduceNat", "Lean.trustCompiler"})
+# From v4.29 (lean4#12217, `Lean/Meta/Native.lean` `nativeEqTrue`), each use is its own
+# axiom named after the declaration: `<decl>._native.<tactic>.ax_1_1`.
+_NATIVE_AUXILIARY = re.compile(r"ax(?:_\d+)+")
 SORRY_AXIOM = "sorryAx"
 
 
@@ -34,10 +38,11 @@ def audit_tail(names: list[str], check: str | None = None) -> str:
 
 
 def inline_audit_command(
-    body: str, check: str | None = None, *, axioms: bool = True
+    body: str, check: str | None = None, *, axioms: bool = True, lemma: bool = True
 ) -> tuple[list[str], str | None]:
     """The names `declared_names(body)` gives, and `body` followed by `audit_tail`, so that
-    one REPL request both checks and audits it.
+    one REPL request both checks and audits it. `lemma`: whether `lemma` declares
+    (`lexer.lemma_is_keyword` of the imports).
 
     The command is None when there is nothing to print, or when Lean could read the
     body differently with lines after it: a body ending in `in` (`open Foo in`) would
@@ -45,7 +50,7 @@ def inline_audit_command(
     body's last line; `split_inline_audit` reads the answer back.
     """
     tokens = lean_tokens(body)
-    names = names_of(tokens) if axioms else []
+    names = names_of(tokens, lemma=lemma) if axioms else []
     if not (names or check) or (tokens and tokens[-1] == "in"):
         return names, None
     return names, f"{body}\n\n{audit_tail(names, check)}"
@@ -185,16 +190,33 @@ def judge_axioms(
     sorry: list[str] = []
     for name, axioms in found.items():
         for axiom in axioms:
+            native = axiom in NATIVE_DECIDE_AXIOMS or native_auxiliary_of(name, axiom)
             if axiom == SORRY_AXIOM:
                 sorry.append(f"`{name}` depends on `{SORRY_AXIOM}`")
-            elif axiom not in allowed:
-                hint = " (native_decide is not allowed)" if axiom in NATIVE_DECIDE_AXIOMS else ""
+            elif axiom not in allowed and not (native and allow_native_decide):
+                hint = " (native_decide is not allowed)" if native else ""
                 bad.append(f"`{name}` depends on axiom `{axiom}`{hint}")
     if bad:
         return Status.FAIL, "; ".join(bad)
     if sorry:
         return Status.SORRY, "; ".join(sorry)
     return Status.PASS, None
+
+
+def native_auxiliary_of(declaration: str, axiom: str) -> bool:
+    """Whether `axiom` is the one Lean (v4.29+) adds for a native computation in
+    `declaration` (or in an auxiliary declaration under its name):
+    `<declaration>._native.<tactic>.ax_<i>_<j>`."""
+    own, parts = name_parts(declaration), name_parts(axiom)
+    if len(parts) < len(own) + 3 or parts[: len(own)] != own:
+        return False
+    tail = parts[len(own) :]
+    native_at = max((i for i, part in enumerate(tail) if part == "_native"), default=-1)
+    return (
+        native_at >= 0
+        and native_at == len(tail) - 3
+        and bool(_NATIVE_AUXILIARY.fullmatch(tail[-1]))
+    )
 
 
 def read_axioms_answer(

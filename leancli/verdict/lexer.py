@@ -1,52 +1,32 @@
 """Lean 4 source text at the level leancli needs: comments, strings, identifiers, tokens,
 and the names declarations give.
 
-Pure functions. The audit reads declarations through them and the snippet splitter finds
-where the import header ends; both must agree with Lean about what is a comment.
+Pure functions over `scanner`'s pieces, which follow Lean's own lexing rules. The audit
+reads declarations through them and the snippet splitter finds where the import header
+ends; both must agree with Lean about what is a comment.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-# Identifier characters as in Lean 4's `isLetterLike` / `isSubScriptAlnum`: ASCII letters,
-# Greek except λ Π Σ, Coptic, polytonic Greek, the letter-like block (ℕ ℝ), math letters.
-_ID_START = (
-    "A-Za-z_\u03b1-\u03ba\u03bc-\u03c9\u0391-\u039f\u03a1-\u03a2\u03a4-\u03a9"
-    "\u03ca-\u03fb\u1f00-\u1ffe\u2100-\u214f\U0001d49c-\U0001d59f"
+from leancli.verdict.scanner import (
+    ID_CHAR,
+    IDENT,
+    VERSION_DEPENDENT,
+    Piece,
+    block_comment_end,
+    line_starts,
+    scan,
 )
-_ID_REST = _ID_START + "0-9'!?\u2080-\u208c\u2090-\u209c\u1d62-\u1d6a"
-_ATOM = f"(?:«[^»]*»|[{_ID_START}][{_ID_REST}]*)"
-IDENT = re.compile(f"{_ATOM}(?:\\.{_ATOM})*")
-_TOKEN = re.compile(f"{IDENT.pattern}|@\\[|#[A-Za-z_]+|\\d+|\\S")
-ID_CHAR = re.compile(f"[{_ID_REST}]")
-# A char literal: 'a', '\n', '\x41', '\u{3b1}', '\''. Only where an identifier cannot
-# end (h' is an identifier), else its quote would be mistaken for the literal's.
-_CHAR = re.compile(r"'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|.)|[^\\'\n])'")
-_RAW_STRING = re.compile(r'r(#*)"')
-_SPECIAL = re.compile(r"""--|/-|[«"']|r(?=#*")""")
-_COMMENT_MARK = re.compile(r"/-|-/")
+
+__all__ = ["IDENT", "ID_CHAR", "block_comment_end"]
+
 # Lean's `Char.isWhitespace`; other Unicode spaces are not whitespace to Lean.
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
-
-
-def block_comment_end(text: str, start: int) -> int:
-    """Where the nested `/- -/` comment opening at `start` ends (len(text) if never).
-
-    As in Lean's `whitespace` and `finishCommentBlock`, the scan begins after the
-    opener's third character, so `/-/- -/` is one whole comment, not two nested ones.
-    """
-    depth, at = 1, start + 3
-    while True:
-        mark = _COMMENT_MARK.search(text, at)
-        if mark is None:
-            return len(text)
-        depth += 1 if mark.group() == "/-" else -1
-        at = mark.end()
-        if depth == 0:
-            return at
 
 
 def skip_trivia(text: str, at: int) -> int:
@@ -69,66 +49,29 @@ def skip_trivia(text: str, at: int) -> int:
 
 
 def lex(text: str) -> Iterator[tuple[str, str]]:
-    """Split Lean source into ("code" | "comment" | "string", text) pieces.
-
-    Comments are `--` to end of line and nested `/- -/` (doc comments included);
-    strings are `"..."` with escapes and raw `r#"..."#`. `«...»` names are code.
-    """
-    i, start, n = 0, 0, len(text)
-
-    def flush(end: int) -> Iterator[tuple[str, str]]:
-        if end > start:
-            yield "code", text[start:end]
-
-    while i < n:
-        ch = text[i]
-        if text.startswith("--", i):
-            yield from flush(i)
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            yield "comment", text[i:end]
-            i = start = end
-        elif text.startswith("/-", i):
-            yield from flush(i)
-            end = block_comment_end(text, i)
-            yield "comment", text[i:end]
-            i = start = end
-        elif ch == "«":
-            end = text.find("»", i)
-            i = n if end < 0 else end + 1
-        elif ch == "r" and (raw := _RAW_STRING.match(text, i)) and not _after_ident(text, i):
-            yield from flush(i)
-            end = text.find('"' + raw.group(1), raw.end())
-            end = n if end < 0 else end + 1 + len(raw.group(1))
-            yield "string", text[i:end]
-            i = start = end
-        elif ch == '"':
-            yield from flush(i)
-            j = i + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            end = min(j + 1, n)
-            yield "string", text[i:end]
-            i = start = end
-        elif ch == "'" and not _after_ident(text, i) and (char := _CHAR.match(text, i)):
-            yield from flush(i)
-            yield "string", char.group()
-            i = start = char.end()
-        else:
-            # Jump to the next character that can start a comment, string or name.
-            special = _SPECIAL.search(text, i + 1)
-            i = n if special is None else special.start()
-    yield from flush(n)
+    """Split Lean source into ("code" | "comment" | "string", text) pieces, as Lean lexes
+    it (`scanner.scan`): comments are `--` to end of line and nested `/- -/` (doc comments
+    included); strings are string, char and raw string literals, an interpolated string
+    one piece per literal chunk (its `{...}` are code). `«...»` names are code."""
+    code_from = 0
+    for piece in scan(text):
+        if piece.kind == "token":
+            continue
+        if piece.start > code_from:
+            yield "code", text[code_from : piece.start]
+        yield piece.kind, text[piece.start : piece.end]
+        code_from = piece.end
+    if code_from < len(text):
+        yield "code", text[code_from:]
 
 
-def _after_ident(text: str, i: int) -> bool:
-    return i > 0 and (ID_CHAR.match(text, i - 1) is not None or text[i - 1] == "»")
+_MAY_HIDE = re.compile(r"""--|/-|["'`]""")
 
 
 def strip_comments(text: str, *, blank_strings: bool = False) -> str:
     """`text` with each comment (and, if asked, each string) replaced by one space, and
     the line breaks it held (so that what follows stays on its line)."""
-    if _SPECIAL.search(text) is None:
+    if _MAY_HIDE.search(text) is None:
         return text  # nothing can start a comment or string: the common short snippet
     pieces: list[str] = []
     for kind, piece in lex(text):
@@ -141,26 +84,46 @@ def strip_comments(text: str, *, blank_strings: bool = False) -> str:
     return "".join(pieces)
 
 
-def tokens(text: str) -> list[str]:
-    """Identifiers, `@[`, `#commands`, numbers and single symbols, outside comments and
-    strings (each string reads as `""`)."""
-    return _TOKEN.findall(strip_comments(text, blank_strings=True))
-
-
 class Token(NamedTuple):
-    text: str
+    text: str  # a string, char or raw string literal reads `""`
     line: int  # 1-based, in the text it was read from
 
 
+def _tokens_of(text: str, pieces: list[Piece]) -> list[Token]:
+    starts = line_starts(text)
+    return [
+        Token(text[p.start : p.end] if p.kind == "token" else '""', bisect.bisect(starts, p.start))
+        for p in pieces
+        if p.kind != "comment"
+    ]
+
+
 def located_tokens(text: str) -> list[Token]:
-    """`tokens(text)` with the line each one is on."""
-    code = strip_comments(text, blank_strings=True)
-    found, line, counted = [], 1, 0
-    for match in _TOKEN.finditer(code):
-        line += code.count("\n", counted, match.start())
-        counted = match.start()
-        found.append(Token(match.group(), line))
-    return found
+    """The tokens of `text` (identifiers whole, dotted and with their guillemets; `@[`;
+    `#commands`; numbers; name literals; `""` for each literal; any other symbol one
+    character), outside comments, with the line each one is on."""
+    return _tokens_of(text, scan(text))
+
+
+def tokens(text: str) -> list[str]:
+    """`located_tokens(text)` without the lines."""
+    return [token.text for token in located_tokens(text)]
+
+
+def lean_readings(text: str) -> list[list[Token]]:
+    """Every way Lean may lex `text`, for checks that must hold in each: as core Lean
+    does; with every string read as interpolated, when that differs (a library can
+    declare syntax taking `interpolatedStr(term)`, whose `{...}` is code); and with the
+    identifier characters of Lean before v4.22, when the text has one it added."""
+    primary = scan(text)
+    readings = [_tokens_of(text, primary)]
+    if any(p.kind == "string" and "{" in text[p.start : p.end] for p in primary):
+        other = scan(text, interpolate_all=True)
+        if other != primary:
+            readings.append(_tokens_of(text, other))
+    if VERSION_DEPENDENT.search(text):
+        readings.append(_tokens_of(text, scan(text, legacy=True)))
+    return readings
 
 
 _NAME_PART = re.compile(r"«([^»]*)»|([^.«»]+)")
@@ -192,12 +155,15 @@ class Decl(NamedTuple):
 _SCOPE_AND_DECL_WORDS = frozenset({"namespace", "section", "mutual", "end", "axiom", *_NAMED_DECLS})
 
 
-def declarations(tokens: list[str]) -> Iterator[Decl]:
-    """Declaration keywords with their full names, tracking `namespace`/`section`/`end`."""
+def declarations(tokens: list[str], *, lemma: bool = True) -> Iterator[Decl]:
+    """Declaration keywords with their full names, tracking `namespace`/`section`/`end`.
+
+    `lemma`: whether `lemma` is a keyword (`lemma_is_keyword`), else an identifier."""
     # One entry per scope: a namespace component, or None for section / mutual.
     scopes: list[str | None] = []
     # Only these tokens matter; skipping the rest keeps long proofs cheap.
-    marks = [index for index, token in enumerate(tokens) if token in _SCOPE_AND_DECL_WORDS]
+    words = _SCOPE_AND_DECL_WORDS if lemma else _SCOPE_AND_DECL_WORDS - {"lemma"}
+    marks = [index for index, token in enumerate(tokens) if token in words]
     for index in marks:
         token = tokens[index]
         after = tokens[index + 1] if index + 1 < len(tokens) else ""
@@ -240,18 +206,36 @@ def _full_name(scopes: list[str | None], name: str) -> str:
     return ".".join([*(scope for scope in scopes if scope is not None), name])
 
 
-def declared_names(body: str) -> list[str]:
+def declared_names(body: str, *, lemma: bool = True) -> list[str]:
     """Full names declared by `theorem`, `lemma`, `def`, `abbrev` and named `instance`s.
 
     Names get the enclosing `namespace` prefixes (`_root_.x` is `x`); comments and
     strings are ignored. Each name appears once, in source order.
     """
-    return names_of(tokens(body))
+    return names_of(tokens(body), lemma=lemma)
 
 
-def names_of(tokens: list[str]) -> list[str]:
+def names_of(tokens: list[str], *, lemma: bool = True) -> list[str]:
     names: dict[str, None] = {}
-    for decl in declarations(tokens):
+    for decl in declarations(tokens, lemma=lemma):
         if decl.keyword != "axiom" and decl.name is not None:
             names[decl.name] = None
     return list(names)
+
+
+# Modules of Lean itself: `lemma` is Mathlib's command (`Mathlib/Tactic/Lemma.lean`;
+# Batteries declares one that says to use `theorem`), an identifier in core Lean.
+_CORE_ROOTS = frozenset({"Init", "Std", "Lean", "Lake"})
+
+
+def lemma_is_keyword(header: str) -> bool:
+    """Whether `lemma` is a command keyword after the import header `header`: when it
+    imports a module outside Lean's own (Mathlib, Batteries, or a library using them)."""
+    words = tokens(header)
+    for index, word in enumerate(words[:-1]):
+        if word == "import":
+            module = words[index + 2] if words[index + 1] == "all" else words[index + 1]
+            parts = name_parts(module) if IDENT.fullmatch(module) else ()
+            if parts and parts[0] not in _CORE_ROOTS:
+                return True
+    return False

@@ -12,13 +12,20 @@ import re
 from collections.abc import Iterator
 
 from leancli.options import AuditOptions
+from leancli.verdict.constructs import (
+    attribute_names,
+    decide_config_is_native,
+    plain,
+    rule_categories,
+    syntax_category,
+)
 from leancli.verdict.lexer import (
     ID_CHAR,
     IDENT,
     Token,
     declarations,
     declared_names,
-    located_tokens,
+    lean_readings,
     name_parts,
     plain_name,
     strip_comments,
@@ -27,17 +34,28 @@ from leancli.verdict.lexer import (
 # --- cheats -----------------------------------------------------------------------------
 
 # Every construct refused below contains one of these: text without any is not lexed.
+# (A name spelt with guillemets still contains its letters: «elab» has `elab`.)
 _CHEAT_WORDS = re.compile(
     r"axiom|skipKernelTC|addDeclWithoutChecking|implemented_by|extern|#exit|macro|elab"
-    r"|syntax|init|run_|#eval|unsafe|native|ofReduceBool|trustCompiler|tactic|parser"
+    r"|syntax|init|run_|#eval|unsafe|native|ofReduce|trustCompiler|tactic|parser|simproc"
+    r"|delab|unexpander|bv_|decide"
 )
-# Attributes that swap in compiled code or register code run at elaboration.
+# Attributes that swap in compiled code, or register code run at elaboration or while
+# printing (a delaborator can print `4` as `5`). `csimp` and `export` are not here: they
+# need a theorem or a definition the kernel checked, and an `axiom` with them is refused.
 _CODE_ATTRIBUTES = frozenset(
     {"implemented_by", "extern", "init", "command_elab", "term_elab", "tactic", "macro"}
     | {"command_parser", "term_parser", "builtin_init", "builtin_command_elab"}
-    | {"builtin_term_elab", "builtin_tactic", "builtin_macro"}
+    | {"builtin_term_elab", "builtin_tactic", "builtin_macro", "simproc", "sevalproc"}
+    | {"builtin_simproc", "builtin_sevalproc", "delab", "app_delab", "app_unexpander"}
+    | {"builtin_delab", "builtin_app_delab"}
 )
 # Commands that run code as they are elaborated.
+_SIMPROC = "declares a simplification procedure, code run inside every later `simp`"
+_SIMPROC_COMMANDS = frozenset(
+    {"simproc", "dsimproc", "simproc_decl", "dsimproc_decl", "sevalproc", "builtin_simproc"}
+    | {"builtin_dsimproc", "builtin_simproc_decl", "builtin_dsimproc_decl"}
+)
 _RUNS_CODE = {
     "run_cmd": "runs a command elaborator's code",
     "run_tac": "runs a tactic's code",
@@ -49,8 +67,12 @@ _RUNS_CODE = {
     "elab": "defines an elaborator, code run at elaboration",
     "elab_rules": "defines an elaborator, code run at elaboration",
     "#exit": "stops Lean from checking the rest of the file",
+    **dict.fromkeys(_SIMPROC_COMMANDS, _SIMPROC),
 }
-_NATIVE_AXIOMS = frozenset({"ofReduceBool", "trustCompiler"})
+# What trusts the compiler: the axioms by their last component, and the tactics whose
+# proofs go through them (`bv_decide` and `bv_check` prove via `Lean.ofReduceBool`).
+_NATIVE_AXIOMS = frozenset({"ofReduceBool", "ofReduceNat", "trustCompiler"})
+_NATIVE_TACTICS = frozenset({"native_decide", "bv_decide", "bv_decide?", "bv_check"})
 # Commands that start a declaration or a top-level query: what a `native_decide` is in.
 _STARTS = frozenset(
     {"theorem", "lemma", "def", "abbrev", "instance", "example", "opaque", "axiom"}
@@ -66,28 +88,34 @@ _COMMANDS = _STARTS | frozenset(
 def find_cheats(body: str, audit: AuditOptions | None = None, offset: int = 0) -> list[str]:
     """Reasons to refuse `body` whatever Lean says, each naming its construct and line
     (`offset` added: the body's first line is the input's line `offset + 1`); empty if
-    none. Comments and strings are ignored.
+    none. Comments and strings are ignored, as Lean's lexer delimits them; where Lean
+    may read the text two ways (`lexer.lean_readings`), each reading is checked.
 
     Refused, each because it lets an unsound proof pass or the audit be forged: `axiom`
     declarations; `debug.skipKernelTC` (set to anything but false); `addDeclWithoutChecking`;
     attributes that swap in compiled code (`implemented_by`, `extern`, which
-    `native_decide` trusts) or register elaboration code (`command_elab`, `macro`, ...);
-    `#exit`; code run at elaboration (`run_cmd`, `run_tac`, `initialize`, `elab`,
-    `unsafe`, `#eval` unless `allow_eval`); command-level `syntax`, `macro` and
-    `macro_rules`, which could give `#print axioms` another meaning (tactic- and term-level
-    macros and `notation` stay allowed); and, unless `allow_native_decide`, `native_decide`
-    and the compiler's axioms in a declaration the audit cannot name, such as an `example`.
+    `native_decide` trusts) or register elaboration or printing code (`command_elab`,
+    `macro`, `simproc`, `delab`, `app_unexpander`, ...); `#exit`; code run at
+    elaboration (`run_cmd`, `run_tac`, `initialize`, `elab`, `simproc`, `unsafe`, `#eval`
+    unless `allow_eval`); command-level `syntax`, `macro` and `macro_rules`, which could
+    give `#print axioms` another meaning (tactic- and term-level macros and `notation`
+    stay allowed); and, unless `allow_native_decide`, native computation (`native_decide`,
+    `decide +native`, `bv_decide`, the compiler's axioms) in a declaration the audit
+    cannot name, such as an `example`. Names are compared without guillemets.
     """
     audit = audit or AuditOptions()
     if not _CHEAT_WORDS.search(body):
         return []  # the common case, without lexing the whole text
-    tokens = located_tokens(body)
-    reasons = {f"{why} (line {line + offset})": None for why, line in _cheats(tokens, audit)}
+    reasons: dict[str, None] = {}
+    for reading in lean_readings(body):
+        for why, line in _cheats(reading, audit):
+            reasons[f"{why} (line {line + offset})"] = None
     return list(reasons)
 
 
 def _cheats(tokens: list[Token], audit: AuditOptions) -> Iterator[tuple[str, int]]:
     texts = [token.text for token in tokens]
+    attributes = attribute_names(texts)
     named_starts = {}
     for decl in declarations(texts):
         if decl.keyword == "axiom":
@@ -100,31 +128,37 @@ def _cheats(tokens: list[Token], audit: AuditOptions) -> Iterator[tuple[str, int
     for index, token in enumerate(tokens):
         # Any command ends the declaration before it: a `macro` or `notation` after a
         # theorem is not part of what `#print axioms` of that theorem shows.
-        if token.text in _COMMANDS and not _is_attribute(texts, index):
+        if plain(token.text) in _COMMANDS and index not in attributes:
             named = named_starts.get(index, False)
-        why = _refusal_at(texts, index, audit, named)
+        if index in attributes:
+            why = _attribute_refusal(attributes[index])
+        else:
+            why = _refusal_at(texts, index, audit, named)
         if why is not None:
             yield why, token.line
 
 
+def _attribute_refusal(name: str) -> str | None:
+    if name in _CODE_ATTRIBUTES:
+        return f"`@[{name}]` swaps in compiled, elaboration or printing code"
+    return None
+
+
 def _refusal_at(texts: list[str], index: int, audit: AuditOptions, named: bool) -> str | None:
-    text = texts[index]
-    before = texts[index - 1] if index else ""
-    after = texts[index + 1] if index + 1 < len(texts) else ""
-    parts = name_parts(text) if IDENT.fullmatch(text) else ()
+    text = plain(texts[index])
+    before = plain(texts[index - 1]) if index else ""
+    after = plain(texts[index + 1]) if index + 1 < len(texts) else ""
+    parts = name_parts(texts[index]) if IDENT.fullmatch(texts[index]) else ()
     last = parts[-1] if parts else text
     if last == "skipKernelTC" and not (before == "set_option" and after == "false"):
         return "`debug.skipKernelTC` turns off the kernel's type check"
     if last == "addDeclWithoutChecking":
         return "`addDeclWithoutChecking` adds a declaration without a kernel check"
-    if text in _CODE_ATTRIBUTES and _is_attribute(texts, index):
-        return f"`@[{text}]` swaps in compiled or elaboration code"
     if text == "#eval" and not audit.allow_eval:
         return "`#eval` runs code at elaboration (--allow-eval admits it)"
-    if text in _RUNS_CODE and not _is_attribute(texts, index):
+    if text in _RUNS_CODE:
         return f"`{text}` {_RUNS_CODE[text]}"
-    command = text in ("syntax", "macro", "macro_rules") and not _is_attribute(texts, index)
-    if command and _command_level(texts, index):
+    if text in ("syntax", "macro", "macro_rules") and _command_level(texts, index):
         return f"command-level `{text}` could give `#print axioms` another meaning"
     if not named and not audit.allow_native_decide and _is_native(texts, index, last):
         return (
@@ -133,47 +167,37 @@ def _refusal_at(texts: list[str], index: int, audit: AuditOptions, named: bool) 
     return None
 
 
-def _is_attribute(texts: list[str], index: int) -> bool:
-    """Whether the token at `index` names an attribute: `@[a]`, `attribute [a]`, `[b, a]`."""
-    at = index - 1
-    while at >= 0 and texts[at] in ("scoped", "local"):
-        at -= 1
-    return at >= 0 and texts[at] in ("[", "@[", ",")
-
-
 def _command_level(texts: list[str], index: int) -> bool:
     """Whether the `syntax`, `macro` or `macro_rules` at `index` extends the `command`
     category (or one leancli cannot tell)."""
-    end = next((i for i in range(index + 1, len(texts)) if texts[i] in _COMMANDS), len(texts))
-    span = texts[index + 1 : end]
-    if texts[index] == "macro_rules":
-        # Its category is that of its quotations: `(tactic| ...) is a tactic; a bare `(...)
-        # may be a command.
-        kinds = [
-            span[i + 2] if i + 3 < len(span) and span[i + 3] == "|" else None
-            for i in range(len(span) - 1)
-            if span[i] == "`" and span[i + 1] == "("
-        ]
-        return not kinds or any(kind in (None, "command") for kind in kinds)
-    if texts[index] == "macro" and "=>" in span:
-        span = span[: span.index("=>")]
-    colons = [i for i, text in enumerate(span) if text == ":"]
-    category = span[colons[-1] + 1] if colons and colons[-1] + 1 < len(span) else "command"
-    return category == "command"
+    span = texts[index + 1 : _command_end(texts, index + 1)]
+    if plain(texts[index]) == "macro_rules":
+        categories = rule_categories(span)
+        return not categories or "command" in categories
+    return syntax_category(span, plain(texts[index])) == "command"
+
+
+def _command_end(texts: list[str], at: int) -> int:
+    """Where the command whose tokens go on at `at` ends: at the next command keyword
+    outside brackets (a quotation holds commands of its own)."""
+    depth = 0
+    for index in range(at, len(texts)):
+        text = texts[index]
+        if depth <= 0 and plain(text) in _COMMANDS:
+            return index
+        depth += (text in "([{⟨") - (text in ")]}⟩") if len(text) == 1 else 0
+    return len(texts)
 
 
 def _is_native(texts: list[str], index: int, last: str) -> bool:
-    text = texts[index]
-    if text == "native_decide" or last in _NATIVE_AXIOMS:
+    text = plain(texts[index])
+    if text in _NATIVE_TACTICS or last in _NATIVE_AXIOMS:
         return True
-    if text == "decide" and texts[index + 1 : index + 3] == ["+", "native"]:
-        return True
-    # `decide (native := true)`, `decide (config := { native := true })`
-    return text == "native" and texts[index + 1 : index + 4] == [":", "=", "true"]
+    return text == "decide" and decide_config_is_native(texts, index)
 
 
 def _native_name(text: str) -> str:
-    return {"decide": "decide +native", "native": "native := true"}.get(text, text)
+    return {"decide": "decide +native"}.get(plain(text), plain(text))
 
 
 # --- statement --------------------------------------------------------------------------

@@ -1,0 +1,4 @@
+-- Magic axiom proving any proposition
+axiom magic : ∀ (p : Prop), p
+
+theorem exploit_theorem : False := magic False

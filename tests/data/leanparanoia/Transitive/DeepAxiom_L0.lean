@@ -1,0 +1,2 @@
+-- Custom axiom at dependency level 0
+axiom custom_axiom : False

@@ -1,0 +1,2 @@
+-- Simple valid theorem with no exploits
+theorem simple_theorem : True := trivial
