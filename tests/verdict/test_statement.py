@@ -85,7 +85,7 @@ def _run(tmp_path: Path, fake_repl: str, rows: list[dict[str, Any]], *args: str)
     source = write_jsonl(tmp_path / "in.jsonl", rows)
     done = run_leancli("check", str(source), "--repl", fake_repl, *args)
     assert done.returncode in (0, 1), done.stderr
-    return read_jsonl(done.stdout)
+    return sorted(read_jsonl(done.stdout), key=lambda result: result["line"])  # as given
 
 
 STATEMENT = "theorem t (n : Nat) : n + 0 = n := by"
