@@ -294,9 +294,10 @@ def _open_sources(
 
 
 def _refuse_invalid_lines(sources: Sequence[Source], spec: InputSpec) -> None:
-    """--strict on files: read them all once before any REPL starts."""
+    """--strict on files: read them all once before any REPL starts (a stream is read
+    once only: it ends at its first invalid line instead, see `_StopAtInvalid`)."""
     for source in sources:
-        if source.path == STDIN:
+        if source.is_stream:
             continue
         source_map = SourceMap()
         for item in read_sources([source], spec, source_map, ()):

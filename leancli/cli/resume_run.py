@@ -22,7 +22,7 @@ import orjson
 
 from leancli.cli.output import lock_output
 from leancli.inputs.items import InputSpec, InvalidLine, Item
-from leancli.inputs.sources import STDIN, Source, SourceMap, read_sources
+from leancli.inputs.sources import Source, SourceMap, read_sources
 from leancli.run.resume import DoneLines, ResumeError, snippet_hash
 
 
@@ -33,9 +33,9 @@ def stale_lines(
     and those skipped under --first-pass (checked again: the pass they relied on may be
     gone, or they may not be skipped at all now)."""
     stale: set[int] = set()
-    # Lines are numbered on across the inputs, so only those before stdin can be read
-    # again here (after it, the numbers depend on what stdin held).
-    files = list(itertools.takewhile(lambda source: source.path != STDIN, sources))
+    # Lines are numbered on across the inputs, so only those before a stream (stdin, a
+    # pipe) can be read again here (after it, the numbers depend on what the stream held).
+    files = list(itertools.takewhile(lambda source: not source.is_stream, sources))
     for entry in read_sources(files, spec, SourceMap(), ()):
         if entry.line in done.skipped or done.stale(
             entry.line, snippet_hash(entry, verdict_options)
@@ -91,7 +91,7 @@ def unanswered(
     items: Iterator[Item | InvalidLine], done: DoneLines, verdict_options: bytes
 ) -> Iterator[Item | InvalidLine]:
     """The items `done` does not answer. A line whose result is of another snippet was
-    dropped before the run (see `drop_results`), unless it comes from standard input."""
+    dropped before the run (see `drop_results`), unless it comes from a stream (stdin, a pipe)."""
     for item in items:
         if not done.answered(item.line, item.id):
             yield item
@@ -99,6 +99,6 @@ def unanswered(
         if done.stale(item.line, snippet_hash(item, verdict_options)):
             raise ResumeError(
                 f"input line {item.line} changed since the earlier run, and a result read "
-                "from standard input cannot be replaced: give the input as a file, or "
+                "from a stream (standard input, a pipe) cannot be replaced: give the input as a file, or "
                 "start over with --force"
             )
