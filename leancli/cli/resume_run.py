@@ -20,7 +20,7 @@ from pathlib import Path
 
 import orjson
 
-from leancli.cli.output import lock_output
+from leancli.cli.output import OutputError, lock_output, rewrite_path
 from leancli.inputs.items import InputSpec, InvalidLine, Item
 from leancli.inputs.sources import Source, SourceMap, read_sources
 from leancli.run.resume import DoneLines, ResumeError, snippet_hash
@@ -46,9 +46,19 @@ def stale_lines(
 
 def drop_results(output: Path, fd: int, lines: set[int]) -> int:
     """Rewrite `output` without the results for `lines`; the new file's descriptor
-    (append-only and locked, as `claim_output` gives). `fd` is closed once replaced."""
-    temporary = output.with_name(f".{output.name}.{os.getpid()}.leancli-resume")
-    new_fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+    (append-only and locked, as `claim_output` gives). `fd` is closed once replaced.
+    A link is written through: the file it points to is the one replaced. OutputError
+    naming what failed; the output is then left as it was."""
+    named = output
+    output = Path(os.path.realpath(output))
+    temporary = rewrite_path(output, os.getpid())
+    try:
+        new_fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+    except OSError as exc:
+        raise OutputError(
+            f"-o {named}: --resume rewrites it without the results of changed lines, and "
+            f"cannot create a file in {output.parent}: {exc.strerror or exc}"
+        ) from exc
     try:
         lock_output(new_fd, temporary)
         os.fchmod(new_fd, os.fstat(fd).st_mode & 0o7777)
@@ -60,10 +70,15 @@ def drop_results(output: Path, fd: int, lines: set[int]) -> int:
             new.flush()
             os.fsync(new.fileno())
         os.replace(temporary, output)
-    except BaseException:
+    except BaseException as exc:
         os.close(new_fd)
         with contextlib.suppress(OSError):
             temporary.unlink()
+        if isinstance(exc, OSError):
+            raise OutputError(
+                f"-o {named}: cannot rewrite it without the results of changed lines "
+                f"(--resume): {exc.strerror or exc}; it is left as it was"
+            ) from exc
         raise
     os.close(fd)
     _sync_directory(output.parent)
