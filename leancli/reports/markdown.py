@@ -24,6 +24,7 @@ from leancli.reports import (
     failure_span,
     is_failure,
     repository_path,
+    seconds_text,
 )
 from leancli.reports.stats import StatsError
 
@@ -96,7 +97,7 @@ class Summary:
         for status in order + extra:
             if self.counts[status]:
                 lines.append(f"| {_cell(status)} | {self.counts[status]} |")
-        lines += ["", f"Checking took {self.total_time:.2f} s of REPL time in all."]
+        lines += ["", f"Checking took {seconds_text(self.total_time)} s of REPL time in all."]
         if self.failures:
             lines += ["", "#### Failures", "", "| snippet | status | message |"]
             lines.append("| --- | --- | --- |")
@@ -111,7 +112,7 @@ class Summary:
             lines.append("| --- | --- | ---: |")
             for row in slowest:
                 link = _link(row, link_base, workspace)
-                lines.append(f"| {link} | {row.status} | {row.time:.2f} |")
+                lines.append(f"| {link} | {row.status} | {seconds_text(row.time)} |")
         return "\n".join(lines) + "\n"
 
 

@@ -30,6 +30,7 @@ import orjson
 
 from leancli.errors import LeancliError
 from leancli.records import Status
+from leancli.reports import seconds_text
 
 PERCENTILES = (50, 90, 99)
 
@@ -66,6 +67,14 @@ def pass_at_k_values(n_min: int) -> list[int]:
     if n_min >= 1 and ks[-1] != n_min:
         ks.append(n_min)
     return ks
+
+
+def _total(times: array[float]) -> float:
+    """The exact sum; `inf` past the largest float (`--json` writes it as null)."""
+    try:
+        return math.fsum(times)
+    except OverflowError:
+        return math.inf
 
 
 def percentile(sorted_values: array[float], p: float) -> float:
@@ -130,7 +139,7 @@ class Stats:
         if times:
             time_stats = {f"p{p}": percentile(times, p) for p in PERCENTILES}
             time_stats["max"] = times[-1]
-            time_stats["total"] = math.fsum(times)
+            time_stats["total"] = _total(times)
 
         sizes = [n for n, _ in self.groups.values()]
         n_min = min(sizes, default=0)
@@ -228,7 +237,7 @@ def render(summary: dict[str, Any]) -> None:
         time_table = Table(title="time (s)")
         for name in time_stats:
             time_table.add_column(name, justify="right")
-        time_table.add_row(*(f"{value:.2f}" for value in time_stats.values()))
+        time_table.add_row(*(seconds_text(value) for value in time_stats.values()))
         console.print(time_table)
 
     groups = summary["groups"]
