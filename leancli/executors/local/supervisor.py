@@ -17,7 +17,9 @@ import contextlib
 import logging
 import multiprocessing
 import selectors
+import signal
 import sys
+import threading
 import time
 import types
 from collections.abc import Iterator
@@ -232,7 +234,7 @@ class LocalExecutor:
             name=f"leancli-worker-{worker_id}",
             daemon=True,
         )
-        with _main_module_hidden():
+        with _main_module_hidden(), _interrupts_held():
             process.start()
         child_conn.close()
         self.spawned += 1
@@ -352,6 +354,29 @@ def _take(tasks: list[Task], key: int) -> Task:
         if task.key == key:
             return tasks.pop(index)
     raise AssertionError(f"worker answered for task {key}, which it does not hold")
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Start a child with SIGINT ignored, which it keeps across exec.
+
+    Ctrl-C goes to the whole foreground process group; a worker ignores it once
+    `worker_main` runs, but a fresh interpreter takes a few tenths of a second to get
+    there and would print a KeyboardInterrupt traceback meanwhile. Meanwhile SIGINT is
+    also blocked here: Linux keeps a blocked signal pending even while it is ignored, so
+    a Ctrl-C in that moment reaches the parent's own handler once it is restored.
+    (Only the main thread may change a handler; elsewhere the child starts as it is.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 @contextlib.contextmanager
