@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import queue
 import threading
 import weakref
@@ -84,6 +85,7 @@ class _Shared:
     lock: threading.Lock = field(default_factory=threading.Lock)
     lines: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     stopped: BaseException | None = None
+    pid: int = field(default_factory=os.getpid)  # the process whose workers these are
 
 
 class Checker:
@@ -312,6 +314,8 @@ def _local(call: _Call, line: int | None) -> int | None:
 
 
 def _stop(shared: _Shared, thread: threading.Thread) -> None:
+    if os.getpid() != shared.pid:
+        return  # a child of `os.fork()` exiting: the workers are its parent's to stop
     with shared.lock:
         shared.stopped = shared.stopped or CheckerClosed("the checker was closed")
     shared.inbox.put(None)

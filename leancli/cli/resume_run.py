@@ -114,6 +114,6 @@ def unanswered(
         if done.stale(item.line, snippet_hash(item, verdict_options)):
             raise ResumeError(
                 f"input line {item.line} changed since the earlier run, and a result read "
-                "from a stream (standard input, a pipe) cannot be replaced: give the input as a file, or "
-                "start over with --force"
+                "from a stream (standard input, a pipe) cannot be replaced: give the input "
+                "as a file, or start over with --force"
             )

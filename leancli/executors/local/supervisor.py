@@ -16,12 +16,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import multiprocessing.process
+import os
 import selectors
 import signal
 import sys
 import threading
 import time
 import types
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
@@ -55,6 +58,24 @@ MAX_PREFETCH = 16
 QUEUE_SECONDS = 0.02
 
 log = logging.getLogger(__name__)
+
+# Every worker process started here: a child of `os.fork()` must not take them for its own.
+_WORKERS: weakref.WeakSet[BaseProcess] = weakref.WeakSet()
+
+
+def _disown_workers() -> None:
+    """In a child of `os.fork()`: forget the parent's workers.
+
+    multiprocessing's exit handler terminates and joins every process in its list of
+    children; after a plain fork that list is the parent's, so a child that exits would
+    stop the parent's workers (and fail: "can only join a child process")."""
+    children = getattr(multiprocessing.process, "_children", None)
+    if isinstance(children, set):
+        children.difference_update(_WORKERS)
+    _WORKERS.clear()
+
+
+os.register_at_fork(after_in_child=_disown_workers)
 
 
 @dataclass
@@ -236,6 +257,7 @@ class LocalExecutor:
         )
         with _main_module_hidden(), _interrupts_held():
             process.start()
+        _WORKERS.add(process)
         child_conn.close()
         self.spawned += 1
         slot = _Slot(worker_id, process, Channel(parent_conn, blocking=False))
