@@ -220,7 +220,7 @@ def run(
             stopped = EXIT_TERMINATED
         except BrokenPipeError:  # the reader went away (`leancli check ... | head`)
             stopped = EXIT_BROKEN_PIPE
-        except (ResumeError, ReplUnusable) as exc:
+        except (ResumeError, ReplUnusable, ExecutorUnavailable) as exc:
             console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             stopped = EXIT_USAGE
         except OSError as exc:  # the output: a full disk, a vanished mount, a closed pipe
