@@ -70,7 +70,7 @@ def test_losing_the_only_node_with_cpus_gives_up_saying_why(tmp_path: Path) -> N
             if run.poll() is None:
                 run.kill()
     finally:
-        cluster.shutdown()
+        cluster.shutdown()  # type: ignore[no-untyped-call]
     assert run.returncode == 2, stderr.decode()
     assert b"no Ray actor could start for 5 s" in stderr
     assert b"no Ray node is alive" in stderr or b"0 CPU" in stderr
