@@ -18,11 +18,12 @@ import asyncio
 import hashlib
 import itertools
 import json
+import os
 import queue
 import threading
 import weakref
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from leancli.options import CheckOptions
 from leancli.receipt import environment, now, receipt, snippet_bytes
 from leancli.records import Result
 from leancli.run.cache import ResultCache
+from leancli.run.cancel import Cancellations
 
 Snippet = str | Mapping[str, Any] | Item
 _REQUEST_FIELDS = frozenset(f.name for f in fields(CheckRequest))
@@ -74,6 +76,10 @@ class _Call:
         self.arrived.put(None)
         self.done.set()
 
+    def abandon(self) -> None:
+        """No one waits for the rest: wake whatever thread still does."""
+        self.fail(CheckerClosed("the call was cancelled"))
+
 
 @dataclass
 class _Shared:
@@ -94,6 +100,8 @@ class _Shared:
     hashed_bytes: int = 0
     submitted: int = 0
     counts: Counter[str] = field(default_factory=Counter)
+    pid: int = field(default_factory=os.getpid)  # the process whose workers these are
+    cancellations: Cancellations = field(default_factory=Cancellations)
 
 
 class Checker:
@@ -170,31 +178,47 @@ class Checker:
     def check(self, snippets: Iterable[Snippet]) -> list[Result]:
         """The results of `snippets`, in their order, once all are known."""
         call = self._submit(snippets)
-        call.done.wait()
+        try:
+            call.done.wait()
+        except BaseException:  # Ctrl-C: this call's snippets are dropped or stopped
+            self._cancel(call)
+            raise
         if call.error is not None:
             raise CheckerClosed(str(call.error)) from call.error
         return [result for result in call.results if result is not None]
 
-    def imap(self, snippets: Iterable[Snippet]) -> Iterator[Result]:
+    def imap(self, snippets: Iterable[Snippet]) -> Generator[Result, None, None]:
         """Results in the order of `snippets`, each as soon as those before it are known."""
         call = self._submit(snippets)
         waiting: dict[int, Result] = {}
         following = 0
-        for index, result in self._arrivals(call):
-            waiting[index] = result
-            while following in waiting:
-                yield waiting.pop(following)
-                following += 1
+        arrivals = self._arrivals(call)
+        try:
+            for index, result in arrivals:
+                waiting[index] = result
+                while following in waiting:
+                    yield waiting.pop(following)
+                    following += 1
+        finally:  # closed early: the rest are cancelled
+            arrivals.close()
 
-    def imap_unordered(self, snippets: Iterable[Snippet]) -> Iterator[Result]:
+    def imap_unordered(self, snippets: Iterable[Snippet]) -> Generator[Result, None, None]:
         """Results as they finish."""
-        for _, result in self._arrivals(self._submit(snippets)):
-            yield result
+        arrivals = self._arrivals(self._submit(snippets))
+        try:
+            for _, result in arrivals:
+                yield result
+        finally:  # closed early: the rest are cancelled
+            arrivals.close()
 
     async def acheck(self, snippets: Iterable[Snippet]) -> list[Result]:
         """`check` for asyncio: the event loop is free while the snippets are checked."""
         call = self._submit(snippets)
-        await asyncio.get_running_loop().run_in_executor(None, call.done.wait)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, call.done.wait)
+        except BaseException:  # cancelled (`asyncio.wait_for`, `task.cancel()`)
+            self._cancel(call)  # which also ends the wait of the executor's thread
+            raise
         if call.error is not None:
             raise CheckerClosed(str(call.error)) from call.error
         return [result for result in call.results if result is not None]
@@ -203,11 +227,15 @@ class Checker:
         """Results as they finish, for asyncio."""
         call = self._submit(snippets)
         loop = asyncio.get_running_loop()
-        for _ in range(call.count):
-            arrival = await loop.run_in_executor(None, call.arrived.get)
-            if arrival is None:
-                raise CheckerClosed(str(call.error)) from call.error
-            yield arrival[1]
+        try:
+            for _ in range(call.count):
+                arrival = await loop.run_in_executor(None, call.arrived.get)
+                if arrival is None:
+                    raise CheckerClosed(str(call.error)) from call.error
+                yield arrival[1]
+        finally:  # cancelled or closed early: the rest are cancelled
+            if not call.done.is_set():
+                self._cancel(call)
 
     def receipt(self) -> dict[str, Any]:
         """What this checker checked, with what, and what came out so far (the fields of
@@ -264,12 +292,28 @@ class Checker:
             shared.inbox.put(_as_item(snippet, line, self._spec, call.first_line))
         return call
 
-    def _arrivals(self, call: _Call) -> Iterator[tuple[int, Result]]:
-        for _ in range(len(call.results)):
-            arrival = call.arrived.get()
-            if arrival is None:
-                raise CheckerClosed(str(call.error)) from call.error
-            yield arrival
+    def _arrivals(self, call: _Call) -> Generator[tuple[int, Result], None, None]:
+        try:
+            for _ in range(len(call.results)):
+                arrival = call.arrived.get()
+                if arrival is None:
+                    raise CheckerClosed(str(call.error)) from call.error
+                yield arrival
+        finally:
+            if not call.done.is_set():
+                self._cancel(call)
+
+    def _cancel(self, call: _Call) -> None:
+        """Nobody wants the rest of `call`: the run loop drops its waiting snippets and
+        stops its running ones (within one of its waits, under a second)."""
+        shared = self._shared
+        with shared.lock:
+            lines = range(call.first_line, call.first_line + len(call.results))
+            cancelled = [line for line in lines if shared.routes.get(line) is call]
+            for line in cancelled:
+                del shared.routes[line]
+        shared.cancellations.cancel(cancelled)
+        call.abandon()
 
 
 def _input_spec(
@@ -345,10 +389,20 @@ def _serve(shared: _Shared) -> None:
     from leancli.run.loop import check
 
     try:
-        for result in check(_feed(shared), shared.options, shared.executor, shared.cache):
+        results = check(
+            _feed(shared),
+            shared.options,
+            shared.executor,
+            shared.cache,
+            cancellations=shared.cancellations,
+        )
+        for result in results:
             with shared.lock:
-                call = shared.routes.pop(result.line)
-                shared.counts[result.status.value] += 1
+                call = shared.routes.pop(result.line, None)
+                if call is not None:
+                    shared.counts[result.status.value] += 1
+            if call is None:
+                continue  # of a cancelled call, finished as it was cancelled
             index = result.line - call.first_line
             # Lines of the run loop, told in the call's own numbering (None: another call's).
             local = replace(
@@ -377,6 +431,8 @@ def _local(call: _Call, line: int | None) -> int | None:
 
 
 def _stop(shared: _Shared, thread: threading.Thread) -> None:
+    if os.getpid() != shared.pid:
+        return  # a child of `os.fork()` exiting: the workers are its parent's to stop
     with shared.lock:
         shared.stopped = shared.stopped or CheckerClosed("the checker was closed")
     shared.inbox.put(None)

@@ -241,7 +241,7 @@ def run(
             stopped = EXIT_TERMINATED
         except BrokenPipeError:  # the reader went away (`leancli check ... | head`)
             stopped = EXIT_BROKEN_PIPE
-        except (ResumeError, ReplUnusable) as exc:
+        except (ResumeError, ReplUnusable, ExecutorUnavailable) as exc:
             console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             stopped = EXIT_USAGE
         except OSError as exc:  # the output: a full disk, a vanished mount, a closed pipe
@@ -360,9 +360,10 @@ def _open_sources(
 
 
 def _refuse_invalid_lines(sources: Sequence[Source], spec: InputSpec) -> None:
-    """--strict on files: read them all once before any REPL starts."""
+    """--strict on files: read them all once before any REPL starts (a stream is read
+    once only: it ends at its first invalid line instead, see `_StopAtInvalid`)."""
     for source in sources:
-        if source.path == STDIN:
+        if source.is_stream:
             continue
         source_map = SourceMap()
         for item in read_sources([source], spec, source_map, ()):

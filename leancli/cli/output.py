@@ -8,7 +8,9 @@ run is live) is refused, naming the process that holds it.
 from __future__ import annotations
 
 import fcntl
+import glob
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,10 +37,39 @@ def claim_output(
         raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from exc
     try:
         lock_output(fd, output)
+        remove_dead_rewrites(output)
         return fd, prepare_output(output, resume=resume, force=force)
     except BaseException:
         os.close(fd)
         raise
+
+
+REWRITE_SUFFIX = ".leancli-resume"
+
+
+def rewrite_path(output: Path, pid: int) -> Path:
+    """The temporary file that `--resume` rewrites `output` (its real path) into."""
+    return output.with_name(f".{output.name}.{pid}{REWRITE_SUFFIX}")
+
+
+def remove_dead_rewrites(output: Path) -> None:
+    """Remove the temporary files of rewrites of `output` by runs that were killed.
+
+    A live rewrite holds a lock on its file (and on the output, which this run now
+    holds): one whose lock can be taken was left by a run that is gone."""
+    real = Path(os.path.realpath(output))
+    for path in real.parent.glob(f".{glob.escape(real.name)}.*{REWRITE_SUFFIX}"):
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            path.unlink()
+        except OSError:
+            continue  # held: a live run's (or not ours to remove)
+        finally:
+            os.close(fd)
 
 
 def refuse_overwriting_inputs(written: dict[str, Path | None], sources: Sequence[Source]) -> None:
@@ -77,7 +108,10 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def lock_output(fd: int, output: Path) -> None:
-    """An exclusive lock on the file of `fd`; OutputError naming its holder if taken."""
+    """An exclusive lock on the file of `fd`; OutputError naming its holder if taken.
+    Only a regular file is claimed: any number of runs may write to /dev/null or a pipe."""
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import orjson
 
-from leancli.cli.output import lock_output
+from leancli.cli.output import OutputError, lock_output, rewrite_path
 from leancli.inputs.items import InputSpec, InvalidLine, Item
-from leancli.inputs.sources import STDIN, Source, SourceMap, read_sources
+from leancli.inputs.sources import Source, SourceMap, read_sources
 from leancli.run.resume import DoneLines, ResumeError, snippet_hash
 
 
@@ -33,9 +33,9 @@ def stale_lines(
     and those skipped under --first-pass (checked again: the pass they relied on may be
     gone, or they may not be skipped at all now)."""
     stale: set[int] = set()
-    # Lines are numbered on across the inputs, so only those before stdin can be read
-    # again here (after it, the numbers depend on what stdin held).
-    files = list(itertools.takewhile(lambda source: source.path != STDIN, sources))
+    # Lines are numbered on across the inputs, so only those before a stream (stdin, a
+    # pipe) can be read again here (after it, the numbers depend on what the stream held).
+    files = list(itertools.takewhile(lambda source: not source.is_stream, sources))
     for entry in read_sources(files, spec, SourceMap(), ()):
         if entry.line in done.skipped or done.stale(
             entry.line, snippet_hash(entry, verdict_options)
@@ -47,10 +47,18 @@ def stale_lines(
 def drop_results(output: Path, fd: int, lines: set[int]) -> int:
     """Rewrite `output` without the results for `lines`; the new file's descriptor
     (append-only and locked, as `claim_output` gives). `fd` is closed once replaced.
-    A symlinked `output` stays a link: the file it names is the one replaced."""
+    A link is written through: the file it points to is the one replaced. OutputError
+    naming what failed; the output is then left as it was."""
+    named = output
     output = Path(os.path.realpath(output))
-    temporary = output.with_name(f".{output.name}.{os.getpid()}.leancli-resume")
-    new_fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+    temporary = rewrite_path(output, os.getpid())
+    try:
+        new_fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+    except OSError as exc:
+        raise OutputError(
+            f"-o {named}: --resume rewrites it without the results of changed lines, and "
+            f"cannot create a file in {output.parent}: {exc.strerror or exc}"
+        ) from exc
     try:
         lock_output(new_fd, temporary)
         os.fchmod(new_fd, os.fstat(fd).st_mode & 0o7777)
@@ -62,10 +70,15 @@ def drop_results(output: Path, fd: int, lines: set[int]) -> int:
             new.flush()
             os.fsync(new.fileno())
         os.replace(temporary, output)
-    except BaseException:
+    except BaseException as exc:
         os.close(new_fd)
         with contextlib.suppress(OSError):
             temporary.unlink()
+        if isinstance(exc, OSError):
+            raise OutputError(
+                f"-o {named}: cannot rewrite it without the results of changed lines "
+                f"(--resume): {exc.strerror or exc}; it is left as it was"
+            ) from exc
         raise
     os.close(fd)
     _sync_directory(output.parent)
@@ -93,7 +106,7 @@ def unanswered(
     items: Iterator[Item | InvalidLine], done: DoneLines, verdict_options: bytes
 ) -> Iterator[Item | InvalidLine]:
     """The items `done` does not answer. A line whose result is of another snippet was
-    dropped before the run (see `drop_results`), unless it comes from standard input."""
+    dropped before the run (see `drop_results`), unless it comes from a stream (stdin, a pipe)."""
     for item in items:
         if not done.answered(item.line, item.id):
             yield item
@@ -101,6 +114,6 @@ def unanswered(
         if done.stale(item.line, snippet_hash(item, verdict_options)):
             raise ResumeError(
                 f"input line {item.line} changed since the earlier run, and a result read "
-                "from standard input cannot be replaced: give the input as a file, or "
-                "start over with --force"
+                "from a stream (standard input, a pipe) cannot be replaced: give the input "
+                "as a file, or start over with --force"
             )

@@ -118,7 +118,7 @@ def stale_results_dropper(
             return fd
         try:
             fd = drop_results(output, fd, stale)
-        except OSError:
+        except BaseException:
             os.close(fd)
             raise
         for line in stale:

@@ -13,7 +13,7 @@ import logging
 import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import ray
@@ -29,6 +29,13 @@ STOP_GRACE_SECONDS = 2.0
 # Tasks and outcomes are small and travel inline; a default object store would take
 # 30% of the machine's memory away from the REPLs.
 LOCAL_OBJECT_STORE_BYTES = 128 * 2**20
+
+# How long a run waits with no actor able to start (no node with room for a REPL: the
+# only node with CPUs was lost, or none was ever big enough) before it gives up, saying
+# what is missing; LEANCLI_RAY_WAIT overrides it. An autoscaling cluster may need that
+# long to add a node.
+RAY_WAIT_SECONDS = 300.0
+RAY_WAIT_VARIABLE = "LEANCLI_RAY_WAIT"
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +79,7 @@ class _Slot:
     task: Task | None = None
     done: int = 0
     headers: frozenset[str] = frozenset()
+    since: float = field(default_factory=time.monotonic)  # when it was started
 
 
 class RayExecutor:
@@ -92,8 +100,17 @@ class RayExecutor:
         self._closed = False
         self.spawned = 0
         self._owns_connection = connect(options.ray.address)
+        self._give_up_after = _wait_seconds()
+        self._warned_stalled = False
         try:
             cpus, memory_mb = _actor_cost(options)
+            self._cost = (cpus, memory_mb)
+            private = self._owns_connection and _is_private(options.ray.address)
+            if private and cluster_capacity(cpus, memory_mb) == 0:
+                # A private instance is this machine as it is: no node will ever join.
+                raise ExecutorUnavailable(
+                    f"the local Ray instance cannot hold one REPL: {_missing(cpus, memory_mb)}"
+                )
             self._actor_options = _actor_options(cpus, memory_mb)
             workers = options.workers if options.workers > 0 else _default_workers(cpus, memory_mb)
             for worker_id in range(workers):
@@ -121,6 +138,7 @@ class RayExecutor:
 
     def wait(self, timeout: float) -> list[Event]:
         self._reap_retired()
+        self._check_stalled()
         calls = {slot.call: slot for slot in self._slots.values() if slot.call is not None}
         if not calls:
             time.sleep(timeout)
@@ -133,10 +151,40 @@ class RayExecutor:
             self._settle(calls[ref], ref, events)
         return events
 
+    def _check_stalled(self) -> None:
+        """Say what is missing when no actor can start; ExecutorUnavailable once that
+        has lasted `RAY_WAIT_SECONDS`."""
+        if not self._slots or any(slot.ready for slot in self._slots.values()):
+            self._warned_stalled = False
+            return
+        waited = time.monotonic() - min(slot.since for slot in self._slots.values())
+        if waited < min(STALL_NOTICE_SECONDS, self._give_up_after):
+            return
+        missing = _missing(*self._cost)
+        if waited >= self._give_up_after:
+            raise ExecutorUnavailable(
+                f"no Ray actor could start for {self._give_up_after:g} s ({missing}); "
+                f"gave up (wait longer with {RAY_WAIT_VARIABLE}=SECONDS); the results "
+                "written so far are kept (continue with --resume)"
+            )
+        if not self._warned_stalled:
+            self._warned_stalled = True
+            logger.warning(
+                "no Ray actor can start: %s; waiting up to %g s for a node to join",
+                missing,
+                self._give_up_after,
+            )
+
     def recycle_largest_idle(self) -> bool:
         """Nothing to free here: memory pressure on this machine says nothing of the
         nodes', which Ray's own monitor watches."""
         return False
+
+    def abandon(self, keys: set[int]) -> None:
+        """An actor running an abandoned task is killed: it comes back Lost."""
+        for slot in self._slots.values():
+            if slot.task is not None and slot.task.key in keys:
+                _kill(slot.actor)
 
     def close(self) -> None:
         if self._closed:
@@ -238,6 +286,41 @@ def connect(address: str | None) -> bool:
         where = address or os.environ.get("RAY_ADDRESS")
         raise ExecutorUnavailable(f"cannot join the Ray cluster at {where}: {exc}") from exc
     return True
+
+
+STALL_NOTICE_SECONDS = 10.0
+
+
+def _wait_seconds() -> float:
+    raw = os.environ.get(RAY_WAIT_VARIABLE, "")
+    try:
+        seconds = float(raw) if raw else RAY_WAIT_SECONDS
+    except ValueError:
+        raise ExecutorUnavailable(
+            f"{RAY_WAIT_VARIABLE}={raw!r} is not a number of seconds"
+        ) from None
+    return seconds if seconds > 0 and math.isfinite(seconds) else RAY_WAIT_SECONDS
+
+
+def _is_private(address: str | None) -> bool:
+    return address is None and not os.environ.get("RAY_ADDRESS")
+
+
+def _missing(cpus: float, memory_mb: int) -> str:
+    """What one REPL needs that no alive node has, and what the nodes have."""
+    nodes = alive_nodes()
+    need = f"{cpus:g} CPU" + (f" and {memory_mb} MiB of memory" if memory_mb > 0 else "")
+    if not nodes:
+        return f"each REPL needs {need}, and no Ray node is alive"
+    offers = [
+        f"{node.get('Resources', {}).get('CPU', 0.0):g} CPU, "
+        f"{int(node.get('Resources', {}).get('memory', 0.0) // 2**20)} MiB"
+        for node in nodes
+    ]
+    return (
+        f"each REPL needs {need} (--cpus-per-repl, --memory-per-repl), and the alive "
+        f"nodes have {'; '.join(offers)}"
+    )
 
 
 def cluster_capacity(cpus: float, memory_mb: int) -> int:

@@ -25,6 +25,7 @@ import enum
 import fnmatch
 import hashlib
 import os
+import stat
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
@@ -55,6 +56,21 @@ class Source:
 
     path: str
     kind: SourceKind
+
+    @property
+    def is_stream(self) -> bool:
+        """Whether it can be read only once: standard input, a pipe, a FIFO, a device.
+        Such an input is never read ahead (to count it, or for --strict or --resume)."""
+        return self.path == STDIN or is_stream(self.path)
+
+
+def is_stream(path: str) -> bool:
+    """Whether `path` is anything but a regular file or directory (`<(cmd)`, /dev/stdin)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 class SourceError(LeancliError):
@@ -293,10 +309,10 @@ def _block_location(path: str, block: CodeBlock) -> Location:
 
 
 def count_items(sources: Sequence[Source]) -> int | None:
-    """How many results the sources give (None when standard input is one of them)."""
+    """How many results the sources give (None when a stream, such as stdin, is one of them)."""
     total = 0
     for source in sources:
-        if source.path == STDIN:
+        if source.is_stream:
             return None
         if source.kind is SourceKind.JSONL:
             total += _count_lines(source.path)

@@ -204,7 +204,7 @@ class ReplSession:
         except BlockingIOError:
             pass
         except BrokenPipeError:
-            raise self._died() from None
+            raise self._died(closed="its input: it reads no more requests") from None
         self._unsent = pending
         if pending:
             selector.register(process.stdin, selectors.EVENT_WRITE, "stdin")
@@ -255,7 +255,7 @@ class ReplSession:
                 try:
                     self._unsent = self._unsent[os.write(key.fd, self._unsent) :]
                 except BrokenPipeError:
-                    raise self._died() from None
+                    raise self._died(closed="its input: it reads no more requests") from None
                 if not self._unsent:
                     assert self._selector is not None and process.stdin is not None
                     self._selector.unregister(process.stdin)
@@ -309,8 +309,9 @@ class ReplSession:
                 f"over --memory-limit {self.memory.rss_mb} MiB"
             )
 
-    def _died(self) -> ReplFailure:
-        """Why the REPL's stdout closed: out of memory, or a crash with its stderr."""
+    def _died(self, closed: str = "its output") -> ReplFailure:
+        """Why the REPL's stdout (or, when a request could not be written, its stdin)
+        closed: out of memory, or a crash with its stderr."""
         process = self._process
         assert process is not None
         try:
@@ -321,7 +322,7 @@ class ReplSession:
         tail = bytes(self._stderr_tail)
         if any(marker in tail for marker in OOM_MARKERS):
             return ReplOutOfMemory("REPL ran out of memory (hard limit): " + _last_lines(tail))
-        how = "closed its output" if code is None else _describe_exit(code)
+        how = f"closed {closed}" if code is None else _describe_exit(code)
         detail = _last_lines(tail)
         return ReplExited(f"REPL {how}" + (f": {detail}" if detail else ""), code, tail)
 

@@ -31,6 +31,12 @@ class Span:
     end_column: int | None = None
 
 
+def seconds_text(seconds: float) -> str:
+    """A time for a table: two decimals, or three digits and an exponent when huge (a
+    results file may say anything: 1e308 s, or a total beyond any float, `inf`)."""
+    return f"{seconds:.2f}" if abs(seconds) < 1e12 else f"{seconds:.3g}"
+
+
 def is_failure(data: dict[str, Any]) -> bool:
     return data.get("status") not in ("pass", SKIPPED)
 

@@ -19,6 +19,8 @@ messages as `FILE:LINE:COL` (1-based columns, as the annotations give them).
 
 Testcases are written to a spool file as results arrive, so the report of a long run
 costs no memory; `close` writes the report next to its path and renames it in place.
+A link is written through (the file it points to is replaced, the link stays), and a
+path that is not a regular file (`/dev/stdout`, a pipe) is written into, never replaced.
 XML 1.0 cannot hold most control characters, even escaped: they are written as `\\xNN`.
 """
 
@@ -28,6 +30,7 @@ import math
 import os
 import re
 import socket
+import stat
 import tempfile
 import time as clock
 import xml.etree.ElementTree as ET
@@ -149,10 +152,18 @@ class JUnitReport:
         self.passes_by_trust: Counter[str] = Counter()
         self.time = 0.0
         self.timestamp = clock.strftime("%Y-%m-%dT%H:%M:%S", clock.gmtime())
-        # Made now, so that a path that cannot be written fails before the run starts.
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        self._target: IO[bytes] = os.fdopen(fd, "wb")
-        self._target_name = name
+        # Through links: the file at the end of them is the one replaced.
+        real = self._real = Path(os.path.realpath(path))
+        self._target_name: str | None = None
+        if _is_special(path):
+            # Opened now, so that one that cannot be written fails before the run starts
+            # (by its own name: /dev/stdout's link leads nowhere realpath can follow).
+            self._target: IO[bytes] = path.open("wb")
+        else:
+            # Made now, so that a path that cannot be written fails before the run starts.
+            fd, name = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)
+            self._target = os.fdopen(fd, "wb")
+            self._target_name = name
         self._spool: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close)
 
     def add(self, data: dict[str, Any]) -> None:
@@ -198,11 +209,20 @@ class JUnitReport:
         target.write(b"<system-out />\n<system-err />\n</testsuite>\n</testsuites>\n")
         target.close()
         self._spool.close()
-        os.chmod(self._target_name, 0o644)
-        os.replace(self._target_name, self.path)
+        if self._target_name is not None:
+            os.chmod(self._target_name, 0o644)
+            os.replace(self._target_name, self._real)
 
     def discard(self) -> None:
         self._spool.close()
         self._target.close()
-        if os.path.exists(self._target_name):
+        if self._target_name is not None and os.path.exists(self._target_name):
             os.unlink(self._target_name)
+
+
+def _is_special(path: Path) -> bool:
+    """Whether `path` is there and is not a regular file (a device, a pipe, a socket)."""
+    try:
+        return not stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False

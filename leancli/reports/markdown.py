@@ -25,6 +25,7 @@ from leancli.reports import (
     is_failure,
     pass_trust,
     repository_path,
+    seconds_text,
     trust_text,
 )
 from leancli.reports.stats import StatsError
@@ -103,7 +104,7 @@ class Summary:
                 lines.append(f"| {_cell(status)} | {self.counts[status]} |")
         if by_trust := trust_text(self.passes_by_trust):
             lines += ["", f"Passes by trust: {by_trust}."]
-        lines += ["", f"Checking took {self.total_time:.2f} s of REPL time in all."]
+        lines += ["", f"Checking took {seconds_text(self.total_time)} s of REPL time in all."]
         if self.failures:
             lines += ["", "#### Failures", "", "| snippet | status | message |"]
             lines.append("| --- | --- | --- |")
@@ -118,7 +119,7 @@ class Summary:
             lines.append("| --- | --- | ---: |")
             for row in slowest:
                 link = _link(row, link_base, workspace)
-                lines.append(f"| {link} | {row.status} | {row.time:.2f} |")
+                lines.append(f"| {link} | {row.status} | {seconds_text(row.time)} |")
         return "\n".join(lines) + "\n"
 
 

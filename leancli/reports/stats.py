@@ -31,7 +31,7 @@ import orjson
 
 from leancli.errors import LeancliError
 from leancli.records import Status
-from leancli.reports import TRUST_ORDER, pass_trust, trust_text
+from leancli.reports import TRUST_ORDER, pass_trust, seconds_text, trust_text
 
 PERCENTILES = (50, 90, 99)
 SLOWEST = 5  # problems listed by the time all their samples took
@@ -101,6 +101,14 @@ def parse_ks(text: str) -> list[int]:
             raise ValueError(f"--k {text!r}: {part.strip()!r} is not a whole number >= 1")
         ks.append(int(part))
     return sorted(set(ks))
+
+
+def _total(times: array[float]) -> float:
+    """The exact sum; `inf` past the largest float (`--json` writes it as null)."""
+    try:
+        return math.fsum(times)
+    except OverflowError:
+        return math.inf
 
 
 def percentile(sorted_values: array[float], p: float) -> float:
@@ -198,7 +206,7 @@ class Stats:
         if times:
             time_stats = {f"p{p}": percentile(times, p) for p in PERCENTILES}
             time_stats["max"] = times[-1]
-            time_stats["total"] = math.fsum(times)
+            time_stats["total"] = _total(times)
 
         sizes = [n for n, _ in self.groups.values()]
         n_min = min(sizes, default=0)
@@ -299,7 +307,7 @@ def render(summary: dict[str, Any]) -> None:
         time_table = Table(title="time (s)")
         for name in time_stats:
             time_table.add_column(name, justify="right")
-        time_table.add_row(*(f"{value:.2f}" for value in time_stats.values()))
+        time_table.add_row(*(seconds_text(value) for value in time_stats.values()))
         console.print(time_table)
 
     groups = summary["groups"]
@@ -333,12 +341,12 @@ def _render_cost(console: Any, cost: dict[str, Any]) -> None:
             table = Table(title=title)
             for column in cost[name]:
                 table.add_column(column, justify="right")
-            table.add_row(*(f"{value:.2f}" for value in cost[name].values()))
+            table.add_row(*(seconds_text(value) for value in cost[name].values()))
             console.print(table)
     if cost["slowest"]:
         table = Table(title=f"slowest problems ({cost['restarts']} REPL restarts in all)")
         table.add_column("problem")
         table.add_column("time (s)", justify="right")
         for row in cost["slowest"]:
-            table.add_row(row["problem"], f"{row['time']:.2f}")
+            table.add_row(row["problem"], seconds_text(row["time"]))
         console.print(table)

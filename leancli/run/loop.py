@@ -19,6 +19,7 @@ from leancli.inputs.snippet import split_snippet
 from leancli.options import CheckOptions
 from leancli.records import Outcome, Result, Status, Task, result_from_outcome
 from leancli.run.cache import ResultCache, verdict_options
+from leancli.run.cancel import Cancellations
 from leancli.run.input_thread import Entry, InputReader, ResultOrder, as_duplicate, moved_outcome
 from leancli.run.resume import snippet_hash
 from leancli.run.schedule import Scheduler
@@ -71,12 +72,14 @@ def check(
     *,
     progress: bool = False,
     ordered: bool = False,
+    cancellations: Cancellations | None = None,
 ) -> Generator[Result, None, None]:
     """Check every item, yielding one Result per item as soon as it is known.
 
     With a `cache`, known verdicts are taken from it and new ones stored in it. With
     `progress`, a tqdm bar (a widget in notebooks) counts the results. With `ordered`,
     results come in the order of `items` (each held until those before it are out).
+    Lines told to `cancellations` get no result: waiting, they are dropped; running, stopped.
     `items` is read in a thread of its own, so an iterator that waits for its producer
     (a pipe, a socket) never holds up the results of the items it gave before.
 
@@ -88,12 +91,12 @@ def check(
         yield from _with_tqdm(check(items, options, executor, cache, ordered=ordered))
         return
     if executor is not None:
-        yield from _Run(items, options, executor, cache, ordered).results()
+        yield from _Run(items, options, executor, cache, ordered, cancellations).results()
         return
     from leancli.executors import make_executor
 
     with make_executor(options) as started:
-        yield from _Run(items, options, started, cache, ordered).results()
+        yield from _Run(items, options, started, cache, ordered, cancellations).results()
 
 
 def _with_tqdm(results: Generator[Result, None, None]) -> Generator[Result, None, None]:
@@ -119,8 +122,11 @@ class _Run:
         executor: Executor,
         cache: ResultCache | None,
         ordered: bool = False,
+        cancellations: Cancellations | None = None,
     ) -> None:
         self._cache = cache
+        self._cancellations = cancellations
+        self._dropping: set[int] = set()  # cancelled lines still to come or to finish
         self._options = options
         self._verdict_options = verdict_options(options)
         self._executor = executor
@@ -148,6 +154,9 @@ class _Run:
     def results(self) -> Iterator[Result]:
         try:
             for result in self._with_first_pass(self._loop()):
+                if result.line in self._dropping:
+                    self._dropping.discard(result.line)
+                    continue
                 if self._order is None:
                     yield result
                 else:
@@ -157,6 +166,7 @@ class _Run:
 
     def _loop(self) -> Iterator[Result]:
         while True:
+            self._drop_cancelled()
             yield from self._fill()
             if self._reader.exhausted and not self._pending:
                 return
@@ -201,6 +211,30 @@ class _Run:
                 self._problems.pop(line, None)
                 yield replace(_skipped(line, item_id, passed, hashed), problem=problem)
 
+    def _drop_cancelled(self) -> None:
+        """Forget the cancelled lines: their copies, their waiting tasks; stop running ones."""
+        lines = self._cancellations.take() if self._cancellations is not None else set()
+        if not lines:
+            return
+        self._dropping |= lines
+        abandoned: set[int] = set()
+        for key, pending in list(self._pending.items()):
+            kept = [copy for copy in pending.duplicates if copy[0] not in lines]
+            self._waiting_copies -= len(pending.duplicates) - len(kept)
+            self._dropping.difference_update(c[0] for c in pending.duplicates if c not in kept)
+            pending.duplicates = kept
+            if pending.item.line not in lines or kept:
+                continue  # wanted, or a copy still waits for its verdict
+            del self._pending[key]
+            if pending.dedup_key is not None:
+                del self._by_dedup_key[pending.dedup_key]
+            self._problems.pop(pending.item.line, None)
+            self._dropping.discard(pending.item.line)
+            abandoned.add(key)
+        waiting = {task.key for task in self._scheduler.remove(lambda t: t.key in abandoned)}
+        if abandoned - waiting:
+            self._executor.abandon(abandoned - waiting)
+
     def _has_room(self) -> bool:
         held = self._order.held if self._order is not None else 0
         return len(self._pending) + self._waiting_copies + held < self._window
@@ -222,6 +256,9 @@ class _Run:
             entry = self._reader.take()
             if entry is None:
                 return
+            if entry.line in self._dropping:
+                self._dropping.discard(entry.line)
+                continue
             if self._order is not None:
                 self._order.expect(entry.line)
             try:

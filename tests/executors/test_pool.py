@@ -190,6 +190,9 @@ class _OneWorker:
     def recycle_largest_idle(self) -> bool:
         return False
 
+    def abandon(self, keys: set[int]) -> None:
+        pass
+
     def close(self) -> None:
         pass
 

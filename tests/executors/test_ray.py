@@ -238,6 +238,9 @@ class _Recorder:
     def recycle_largest_idle(self) -> bool:
         return self.inner.recycle_largest_idle()
 
+    def abandon(self, keys: set[int]) -> None:
+        self.inner.abandon(keys)
+
     def close(self) -> None:
         self.inner.close()
 

@@ -13,7 +13,8 @@ Cues in a snippet, one per line as `-- fake: <cue> [argument]`:
   write PATH | connect HOST:PORT | axioms NAME=AX1,AX2 (NAME `example`: each example) |
   spawn-child SECONDS |
   pidfile PATH | kill-parent | daemon PIDFILE | forge ENV | env NAME |
-  bad-answer KIND (see BAD_ANSWERS) | big-answer MIB
+  bad-answer KIND (see BAD_ANSWERS) | big-answer MIB | close-stdin (after answering,
+  stop reading requests with stdout still open)
 Environment: FAKE_REPL_IMPORT_SECONDS (time per import), FAKE_REPL_COST (time per
 command), FAKE_REPL_LOG (a file that gets one line per import), FAKE_REPL_COMMANDS (a
 file that gets each request's cmd as a JSON line), FAKE_REPL_MODULES (extra importable
@@ -64,6 +65,13 @@ class FakeRepl(SimulatedRepl):
         self.model = model
         # As an older Lean reports `#print`: over the whole command.
         self.report_at_command_start = os.environ.get("FAKE_REPL_REPORT_AT") == "command"
+
+    def serve(self) -> None:
+        try:
+            super().serve()
+        except OSError:  # `close-stdin`: alive, its output open, reading nothing
+            while True:
+                time.sleep(60)
 
     def on_request(self, request: dict[str, Any]) -> None:
         cost = float(os.environ.get("FAKE_REPL_COST", "0") or 0)
@@ -187,6 +195,8 @@ def act_on_cues(cues: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
             # What a subprocess or a write to /dev/stdout can print: an answer of its own.
             sys.stdout.write(f'{{"env": {int(argument)}}}\n\n')
             sys.stdout.flush()
+        elif cue == "close-stdin":
+            os.close(0)  # the request was read; the next one finds no reader
         elif cue == "env":
             messages.append(message("info", 1, f"{argument}: {os.environ.get(argument)!r}"))
         elif cue == "write":

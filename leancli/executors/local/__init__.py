@@ -1,7 +1,8 @@
 """The local executor: worker processes on this machine.
 
-`supervisor` is the parent's side, `child` the loop in each worker process, `messages`
-what they say to each other and `channel` how it travels.
+`supervisor` is the parent's side (`spawning` how it starts a worker), `child` the loop
+in each worker process, `messages` what they say to each other and `channel` how it
+travels.
 """
 
 from __future__ import annotations

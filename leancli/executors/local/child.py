@@ -152,14 +152,24 @@ def _error(key: int | None, exc: BaseException) -> messages.Error:
 
 
 def _exit_with_parent(parent: int) -> None:
-    """Have Linux send SIGTERM when the parent dies; the handler exits via `finally`."""
+    """Exit (via `finally`) on SIGTERM, and when the parent dies.
+
+    Linux sends the parent-death signal (SIGUSR1 here) also when the parent *thread*
+    ends: a `Checker` made in a thread that then ends would lose its workers. The
+    process is still our parent then (the child is handed to another of its threads),
+    so that signal is ignored."""
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(128 + signum)
 
+    def parent_thread_gone(signum: int, frame: FrameType | None) -> None:
+        if os.getppid() != parent:
+            raise SystemExit(128 + signal.SIGTERM)
+
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGUSR1, parent_thread_gone)
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        libc.prctl(1, signal.SIGUSR1)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:
         raise SystemExit(1)

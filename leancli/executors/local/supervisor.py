@@ -17,10 +17,7 @@ import contextlib
 import logging
 import multiprocessing
 import selectors
-import sys
 import time
-import types
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 
@@ -42,6 +39,7 @@ from leancli.executors.local.messages import (
     decode,
     encode,
 )
+from leancli.executors.local.spawning import start_worker
 from leancli.executors.supervision import Retirement, StartFailures, describe_exit
 from leancli.options import WorkerConfig
 from leancli.records import Task, outcome_from_plain, task_to_plain
@@ -64,6 +62,7 @@ class _Slot:
     queued: list[Task] = field(default_factory=list)  # the first one is running
     unsent: list[Task] = field(default_factory=list)  # queued, sent on the next wait
     stealing: set[int] = field(default_factory=set)  # keys of queued tasks asked back
+    abandoned: set[int] = field(default_factory=set)  # sent, then abandoned: not answered
     done: int = 0
     headers: frozenset[str] = frozenset()
     repl_pids: list[int] = field(default_factory=list)  # the live REPL and a standby
@@ -142,6 +141,25 @@ class LocalExecutor:
         self._send(slot, Recycle())
         slot.headers, slot.repl_pids = frozenset(), []
         return True
+
+    def abandon(self, keys: set[int]) -> None:
+        """Stop tasks no longer wanted: unsent ones are dropped, waiting ones asked back,
+        and a worker running one is killed (its death reports that task Lost)."""
+        for slot in list(self._slots.values()):
+            unsent = {task.key for task in slot.unsent}
+            slot.unsent = [task for task in slot.unsent if task.key not in keys]
+            if not any(task.key in keys for task in slot.queued):
+                continue
+            running = slot.queued[0]
+            if running.key in keys and running.key not in unsent:
+                slot.queued = [running, *(t for t in slot.queued[1:] if t.key not in keys)]
+                slot.process.kill()  # its sentinel fires next: the rest go to its successor
+                continue
+            sent = [t.key for t in slot.queued if t.key in keys and t.key not in unsent]
+            slot.queued = [task for task in slot.queued if task.key not in keys]
+            if sent:
+                slot.abandoned.update(sent)
+                self._send(slot, Cancel(sent))
 
     def close(self) -> None:
         """Stop idle workers, kill busy ones (their snippets are abandoned) and every REPL."""
@@ -232,8 +250,7 @@ class LocalExecutor:
             name=f"leancli-worker-{worker_id}",
             daemon=True,
         )
-        with _main_module_hidden():
-            process.start()
+        start_worker(process)
         child_conn.close()
         self.spawned += 1
         slot = _Slot(worker_id, process, Channel(parent_conn, blocking=False))
@@ -254,11 +271,14 @@ class LocalExecutor:
 
     def _handle(self, slot: _Slot, message: object, events: list[Event]) -> None:
         if isinstance(message, Done):
-            task = _take(slot.queued, message.key)
             slot.stealing.discard(message.key)  # it had started before our request arrived
             if message.headers is not None:
                 slot.headers = message.headers
             slot.done += 1
+            if message.key in slot.abandoned:  # it had started before `abandon` asked
+                slot.abandoned.discard(message.key)
+                return
+            task = _take(slot.queued, message.key)
             outcome = outcome_from_plain(message.outcome)
             self._note_time(outcome.time)
             events.append(Finished(task, outcome))
@@ -266,7 +286,9 @@ class LocalExecutor:
             slot.repl_pids = [*slot.repl_pids[-3:], message.pid]
         elif isinstance(message, Cancelled):
             slot.stealing.clear()
-            tasks = [_take(slot.queued, key) for key in message.keys]
+            given_up = slot.abandoned.intersection(message.keys)
+            slot.abandoned -= given_up
+            tasks = [_take(slot.queued, key) for key in message.keys if key not in given_up]
             self.stolen += len(tasks)
             self._rehome(tasks)
         elif isinstance(message, Ready):
@@ -285,6 +307,10 @@ class LocalExecutor:
             log.error("worker error: %s", error.exception)
         log.debug("worker error, in full:\n%s", error.traceback)
         if error.key is None:
+            return
+        if error.key in slot.abandoned:
+            slot.abandoned.discard(error.key)
+            slot.headers = frozenset()
             return
         task = _take(slot.queued, error.key)
         slot.stealing.discard(error.key)
@@ -352,19 +378,3 @@ def _take(tasks: list[Task], key: int) -> Task:
         if task.key == key:
             return tasks.pop(index)
     raise AssertionError(f"worker answered for task {key}, which it does not hold")
-
-
-@contextlib.contextmanager
-def _main_module_hidden() -> Iterator[None]:
-    """Start a spawn child without the parent's `__main__`.
-
-    A spawn child first re-runs the parent's main script: the `leancli` console script
-    imports the whole CLI, a user's script whatever it imports. A worker needs nothing
-    from it (it is sent only leancli objects), so the child is shown a bare module.
-    """
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
