@@ -13,13 +13,16 @@ import hashlib
 import os
 import zlib
 from array import array
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 
 from leancli.errors import LeancliError
 from leancli.inputs.items import InvalidLine, Item
+from leancli.options import CheckOptions
 from leancli.records import Status
+from leancli.run.cache import verdict_options
 
 _STATUSES = frozenset(status.value for status in Status)
 MAX_LINE = 10**9  # beyond any input leancli is given; the arrays below grow to the line
@@ -69,6 +72,10 @@ class DoneLines:
         recorded = self._hashes[line]
         return recorded != 0 and recorded != _hash_number(computed_from)
 
+    def lines(self) -> Iterator[int]:
+        """The input lines that have a result, in order."""
+        return (line for line, done in enumerate(self._done) if done)
+
     def forget(self, line: int) -> None:
         """`line` has no result any more (its old one was dropped from the output)."""
         if line < len(self._done) and self._done[line]:
@@ -85,6 +92,21 @@ class DoneLines:
                 "is this the same input file? Use --force to start over."
             )
         return True
+
+
+class LineMarks:
+    """A set of input lines in one byte each (millions of lines stay a few megabytes)."""
+
+    def __init__(self) -> None:
+        self._marks = bytearray()
+
+    def add(self, line: int) -> None:
+        if line >= len(self._marks):
+            self._marks.extend(bytes(line + 1 - len(self._marks)))
+        self._marks[line] = 1
+
+    def __contains__(self, line: object) -> bool:
+        return isinstance(line, int) and 0 <= line < len(self._marks) and bool(self._marks[line])
 
 
 def prepare_output(path: Path, *, resume: bool, force: bool) -> DoneLines:
@@ -156,10 +178,29 @@ def _drop_torn_last_line(path: Path) -> None:
         handle.truncate(0)
 
 
+def run_options(options: CheckOptions) -> bytes:
+    """What a result's `snippet_hash` covers beyond the snippet: the cache's
+    `verdict_options`, and what the cache keeps apart but changes a run's verdicts all
+    the same: the timeouts, the memory limits, the REPL as started (sandbox included)
+    and its project (the cache's `fingerprint`). `--resume` checks again a line whose
+    result was computed under others."""
+    worker = options.worker
+    return verdict_options(options) + orjson.dumps(
+        {
+            "timeout": worker.timeout,
+            "import_timeout": worker.import_timeout,
+            "memory": [worker.memory.rss_mb, worker.memory.address_space_mb],
+            "repl": [list(worker.repl.argv), str(worker.repl.cwd)],
+            "environment": [list(pair) for pair in worker.environment],
+            "fingerprint": options.fingerprint,
+        }
+    )
+
+
 def snippet_hash(entry: Item | InvalidLine, verdict_options: bytes) -> str:
     """A short hash of what the verdict on `entry` is computed from: the snippet as
     written (header, body and where it starts), its statement and preamble, the options that
-    can change a verdict (`result_cache.verdict_options`); for an invalid line, why."""
+    can change a verdict (`run_options`); for an invalid line, why."""
     digest = hashlib.blake2b(digest_size=8)
     if isinstance(entry, InvalidLine):
         digest.update(b"invalid\0" + entry.error.encode())
