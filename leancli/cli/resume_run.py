@@ -32,7 +32,8 @@ def stale_lines(
     """The input lines (of files, not stdin) whose result in `done` is of another snippet
     (or computed under other options), those skipped under --first-pass (checked again:
     the pass they relied on may be gone, or they may not be skipped at all now), and,
-    when no input is stdin, answered lines the input no longer has (blanked, deleted)."""
+    when no input is stdin, answered lines the input no longer has (blanked, deleted);
+    and copies (dedup) of any of these, whose result names that line."""
     stale: set[int] = set()
     # Lines are numbered on across the inputs, so only those before stdin can be read
     # again here (after it, the numbers depend on what stdin held).
@@ -47,6 +48,9 @@ def stale_lines(
     if len(files) == len(sources):
         # Its result answers nothing now: kept, it would count for a line that is gone.
         stale.update(line for line in done.lines() if line not in present)
+    # A copy's result names the line it was checked on: gone or changed, it names a line
+    # that no longer holds its snippet.
+    stale.update(line for line in done.lines() if done.copied_from(line) in stale)
     return stale
 
 

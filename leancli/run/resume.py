@@ -43,6 +43,7 @@ class DoneLines:
         self._done = bytearray()  # 0: no result, else _PASSED or _NOT_PASSED
         self._ids = array("I")
         self._hashes = array("Q")  # the result's snippet_hash, 0 if it has none
+        self._copied = array("I")  # the result's duplicate_of, 0 if it has none
         self.failed = 0  # results kept from before that are not `pass`
         # `skipped` (--first-pass) results: what they depend on may have changed since.
         self.skipped: set[int] = set()
@@ -51,13 +52,20 @@ class DoneLines:
         return len(self._done) - self._done.count(0)
 
     def add(
-        self, line: int, item_id: str | None, computed_from: str | None = None, passed: bool = True
+        self,
+        line: int,
+        item_id: str | None,
+        computed_from: str | None = None,
+        passed: bool = True,
+        duplicate_of: int = 0,
     ) -> None:
         if line >= len(self._done):
             grow = line + 1 - len(self._done)
             self._done.extend(bytes(grow))
             self._ids.extend([0] * grow)
             self._hashes.extend([0] * grow)
+            self._copied.extend([0] * grow)
+        self._copied[line] = duplicate_of
         if self._done[line] == _NOT_PASSED:
             self.failed -= 1
         self._done[line] = _PASSED if passed else _NOT_PASSED
@@ -71,6 +79,10 @@ class DoneLines:
             return False
         recorded = self._hashes[line]
         return recorded != 0 and recorded != _hash_number(computed_from)
+
+    def copied_from(self, line: int) -> int:
+        """The line whose result `line`'s result copies (dedup), 0 if none."""
+        return self._copied[line] if line < len(self._copied) else 0
 
     def lines(self) -> Iterator[int]:
         """The input lines that have a result, in order."""
@@ -145,11 +157,13 @@ def prepare_output(path: Path, *, resume: bool, force: bool) -> DoneLines:
                     "cannot resume"
                 )
             computed_from = result.get("snippet_hash")
+            copied = result.get("duplicate_of")
             done.add(
                 line,
                 None if item_id is None else str(item_id),
                 computed_from if isinstance(computed_from, str) else None,
                 passed=result.get("status") in ("pass", "skipped"),  # skipped: solved
+                duplicate_of=copied if isinstance(copied, int) and 0 < copied <= MAX_LINE else 0,
             )
             if result.get("status") == "skipped":
                 done.skipped.add(line)

@@ -168,3 +168,14 @@ def test_cli_agrees_with_the_reference(
     if mode == "kill-resume" and data is not None:
         kill_after = data.draw(st.floats(0.0, 3.0))
     check_cli(tmp, lines, chosen, mode, kill_after, edited)
+
+
+def test_resume_after_the_line_copies_were_checked_on_is_blanked(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # Found by the soak: line 2's kept result named line 1 (duplicate_of), blanked since.
+    lines: list[Line] = [Sample("sorry", 1, 1, 2, "p0"), Sample("sorry", 1, 1, 0, "p0")]
+    chosen = Options(1, True, False, False, 0, False)
+    check_cli(
+        tmp_path_factory.mktemp("oracle"), lines, chosen, "edit-resume", edited=["", lines[1]]
+    )
