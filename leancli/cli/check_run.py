@@ -48,8 +48,7 @@ from leancli.inputs.sources import (
 )
 from leancli.options import CheckOptions
 from leancli.records import Status
-from leancli.run.cache import verdict_options
-from leancli.run.resume import ResumeError
+from leancli.run.resume import ResumeError, run_options
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -195,7 +194,7 @@ def run(
 
     with ExitStack() as stack:
         items, total, source_map = _open_sources(input_paths, spec, settings, output)
-        verdict = verdict_options(options)
+        verdict = run_options(options)
         refresh = stale_results_dropper(input_paths, spec, settings, verdict)
         # Decided before fd 1 is pointed at stderr (see run_outputs._claim_stdout).
         mode = _progress_mode(settings, output)

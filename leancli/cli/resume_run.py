@@ -23,24 +23,34 @@ import orjson
 from leancli.cli.output import OutputError, lock_output, rewrite_path
 from leancli.inputs.items import InputSpec, InvalidLine, Item
 from leancli.inputs.sources import Source, SourceMap, read_sources
-from leancli.run.resume import DoneLines, ResumeError, snippet_hash
+from leancli.run.resume import DoneLines, LineMarks, ResumeError, snippet_hash
 
 
 def stale_lines(
     sources: Sequence[Source], spec: InputSpec, done: DoneLines, verdict_options: bytes
 ) -> set[int]:
-    """The input lines (of files, not stdin) whose result in `done` is of another snippet,
-    and those skipped under --first-pass (checked again: the pass they relied on may be
-    gone, or they may not be skipped at all now)."""
+    """The input lines (of files, not stdin) whose result in `done` is of another snippet
+    (or computed under other options), those skipped under --first-pass (checked again:
+    the pass they relied on may be gone, or they may not be skipped at all now), and,
+    when no input is stdin, answered lines the input no longer has (blanked, deleted);
+    and copies (dedup) of any of these, whose result names that line."""
     stale: set[int] = set()
     # Lines are numbered on across the inputs, so only those before a stream (stdin, a
     # pipe) can be read again here (after it, the numbers depend on what the stream held).
     files = list(itertools.takewhile(lambda source: not source.is_stream, sources))
+    present = LineMarks()
     for entry in read_sources(files, spec, SourceMap(), ()):
+        present.add(entry.line)
         if entry.line in done.skipped or done.stale(
             entry.line, snippet_hash(entry, verdict_options)
         ):
             stale.add(entry.line)
+    if len(files) == len(sources):
+        # Its result answers nothing now: kept, it would count for a line that is gone.
+        stale.update(line for line in done.lines() if line not in present)
+    # A copy's result names the line it was checked on: gone or changed, it names a line
+    # that no longer holds its snippet.
+    stale.update(line for line in done.lines() if done.copied_from(line) in stale)
     return stale
 
 
@@ -106,8 +116,12 @@ def unanswered(
     items: Iterator[Item | InvalidLine], done: DoneLines, verdict_options: bytes
 ) -> Iterator[Item | InvalidLine]:
     """The items `done` does not answer. A line whose result is of another snippet was
-    dropped before the run (see `drop_results`), unless it comes from a stream (stdin, a pipe)."""
+    dropped before the run (see `drop_results`), unless it comes from a stream (stdin, a
+    pipe); so was the result of a line the input no longer has, which a stream only shows
+    at its end."""
+    seen = LineMarks()
     for item in items:
+        seen.add(item.line)
         if not done.answered(item.line, item.id):
             yield item
             continue
@@ -117,3 +131,10 @@ def unanswered(
                 "from a stream (standard input, a pipe) cannot be replaced: give the input "
                 "as a file, or start over with --force"
             )
+    gone = next((line for line in done.lines() if line not in seen), None)
+    if gone is not None:
+        raise ResumeError(
+            f"the output answers input line {gone}, which the input no longer has (blank "
+            "or deleted), and a result read from a stream (standard input, a pipe) cannot "
+            "be dropped: give the input as a file, or start over with --force"
+        )

@@ -259,7 +259,9 @@ def clear_cache(directory: Path) -> int:
 
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: autocommit, no transaction left open between statements.
-    db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+    # check_same_thread=False: a Checker opens it in the caller's thread and its run loop
+    # uses it in another (one thread at a time; closed after that thread ends).
+    db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     return db

@@ -18,11 +18,12 @@ from leancli.inputs.items import InvalidLine, Item
 from leancli.inputs.snippet import split_snippet
 from leancli.options import CheckOptions
 from leancli.records import Outcome, Result, Status, Task, result_from_outcome
-from leancli.run.cache import ResultCache, verdict_options
+from leancli.run.cache import ResultCache
 from leancli.run.cancel import Cancellations
 from leancli.run.input_thread import Entry, InputReader, ResultOrder, as_duplicate, moved_outcome
-from leancli.run.resume import snippet_hash
+from leancli.run.resume import run_options, snippet_hash
 from leancli.run.schedule import Scheduler
+from leancli.verdict.lexer import skip_trivia
 
 MAX_ATTEMPTS = 2  # a task whose worker died is retried once on a fresh worker
 HEADER_TIMEOUTS_BEFORE_GIVING_UP = 2
@@ -33,6 +34,7 @@ WAIT_SECONDS = 0.5
 INPUT_POLL_SECONDS = 0.05
 MEMORY_CHECK_SECONDS = 0.5
 LEAN_VERDICTS = frozenset({Status.PASS, Status.FAIL, Status.SORRY})
+NOTHING_TO_CHECK = "nothing to check: the snippet has no command, only imports or comments"
 
 # Task keys are unique in the process: an executor may still hold tasks of a run that
 # was abandoned (its iterator closed early), and their outcomes must not pass for
@@ -58,6 +60,9 @@ class _Pending:
     # (line, id, first line, snippet hash) of each copy: tuples keep a snippet repeated
     # a million times small.
     duplicates: list[tuple[int, str | None, int, str]] = field(default_factory=list)
+    # --first-pass: `item`'s line was answered `skipped` while copies of other,
+    # unsolved problems still wait for the verdict.
+    answered: bool = False
 
 
 class ReplUnusable(LeancliError):
@@ -128,7 +133,7 @@ class _Run:
         self._cancellations = cancellations
         self._dropping: set[int] = set()  # cancelled lines still to come or to finish
         self._options = options
-        self._verdict_options = verdict_options(options)
+        self._verdict_options = run_options(options)
         self._executor = executor
         self._scheduler = Scheduler()
         self._pending: dict[int, _Pending] = {}
@@ -195,19 +200,28 @@ class _Run:
                 yield from self._skip_waiting(problem)
 
     def _skip_waiting(self, problem: str) -> Iterator[Result]:
+        """`skipped` for each waiting line of `problem`. A waiting task that also answers
+        copies of another problem (dedup) stays scheduled for them: a sample of an
+        unsolved problem is never skipped because its snippet is another's."""
         passed = self._solved[problem]
-        for task in self._scheduler.remove(
-            lambda task: self._pending[task.key].item.problem == problem
-        ):
-            pending = self._pending.pop(task.key)
-            if pending.dedup_key is not None:
-                del self._by_dedup_key[pending.dedup_key]
-            copies = [(line, item_id, hashed) for line, item_id, _, hashed in pending.duplicates]
-            self._waiting_copies -= len(pending.duplicates)
-            for line, item_id, hashed in [
-                (pending.item.line, pending.item.id, pending.snippet_hash),
-                *copies,
-            ]:
+        for task in self._scheduler.remove(lambda task: self._answers_problem(task, problem)):
+            pending = self._pending[task.key]
+            copies = pending.duplicates
+            skipped = [copy for copy in copies if self._problems.get(copy[0]) == problem]
+            kept = [copy for copy in copies if self._problems.get(copy[0]) != problem]
+            self._waiting_copies -= len(skipped)
+            if not pending.answered and pending.item.problem == problem:
+                item = pending.item
+                skipped.insert(0, (item.line, item.id, pending.first_line, pending.snippet_hash))
+                pending.answered = True
+            pending.duplicates = kept
+            if pending.answered and not kept:
+                del self._pending[task.key]
+                if pending.dedup_key is not None:
+                    del self._by_dedup_key[pending.dedup_key]
+            else:
+                self._scheduler.add(task)
+            for line, item_id, _, hashed in skipped:
                 self._problems.pop(line, None)
                 yield replace(_skipped(line, item_id, passed, hashed), problem=problem)
 
@@ -234,6 +248,13 @@ class _Run:
         waiting = {task.key for task in self._scheduler.remove(lambda t: t.key in abandoned)}
         if abandoned - waiting:
             self._executor.abandon(abandoned - waiting)
+
+    def _answers_problem(self, task: Task, problem: str) -> bool:
+        """Whether a line that `task` still answers is a sample of `problem`."""
+        pending = self._pending[task.key]
+        if not pending.answered and pending.item.problem == problem:
+            return True
+        return any(self._problems.get(copy[0]) == problem for copy in pending.duplicates)
 
     def _has_room(self) -> bool:
         held = self._order.held if self._order is not None else 0
@@ -288,6 +309,16 @@ class _Run:
                 snippet_hash=computed_from,
             )
         snippet = split_snippet(entry.code)
+        if skip_trivia(snippet.body, 0) >= len(snippet.body):
+            # Empty, comments or imports only (a truncated generation, say): Lean would
+            # accept it with no declaration checked, which is no proof of anything.
+            return Result(
+                Status.INVALID,
+                error=NOTHING_TO_CHECK,
+                line=entry.line,
+                id=entry.id,
+                snippet_hash=computed_from,
+            )
         identity, first_line = snippet.dedup_identity()
         if entry.statement is not None:  # checked against its statement: another check
             identity = _with_statement(identity, entry)
@@ -406,20 +437,28 @@ class _Run:
         self._stop_if_repl_cannot_start(outcome)
         pending = self._pending.pop(task.key)
         item = pending.item
-        result = result_from_outcome(outcome, item.line, item.id, snippet_hash=pending.snippet_hash)
+        answers = list(pending.duplicates)
+        if not pending.answered:
+            answers.insert(0, (item.line, item.id, pending.first_line, pending.snippet_hash))
+        else:
+            self._waiting_copies -= 1  # the first copy is answered as the checked line
         if self._cache is not None and pending.cache_key is not None:
             moved = moved_outcome(outcome, -pending.first_line)
             self._cache.put(pending.cache_key, moved, self._options.worker.timeout)
+        # The first line still waiting is the one checked (`item`, unless it was skipped).
+        (line, item_id, checked_first_line, computed_from), copies = answers[0], answers[1:]
+        checked = moved_outcome(outcome, checked_first_line - pending.first_line)
+        result = result_from_outcome(checked, line, item_id, snippet_hash=computed_from)
         yield result
-        self._waiting_copies -= len(pending.duplicates)
-        for line, item_id, first_line, computed_from in pending.duplicates:
-            moved_by = first_line - pending.first_line
+        self._waiting_copies -= len(copies)
+        for line, item_id, first_line, computed_from in copies:
+            moved_by = first_line - checked_first_line
             yield as_duplicate(result, line, item_id, moved_by, computed_from)
         if pending.dedup_key is not None:
             del self._by_dedup_key[pending.dedup_key]
             if outcome.status in LEAN_VERDICTS:
                 # Only Lean's own verdicts are worth copying to later duplicates.
-                self._finished[pending.dedup_key] = (result, pending.first_line)
+                self._finished[pending.dedup_key] = (result, checked_first_line)
                 if len(self._finished) > FINISHED_DEDUP_MEMORY:
                     self._finished.popitem(last=False)
 
@@ -463,4 +502,6 @@ def _hopeless_header_outcome(options: CheckOptions) -> Outcome:
             f"header import timed out {HEADER_TIMEOUTS_BEFORE_GIVING_UP} times "
             f"(--import-timeout {seconds:g} s); not tried again"
         ),
+        # About this machine's import, not the snippet: never cached.
+        header_timed_out=True,
     )

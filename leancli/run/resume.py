@@ -13,13 +13,16 @@ import hashlib
 import os
 import zlib
 from array import array
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 
 from leancli.errors import LeancliError
 from leancli.inputs.items import InvalidLine, Item
+from leancli.options import CheckOptions
 from leancli.records import Status
+from leancli.run.cache import verdict_options
 
 _STATUSES = frozenset(status.value for status in Status)
 MAX_LINE = 10**9  # beyond any input leancli is given; the arrays below grow to the line
@@ -40,6 +43,7 @@ class DoneLines:
         self._done = bytearray()  # 0: no result, else _PASSED or _NOT_PASSED
         self._ids = array("I")
         self._hashes = array("Q")  # the result's snippet_hash, 0 if it has none
+        self._copied = array("I")  # the result's duplicate_of, 0 if it has none
         self.failed = 0  # results kept from before that are not `pass`
         # `skipped` (--first-pass) results: what they depend on may have changed since.
         self.skipped: set[int] = set()
@@ -48,13 +52,20 @@ class DoneLines:
         return len(self._done) - self._done.count(0)
 
     def add(
-        self, line: int, item_id: str | None, computed_from: str | None = None, passed: bool = True
+        self,
+        line: int,
+        item_id: str | None,
+        computed_from: str | None = None,
+        passed: bool = True,
+        duplicate_of: int = 0,
     ) -> None:
         if line >= len(self._done):
             grow = line + 1 - len(self._done)
             self._done.extend(bytes(grow))
             self._ids.extend([0] * grow)
             self._hashes.extend([0] * grow)
+            self._copied.extend([0] * grow)
+        self._copied[line] = duplicate_of
         if self._done[line] == _NOT_PASSED:
             self.failed -= 1
         self._done[line] = _PASSED if passed else _NOT_PASSED
@@ -68,6 +79,14 @@ class DoneLines:
             return False
         recorded = self._hashes[line]
         return recorded != 0 and recorded != _hash_number(computed_from)
+
+    def copied_from(self, line: int) -> int:
+        """The line whose result `line`'s result copies (dedup), 0 if none."""
+        return self._copied[line] if line < len(self._copied) else 0
+
+    def lines(self) -> Iterator[int]:
+        """The input lines that have a result, in order."""
+        return (line for line, done in enumerate(self._done) if done)
 
     def forget(self, line: int) -> None:
         """`line` has no result any more (its old one was dropped from the output)."""
@@ -85,6 +104,21 @@ class DoneLines:
                 "is this the same input file? Use --force to start over."
             )
         return True
+
+
+class LineMarks:
+    """A set of input lines in one byte each (millions of lines stay a few megabytes)."""
+
+    def __init__(self) -> None:
+        self._marks = bytearray()
+
+    def add(self, line: int) -> None:
+        if line >= len(self._marks):
+            self._marks.extend(bytes(line + 1 - len(self._marks)))
+        self._marks[line] = 1
+
+    def __contains__(self, line: object) -> bool:
+        return isinstance(line, int) and 0 <= line < len(self._marks) and bool(self._marks[line])
 
 
 def prepare_output(path: Path, *, resume: bool, force: bool) -> DoneLines:
@@ -123,11 +157,13 @@ def prepare_output(path: Path, *, resume: bool, force: bool) -> DoneLines:
                     "cannot resume"
                 )
             computed_from = result.get("snippet_hash")
+            copied = result.get("duplicate_of")
             done.add(
                 line,
                 None if item_id is None else str(item_id),
                 computed_from if isinstance(computed_from, str) else None,
                 passed=result.get("status") in ("pass", "skipped"),  # skipped: solved
+                duplicate_of=copied if isinstance(copied, int) and 0 < copied <= MAX_LINE else 0,
             )
             if result.get("status") == "skipped":
                 done.skipped.add(line)
@@ -156,10 +192,29 @@ def _drop_torn_last_line(path: Path) -> None:
         handle.truncate(0)
 
 
+def run_options(options: CheckOptions) -> bytes:
+    """What a result's `snippet_hash` covers beyond the snippet: the cache's
+    `verdict_options`, and what the cache keeps apart but changes a run's verdicts all
+    the same: the timeouts, the memory limits, the REPL as started (sandbox included)
+    and its project (the cache's `fingerprint`). `--resume` checks again a line whose
+    result was computed under others."""
+    worker = options.worker
+    return verdict_options(options) + orjson.dumps(
+        {
+            "timeout": worker.timeout,
+            "import_timeout": worker.import_timeout,
+            "memory": [worker.memory.rss_mb, worker.memory.address_space_mb],
+            "repl": [list(worker.repl.argv), str(worker.repl.cwd)],
+            "environment": [list(pair) for pair in worker.environment],
+            "fingerprint": options.fingerprint,
+        }
+    )
+
+
 def snippet_hash(entry: Item | InvalidLine, verdict_options: bytes) -> str:
     """A short hash of what the verdict on `entry` is computed from: the snippet as
     written (header, body and where it starts), its statement and preamble, the options that
-    can change a verdict (`result_cache.verdict_options`); for an invalid line, why."""
+    can change a verdict (`run_options`); for an invalid line, why."""
     digest = hashlib.blake2b(digest_size=8)
     if isinstance(entry, InvalidLine):
         digest.update(b"invalid\0" + entry.error.encode())

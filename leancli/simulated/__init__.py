@@ -2,8 +2,8 @@
 
 `leancli check --repl simulated` runs it: it speaks the REPL's wire protocol and answers
 each command with the answer a real REPL gave to the same text (recordings under
-`transcripts/`, see its README). A command it has no recording of gets an error message
-saying so, so a snippet never passes by accident; leancli never picks it unless named.
+`transcripts/`, see its README). A command it has no recording of gets a REPL error
+saying so (a `crash`, never Lean's `pass` or `fail`); leancli never picks it unless named.
 `checker.py` is the simulated kernel checker that `--trust kernel` runs with it: it reads
 the simulated REPL's pickles (`pickleTo`), its cues marking what a kernel would reject.
 

@@ -11,8 +11,8 @@ What no recording shows is modelled on Lean's sources (see `printing.py`): the a
 commands, alone or two lines below a snippet as leancli sends them (`set_option
 pp.fullNames true`, `#print axioms NAME`, `set_option pp.raw true in #check @_root_.NAME`), with
 Lean's three standard axioms for a declaration, `sorryAx` when the snippet uses `sorry`,
-`Lean.ofReduceBool` for `native_decide`. Anything else answers with an error saying
-there is no recording: never a silent pass.
+`Lean.ofReduceBool` for `native_decide`. Anything else gets a REPL error (not a Lean
+message) saying there is no recording: never a pass, nor a `fail` made up for Lean.
 """
 
 from __future__ import annotations
@@ -182,9 +182,10 @@ class SimulatedRepl:
 
     def unrecorded_answer(
         self, body: str, extra: list[dict[str, Any]], env: int | None
-    ) -> dict[str, Any]:
-        """The answer to a command no recording holds: an error that says so."""
-        return {"messages": [*extra, message("error", 1, NO_RECORDING)]}
+    ) -> dict[str, Any] | None:
+        """The answer to a command no recording holds; None: the REPL error that says
+        there is none (leancli reports it as `crash`, never as Lean's `fail`)."""
+        return None
 
     def declarations(self, cmd: str, env: int | None) -> Declared:
         """What `cmd` declares, added to what its environment holds: name -> axioms."""
@@ -247,7 +248,12 @@ class SimulatedRepl:
                 shift_lines(answer, -(header.count("\n") + 1))
             shift_columns(answer, spots)
         else:
-            answer = self.unrecorded_answer(body, extra, env)
+            unrecorded = self.unrecorded_answer(body, extra, env)
+            if unrecorded is None:
+                # A REPL error, not a Lean message: no verdict of Lean's is made up.
+                self.reply_text(json.dumps({"message": NO_RECORDING}))
+                return
+            answer = unrecorded
         if tail and swallowing_end(body) is None:
             audit = self.tail_answer(tail, declared, parent, types, opens)
             answer["messages"] = answer.get("messages", []) + audit["messages"]

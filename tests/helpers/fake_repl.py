@@ -106,7 +106,7 @@ class FakeRepl(SimulatedRepl):
 
     def unrecorded_answer(
         self, body: str, extra: list[dict[str, Any]], env: int | None
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | None:
         if not self.model:
             return super().unrecorded_answer(body, extra, env)
         return modelled_answer(body, extra)

@@ -47,15 +47,26 @@ def test_the_samples_get_the_verdicts_the_real_repl_gave() -> None:
         assert results[sample["id"]]["messages"] == recorded.get("messages", [])
 
 
-def test_a_command_without_a_recording_is_an_error_never_a_pass(tmp_path: Path) -> None:
+def test_a_command_without_a_recording_is_an_error_never_a_verdict(tmp_path: Path) -> None:
+    # Not Lean's `fail` either: a Markdown block marked `fails` must not pass on it.
     rows = [{"id": "new", "code": "theorem not_recorded_anywhere : 3 = 3 := rfl"}]
     source = write_jsonl(tmp_path / "in.jsonl", rows)
     for repl in ("simulated", f"{sys.executable} {FAKE_REPL}"):  # the tests' one, no --model
         done = run_leancli("check", str(source), "--repl", repl, "-w", "1")
         (result,) = read_jsonl(done.stdout)
-        assert result["status"] == "fail", repl
+        assert result["status"] == "crash", repl
         assert NO_RECORDING in result["error"]
         assert done.returncode == 1
+
+
+def test_a_fails_block_without_a_recording_does_not_pass(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("```lean fails\ntheorem not_recorded_anywhere : 3 = 3 := rfl\n```\n")
+    done = run_leancli("check", str(page), "--repl", "simulated", "-w", "1")
+    (result,) = read_jsonl(done.stdout)
+    assert result["status"] == "crash"
+    assert NO_RECORDING in result["error"]
+    assert done.returncode == 1
 
 
 def test_leancli_never_falls_back_to_the_simulated_repl(tmp_path: Path) -> None:
