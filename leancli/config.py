@@ -112,7 +112,7 @@ def resolve(request: CheckRequest, environ: Mapping[str, str] = os.environ) -> C
             standby=request.standby,
             max_headers=request.max_headers,
             pass_env=tuple(request.pass_env),
-            kernel=kernel_options(request, found, environ),
+            kernel=kernel_options(request, found, environ, local=executor is ExecutorKind.LOCAL),
             audit=AuditOptions(
                 request.audit,
                 frozenset(request.allow_axioms),
@@ -273,19 +273,28 @@ def _sandboxed(spec: ReplSpec, tmpfs_mb: int) -> ReplSpec:
 
 
 def kernel_options(
-    request: CheckRequest, found: Discovery, environ: Mapping[str, str] = os.environ
+    request: CheckRequest,
+    found: Discovery,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    local: bool = True,
 ) -> KernelOptions | None:
     """With `trust="kernel"`, the checker and how modules are made for it, run as the
-    REPL is (its directory and `lake env`, the sandbox); a missing checker is refused
-    here, before any snippet runs, naming how to get one."""
+    REPL is (its directory and `lake env`, the sandbox); a missing checker, or (`local`:
+    its programs run on this machine) one that cannot start, is refused here, before any
+    snippet runs, naming it."""
     if request.trust != "kernel":
         return None
-    from leancli.toolchain.kernel_checker import find_checker
+    from leancli.toolchain.kernel_checker import cannot_start, checker_identity, find_checker
 
     assert found.spec is not None
     choice = find_checker(request.checker, found.spec, found.lean_version, environ)
     if choice.argv is None:
         raise ConfigError(None, f"--trust kernel needs a kernel checker: {choice.fix}")
+    lake = found.spec.argv[:2] == ("lake", "env")
+    problem = cannot_start(choice, found.spec.cwd, environ, lake=lake) if local else None
+    if problem is not None:  # else every pass would be a crash
+        raise ConfigError(None, f"--trust kernel: {problem}")
     checker = _like_repl(choice.argv, found.spec, choice.source)
     compiler = (
         _like_repl(("lean",), found.spec, "lean") if choice.module_from == "compile" else None
@@ -299,6 +308,7 @@ def kernel_options(
         compiler=compiler,
         timeout=request.kernel_timeout,
         sandboxed=request.sandbox,
+        identity=checker_identity(choice, found.spec.cwd, environ),
     )
 
 

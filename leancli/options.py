@@ -83,13 +83,16 @@ class KernelOptions:
     (exit 0: accepted). `module_from` says how the module is made: "pickle" (the REPL's
     `pickleTo`, which only the simulated checker reads) or "compile" (`compiler.argv +
     ("-o", OLEAN, LEAN)`: Lean's own module, which leanchecker and lean4checker read).
-    `sandboxed`: the programs run under bubblewrap, which must see the module's directory."""
+    `sandboxed`: the programs run under bubblewrap, which must see the module's directory.
+    `identity`: the checker as a verdict depends on it, for the result cache's key and the
+    receipt (`kernel_checker.checker_identity`)."""
 
     checker: ReplSpec
     module_from: str = "compile"
     compiler: ReplSpec | None = None
     timeout: float = 600.0
     sandboxed: bool = False
+    identity: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

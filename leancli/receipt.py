@@ -73,6 +73,7 @@ def environment(options: CheckOptions) -> dict[str, Any]:
             **verdict_option_values(options),
             "timeout": options.worker.timeout,
             "memory_limit_mb": options.worker.memory.rss_mb,
+            **({"kernel_timeout": kernel.timeout} if (kernel := options.worker.kernel) else {}),
         },
     }
     if simulated.is_simulated_argv(repl.argv):

@@ -368,19 +368,32 @@ class KernelCheckerSection:
     argv: tuple[str, ...] | None
     detail: str
     problems: tuple[Problem, ...] = ()
+    starts: bool = True  # False: the checker (or the `lean` it needs) cannot start
 
     def rows(self) -> list[Row]:
-        return [Row("kernel checker", "ok" if self.argv else "info", self.detail)]
+        status: Status = "info" if not self.argv else "ok" if self.starts else "fail"
+        return [Row("kernel checker", status, self.detail)]
 
     def to_json(self) -> dict[str, Any]:
         checker = list(self.argv) if self.argv is not None else None
-        return {"kernel_checker": checker, "kernel_checker_detail": self.detail}
+        starts = self.starts if self.argv is not None else None
+        return {
+            "kernel_checker": checker,
+            "kernel_checker_detail": self.detail,
+            "kernel_checker_starts": starts,
+        }
 
 
 def kernel_checker_section(found: Discovery, environ: Mapping[str, str]) -> KernelCheckerSection:
-    from leancli.toolchain.kernel_checker import find_checker
+    from leancli.toolchain.kernel_checker import cannot_start, find_checker
 
     choice = find_checker(None, found.spec, found.lean_version, environ)
     if choice.argv is None:
         return KernelCheckerSection(None, f"none for --trust kernel: {choice.fix}")
-    return KernelCheckerSection(choice.argv, f"--trust kernel would run {choice.describe()}")
+    detail = f"--trust kernel would run {choice.describe()}"
+    cwd = found.spec.cwd if found.spec is not None else None
+    lake = found.spec is not None and found.spec.argv[:2] == ("lake", "env")
+    problem = cannot_start(choice, cwd, environ, lake=lake)
+    if problem is not None:
+        return KernelCheckerSection(choice.argv, f"{detail}, but {problem}", starts=False)
+    return KernelCheckerSection(choice.argv, detail)

@@ -6,7 +6,8 @@ Each worker keeps one private temporary directory; a passing snippet becomes the
 `CHECKER MODULE` with that directory on LEAN_PATH, in a fresh process that never ran the
 snippet's code: the REPL's minimal environment, its project (`lake env`), its sandbox and
 its address-space limit, under `--kernel-timeout`. Its exit status is the verdict: 0
-accepted, 1 rejected (what Lean's `uncaught exception` exits with), anything else a crash.
+accepted, 1 rejected (what Lean's `uncaught exception` exits with), anything else a crash;
+a program that never started (the launcher's LAUNCH_FAILED) is a crash, never a rejection.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from pathlib import Path
 
 from leancli.options import KernelOptions, MemoryLimits, ReplSpec
 from leancli.records import Outcome, Status
-from leancli.repl.session import OOM_MARKERS, kill_descendants, kill_process_group, launcher_argv
+from leancli.repl.session import (
+    LAUNCH_FAILED,
+    OOM_MARKERS,
+    kill_descendants,
+    kill_process_group,
+    launcher_argv,
+)
 from leancli.sandbox.environment import repl_environment
 
 MODULE_PREFIX = "LeancliSnippet"
@@ -120,7 +127,7 @@ class KernelReplay:
                 start_new_session=True,
             )
         except OSError as exc:
-            return Finished(127, f"cannot start {spec.describe()}: {exc}")
+            return Finished(LAUNCH_FAILED, f"cannot start {spec.describe()}: {exc}")
         try:
             output, _ = process.communicate(timeout=self.options.timeout)
         except subprocess.TimeoutExpired:
@@ -162,6 +169,8 @@ def _reason(output: str) -> str:
 
 
 def _describe_exit(code: int) -> str:
+    if code == LAUNCH_FAILED:
+        return "could not start"
     if code < 0:
         with contextlib.suppress(ValueError):
             return f"was killed by {signal.Signals(-code).name}"

@@ -37,13 +37,19 @@ STDERR_TAIL_BYTES = 64 * 1024
 MEMORY_POLL_SECONDS = 0.1
 STALL_SECONDS = 1.0  # a wait of 0.1 s that took this much longer: leancli was not running
 OOM_MARKERS = (b"INTERNAL PANIC: out of memory", b"std::bad_alloc", b"out of memory")
+# The launcher's exit when the program never started: the shell's "cannot execute" (127),
+# never 1 (what Lean exits with when it rejects something: `uncaught exception`).
+LAUNCH_FAILED = 127
 
 # Runs between fork and the REPL's exec, in a fresh interpreter rather than a preexec_fn,
 # which is unsafe in threaded processes such as Ray actors. It caps the address space
 # (children inherit it) and asks Linux to kill the REPL when its worker dies. It also makes
 # the REPL a child subreaper (kept across exec): a daemon a snippet starts (a double fork,
 # `setsid`) leaves the REPL's process group but stays its descendant, so it ends with it.
-_LAUNCHER = """
+# A program that cannot start makes it exit LAUNCH_FAILED, with one line on stderr.
+_LAUNCHER = (
+    f"LAUNCH_FAILED = {LAUNCH_FAILED}\n"
+    + """
 import ctypes, os, resource, signal, sys
 limit = int(sys.argv[1])
 if limit > 0:
@@ -52,9 +58,14 @@ if sys.platform.startswith("linux"):
     ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
     if os.getppid() != int(sys.argv[2]):
-        sys.exit(1)
-os.execvp(sys.argv[3], sys.argv[3:])
+        sys.exit(LAUNCH_FAILED)
+try:
+    os.execvp(sys.argv[3], sys.argv[3:])
+except OSError as exc:
+    sys.stderr.write(f"cannot start {sys.argv[3]}: {exc.strerror or exc}\\n")
+    sys.exit(LAUNCH_FAILED)
 """
+)
 
 
 def launcher_argv(hard_limit_bytes: int | None) -> list[str]:

@@ -3,7 +3,8 @@
 The key covers everything that can change a verdict: the REPL and its project (toolchain,
 manifest, binaries), the header and the normalised body, and the options that matter.
 Only Lean's own verdicts and timeouts are kept; a timeout is reused only by a run whose
-timeout is no longer than the one that timed out; a verdict that describes the
+timeout is no longer than the one that timed out (for the kernel replay's timeouts, its
+`--kernel-timeout`); a verdict that describes the
 environment rather than the snippet (a module or .olean file that is missing, a REPL
 that cannot start) is not kept at all. WAL mode makes it crash-safe; every write is its
 own short transaction (autocommit), so several leancli runs share it at once without
@@ -91,7 +92,14 @@ def verdict_option_values(options: CheckOptions) -> dict[str, Any]:
         "native_decide": worker.audit.allow_native_decide,
         "eval": worker.audit.allow_eval,
         "trust": worker.trust,
+        # Which checker replayed a pass: another one may reject what this one accepts.
+        **({"checker": list(worker.kernel.identity)} if worker.kernel is not None else {}),
     }
+
+
+def kernel_timeout(options: CheckOptions) -> float | None:
+    """The replay's own timeout (`--kernel-timeout`), which its timeouts are kept against."""
+    return options.worker.kernel.timeout if options.worker.kernel is not None else None
 
 
 @dataclass(frozen=True)
@@ -130,7 +138,9 @@ class ResultCache:
         digest.update(identity)
         return digest.digest()
 
-    def get(self, key: bytes, timeout: float) -> Outcome | None:
+    def get(
+        self, key: bytes, timeout: float, kernel_timeout: float | None = None
+    ) -> Outcome | None:
         row = self._guarded(
             lambda db: db.execute(
                 "SELECT status, timeout, outcome FROM results WHERE key = ?", (key,)
@@ -139,23 +149,28 @@ class ResultCache:
         if row is None:
             return None
         status, timed_out_after, blob = row
-        if status == Status.TIMEOUT.value and timeout > timed_out_after:
-            return None  # it might finish with the longer timeout
         try:
             # The status column is the one to trust: entries of older versions lack it here.
-            return outcome_from_dict({**orjson.loads(blob), "status": status})
+            outcome = outcome_from_dict({**orjson.loads(blob), "status": status})
         except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
             self._give_up(f"a damaged entry ({exc})")
             return None
+        waits = _timeout_of(outcome, timeout, kernel_timeout)
+        if status == Status.TIMEOUT.value and waits > timed_out_after:
+            return None  # it might finish with the longer timeout
+        return outcome
 
-    def put(self, key: bytes, outcome: Outcome, timeout: float) -> None:
+    def put(
+        self, key: bytes, outcome: Outcome, timeout: float, kernel_timeout: float | None = None
+    ) -> None:
         if not is_cacheable(outcome):
             return
         blob = orjson.dumps(outcome_to_dict(outcome))
+        waited = _timeout_of(outcome, timeout, kernel_timeout)
         self._guarded(
             lambda db: db.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?)",
-                (key, outcome.status.value, timeout, blob, time.time()),
+                (key, outcome.status.value, waited, blob, time.time()),
             )
         )
 
@@ -180,6 +195,14 @@ class ResultCache:
             with suppress(sqlite3.Error):
                 self._db.close()
             self._db = None
+
+
+def _timeout_of(outcome: Outcome, timeout: float, kernel_timeout: float | None) -> float:
+    """The timeout that bounded `outcome`: the replay's for a timeout the kernel replay
+    gave (`"trust": "kernel"`), else the REPL's."""
+    if outcome.status is Status.TIMEOUT and outcome.trust == "kernel" and kernel_timeout:
+        return kernel_timeout
+    return timeout
 
 
 def is_cacheable(outcome: Outcome) -> bool:

@@ -18,7 +18,7 @@ from leancli.inputs.items import InvalidLine, Item
 from leancli.inputs.snippet import split_snippet
 from leancli.options import CheckOptions
 from leancli.records import Outcome, Result, Status, Task, result_from_outcome
-from leancli.run.cache import ResultCache
+from leancli.run.cache import ResultCache, kernel_timeout
 from leancli.run.cancel import Cancellations
 from leancli.run.input_thread import Entry, InputReader, ResultOrder, as_duplicate, moved_outcome
 from leancli.run.resume import run_options, snippet_hash
@@ -335,7 +335,9 @@ class _Run:
                 return as_duplicate(checked, entry.line, entry.id, moved, computed_from)
         cache_key = self._cache.key(identity) if self._cache is not None else None
         if self._cache is not None and cache_key is not None:
-            known = self._cache.get(cache_key, self._options.worker.timeout)
+            known = self._cache.get(
+                cache_key, self._options.worker.timeout, kernel_timeout(self._options)
+            )
             if known is not None:
                 # The cache keeps positions as if the body's first line were line 0.
                 known = moved_outcome(known, first_line)
@@ -444,7 +446,8 @@ class _Run:
             self._waiting_copies -= 1  # the first copy is answered as the checked line
         if self._cache is not None and pending.cache_key is not None:
             moved = moved_outcome(outcome, -pending.first_line)
-            self._cache.put(pending.cache_key, moved, self._options.worker.timeout)
+            timeouts = (self._options.worker.timeout, kernel_timeout(self._options))
+            self._cache.put(pending.cache_key, moved, *timeouts)
         # The first line still waiting is the one checked (`item`, unless it was skipped).
         (line, item_id, checked_first_line, computed_from), copies = answers[0], answers[1:]
         checked = moved_outcome(outcome, checked_first_line - pending.first_line)

@@ -134,14 +134,16 @@ def sandbox_binds(
 
 
 def _refuse_too_wide(binds: Iterable[_Bind], environ: Mapping[str, str]) -> None:
-    """SandboxUnavailable when a bind is `/` or holds the home directory, naming the path
-    to move."""
+    """SandboxUnavailable when a bind is `/` or holds the home directory, as spelt or
+    resolved through links and `..`, naming the path to move."""
     home = Path(environ.get("HOME") or "/nonexistent")
     home = home.resolve() if home.exists() else home
     for bind in binds:
-        if bind.path == Path(bind.path.anchor):
+        # As resolved too: a link to the home directory, or `HOME/../HOME`, is the home.
+        spellings = (bind.path, bind.path.resolve())
+        if any(path == Path(path.anchor) for path in spellings):
             shown = "the whole file system (/)"
-        elif bind.path == home or bind.path in home.parents:
+        elif any(path == home or path in home.parents for path in spellings):
             shown = f"all of your home directory ({home})"
         else:
             continue

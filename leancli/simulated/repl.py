@@ -57,9 +57,16 @@ TAIL_LINE = re.compile(
     r"^(?:set_option pp\.fullNames true|#print axioms (?P<print>.+)"
     r"|set_option pp\.raw true in #check @(?P<check>.+))$"
 )
+# Lean's `declModifiers` (Lean/Parser/Command.lean) may precede the keyword on its line:
+# attributes (`@[simp]`, one level of brackets inside), then the visibility and the rest;
+# an instance may be `scoped` or `local` (its `attrKind`) and its name follows its
+# `(priority := ...)`.
 DECLARATION = re.compile(
-    r"^[ \t]*(?P<private>private\s+)?(?:protected\s+|noncomputable\s+)*"
-    r"(?:theorem|lemma|def|abbrev|instance)\s+(?P<name>«[^»]*»|[^\s:(\[{]+)(?P<sig>[^\n]*)",
+    r"^[ \t]*(?:@\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\][ \t]*)*"
+    r"(?P<private>private\s+)?(?:protected\s+|noncomputable\s+|unsafe\s+|partial\s+|nonrec\s+)*"
+    r"(?:theorem|lemma|def|abbrev|(?:(?:scoped|local)\s+)?instance)\s+"
+    r"(?:\(\s*priority\s*:=[^()\n]*\)\s*)?"
+    r"(?P<name>«[^»]*»|[^\s:(\[{]+)(?P<sig>[^\n]*)",
     re.MULTILINE,
 )
 SCOPE = re.compile(r"^[ \t]*(?P<kind>namespace|end|open)\b(?P<rest>[^\n]*)", re.MULTILINE)

@@ -83,6 +83,64 @@ def find_checker(
     return CheckerChoice(None, "", fix=_fix(version))
 
 
+def cannot_start(
+    choice: CheckerChoice,
+    cwd: Path | None,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    lake: bool = False,
+) -> str | None:
+    """Why `--trust kernel` with `choice` could not start its programs, or None: the
+    checker, and `lean` where it makes the module (`lean -o`) outside Lake (`lake env`
+    finds its own). Run as the REPL is, a relative path is taken from `cwd`."""
+    assert choice.argv is not None
+    command = shlex.join(choice.argv)
+    problem = _program_problem(choice.argv[0], cwd, environ)
+    if problem is not None:
+        return f"the kernel checker {command} ({choice.source}) cannot start: {problem}"
+    if choice.module_from == "compile" and not lake:
+        problem = _program_problem("lean", cwd, environ)
+        if problem is not None:
+            return (
+                f"`lean`, which makes the module the kernel checker {command} reads "
+                f"(`lean -o`), cannot start: {problem} (install the toolchain with elan)"
+            )
+    return None
+
+
+def checker_identity(
+    choice: CheckerChoice, cwd: Path | None, environ: Mapping[str, str] = os.environ
+) -> tuple[str, ...]:
+    """The checker as a verdict depends on it: its command line with the program
+    resolved (PATH, links), then that file's size and modification time, as the result
+    cache knows the REPL's binaries (`run/cache.py`, `fingerprint`)."""
+    assert choice.argv is not None
+    program = choice.argv[0]
+    named = (
+        shutil.which(program, path=environ.get("PATH", os.defpath))
+        if os.sep not in program
+        else str((cwd or Path.cwd()) / program)
+    )
+    resolved = os.path.realpath(named) if named else program
+    try:
+        stat = os.stat(resolved)
+    except OSError:
+        return (resolved, *choice.argv[1:])
+    return (resolved, *choice.argv[1:], f"{stat.st_size} bytes, modified {stat.st_mtime_ns} ns")
+
+
+def _program_problem(program: str, cwd: Path | None, environ: Mapping[str, str]) -> str | None:
+    if os.sep not in program:
+        found = shutil.which(program, path=environ.get("PATH", os.defpath))
+        return None if found is not None else f"no `{program}` on PATH"
+    path = (cwd or Path.cwd()) / program
+    if not path.is_file():
+        return f"{program} does not exist" if not path.exists() else f"{program} is not a file"
+    if not os.access(path, os.X_OK):
+        return f"{program} is not executable"
+    return None
+
+
 def _named(command: str, source: str) -> CheckerChoice:
     if simulated.is_simulated(command):
         return CheckerChoice(simulated.checker_argv(), f"{source} simulated", "pickle")

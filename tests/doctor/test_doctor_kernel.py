@@ -43,3 +43,22 @@ def test_doctor_shows_leancli_checker(tmp_path: Path) -> None:
     assert "would run my-checker --fast (LEANCLI_CHECKER" in _kernel_row(report)
     simulated = diagnose("simulated", None, stubs.environ)
     assert "leancli.simulated.checker" in _kernel_row(simulated)
+
+
+def test_doctor_fails_a_checker_or_lean_that_cannot_start(tmp_path: Path) -> None:
+    # Found by the adversarial review of issue 24: doctor said `ok` of a checker that
+    # could not start, and never looked for the `lean` that makes its module.
+    stubs = make_stub_toolchain(tmp_path / "toolchain")
+    missing = tmp_path / "no-such-checker"
+    report = diagnose("simulated", None, {**stubs.environ, "LEANCLI_CHECKER": str(missing)})
+    assert _kernel_row(report).startswith("fail: --trust kernel would run"), _kernel_row(report)
+    assert f"{missing} does not exist" in _kernel_row(report)
+    assert report.to_json()["kernel_checker_starts"] is False
+    checker = tmp_path / "checker"
+    checker.write_text("#!/bin/sh\n")
+    checker.chmod(0o755)
+    no_lean = {**stubs.environ, "LEANCLI_CHECKER": str(checker), "PATH": "/bin"}
+    row = _kernel_row(diagnose("simulated", None, no_lean))
+    assert row.startswith("fail:") and "no `lean` on PATH" in row, row
+    with_lean = {**stubs.environ, "LEANCLI_CHECKER": str(checker)}
+    assert _kernel_row(diagnose("simulated", None, with_lean)).startswith("ok:")
