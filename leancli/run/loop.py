@@ -249,6 +249,7 @@ class _Run:
                 line=entry.line,
                 id=entry.id,
                 snippet_hash=computed_from,
+                problem=entry.problem,
             )
         snippet = split_snippet(entry.code)
         identity, first_line = snippet.dedup_identity()
