@@ -41,4 +41,13 @@ def test_pass_at_k_example_agrees_with_stats_on_an_empty_sample_file(tmp_path: P
     samples = tmp_path / "samples.jsonl"
     samples.write_bytes(b"")
     done = _example(samples, "--k", "1")
-    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "pass@1: undefined: no sample names a problem\n"
+
+
+def test_pass_at_k_example_refuses_k_zero_in_one_line(tmp_path: Path) -> None:
+    samples = write_jsonl(tmp_path / "samples.jsonl", [{"name": "a", "code": "x"}])
+    done = _example(samples, "--k", "0")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "--k: '0' is not a whole number >= 1" in done.stderr
