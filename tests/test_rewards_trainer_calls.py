@@ -1,5 +1,6 @@
-"""adv-trainers: the trainer adapters of issue 23 (leancli.rewards), called as TRL and verl
-call them. Each test fails today."""
+"""leancli.rewards called as TRL and verl call them: the columns the options name, an
+empty completion, a template field no row has, a forked process (issue 23 item 2;
+regressions found by adv-trainers)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import pytest
 
+import leancli
 import leancli.rewards
+from leancli.errors import ConfigError
 from tests.helpers.common import FAKE_REPL_COMMAND, REPO
 
 FENCE = "`" * 3
@@ -70,7 +74,8 @@ def test_verl_compute_score_with_a_template_field_no_row_has_raises_config_error
         import sys
         sys.path.insert(0, {str(REPO)!r})
         import leancli.rewards as R
-                try:
+        from leancli.errors import ConfigError
+        try:
             answer = {WHOLE_FILE_ANSWER!r}
             score = R.compute_score("minif2f", answer, "gt", extra_info={{"index": 0}})
         except ConfigError as exc:
@@ -123,3 +128,81 @@ def test_verl_compute_score_works_in_a_process_forked_after_the_first_call(
             pool.shutdown(wait=False, cancel_futures=True)
     finally:
         leancli.rewards.close()
+
+
+def test_trl_reward_names_a_statement_column_the_dataset_lacks() -> None:
+    reward = leancli.rewards.TRLReward(
+        repl=FAKE_REPL_COMMAND, workers=1, statement_field="formal_statement"
+    )
+    try:
+        with pytest.raises(ConfigError, match="statement_field: field 'formal_statement'"):
+            reward(prompts=["p"], completions=[WHOLE_FILE_ANSWER], problem=["x"])
+    finally:
+        reward.close()
+
+
+@pytest.fixture
+def verl_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in leancli.rewards.VERL_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LEANCLI_REPL", FAKE_REPL_COMMAND)
+    monkeypatch.setenv("LEANCLI_WORKERS", "1")
+    leancli.rewards.close()
+    yield
+    leancli.rewards.close()
+
+
+def test_verl_statement_field_guards_against_a_restated_theorem(
+    verl_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEANCLI_STATEMENT_FIELD", "ground_truth")
+    scores = leancli.rewards.compute_score_batch(
+        data_sources=["minif2f", "minif2f"],
+        solution_strs=[WHOLE_FILE_ANSWER, RESTATED_ANSWER],
+        ground_truths=[STATEMENT, STATEMENT],
+    )
+    assert scores == [1.0, 0.0]
+
+
+def test_verl_names_a_statement_field_no_row_has(
+    verl_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEANCLI_STATEMENT_FIELD", "formal_statement")
+    with pytest.raises(ConfigError, match="LEANCLI_STATEMENT_FIELD names the field"):
+        leancli.rewards.compute_score("minif2f", WHOLE_FILE_ANSWER, "gt", {"index": 0})
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_verl_refuses_a_sorry_reward_that_is_not_finite(
+    verl_env: None, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("LEANCLI_SORRY_REWARD", value)
+    with pytest.raises(ConfigError, match="is not a finite number"):
+        leancli.rewards.compute_score("minif2f", WHOLE_FILE_ANSWER, "gt")
+
+
+def test_trl_reward_names_a_preamble_column_the_dataset_lacks() -> None:
+    reward = leancli.rewards.TRLReward(
+        repl=FAKE_REPL_COMMAND,
+        workers=1,
+        statement_field="formal_statement",
+        preamble_field="header",
+    )
+    try:
+        with pytest.raises(ConfigError, match="preamble_field: field 'header'"):
+            reward(prompts=["p"], completions=[WHOLE_FILE_ANSWER], formal_statement=[STATEMENT])
+        # With the column, the statement is read under it.
+        scores = reward(
+            prompts=["p"],
+            completions=[WHOLE_FILE_ANSWER],
+            formal_statement=[STATEMENT],
+            header=["\n"],
+        )
+        assert scores == [1.0]
+    finally:
+        reward.close()
+
+
+def test_checker_preamble_field_needs_a_statement_field() -> None:
+    with pytest.raises(ConfigError, match="preamble_field: needs statement_field"):
+        leancli.Checker(repl=FAKE_REPL_COMMAND, workers=1, preamble_field="header")
