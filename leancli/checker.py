@@ -163,7 +163,8 @@ class Checker:
                 )
             except (OSError, sqlite3.Error) as exc:
                 raise ConfigError("cache", f"{cache}: {exc}") from exc
-        self._facts = environment(self.options)  # before any REPL starts
+        # Before any REPL starts.
+        self._facts = environment(self.options, self._spec.verdict_values())
         executor = make_executor(self.options)
         self._shared = _Shared(self.options, executor, result_cache)
         self._thread = threading.Thread(

@@ -95,11 +95,17 @@ def stats(
     except (LeancliError, OSError) as exc:
         typer.echo(f"error: {results}: {exc}", err=True)
         raise typer.Exit(2) from None
-    from leancli.receipt import describe, read_receipt, receipt_path
+    from leancli.receipt import describe, read_receipt, receipt_path, stale_reason
 
     receipt = read_receipt(results) if results != "-" else None
+    stale = stale_reason(receipt, results) if receipt is not None else None
+    if stale is not None:  # another run's receipt: never shown as this one's
+        typer.echo(
+            f"note: {receipt_path(results)} is not these results' receipt: {stale}", err=True
+        )
+        receipt = None
     if as_json:
-        typer.echo(orjson.dumps({**summary, "receipt": receipt}).decode())
+        typer.echo(orjson.dumps({**summary, "receipt": receipt, "receipt_stale": stale}).decode())
         return
     if receipt is not None:  # what the run was, before what came out of it
         typer.echo(f"receipt {receipt_path(results)}:")

@@ -53,6 +53,18 @@ class InputSpec:
     extract: str | None = None  # --extract: the code field holds a model's answer
     passes: int = 1  # --passes: a --first-pass problem is done after this many passes
 
+    def verdict_values(self) -> dict[str, Any]:
+        """The options that change what is checked, as a run's receipt lists them."""
+        return {
+            "code_field": self.code_field,
+            "template": self.template,
+            "extract": self.extract,
+            "statement_field": self.statement_field,
+            "preamble_field": self.preamble_field,
+            "first_pass": self.first_pass_field,
+            "passes": self.passes,
+        }
+
     def template_fields(self) -> list[str]:
         if self.template is None:
             return []

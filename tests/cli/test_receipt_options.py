@@ -1,5 +1,5 @@
-"""adv-trainers: what each check cost and the run's receipt (issue 23 items 5 and 6).
-Each test fails today."""
+"""The run's receipt (issue 23 item 6): the input options that change verdicts, and
+`stats` never presenting another run's receipt (regressions found by adv-trainers)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ from pathlib import Path
 
 import orjson
 
-from tests.helpers.common import FAKE_REPL_COMMAND, read_jsonl, run_leancli, write_jsonl
+import leancli
+from tests.helpers.common import FAKE_REPL_COMMAND, run_leancli, write_jsonl
 
 FENCE = "`" * 3
+INPUT_OPTIONS = (
+    "code_field", "template", "extract", "statement_field", "preamble_field", "first_pass",
+    "passes",
+)  # fmt: skip
 
 
 def test_receipt_records_the_extract_mode_that_changed_the_verdicts(tmp_path: Path) -> None:
@@ -62,17 +67,50 @@ def test_stats_does_not_print_a_receipt_of_another_run(tmp_path: Path) -> None:
     assert receipt is None or receipt["results"] == summary["results"] == 3
 
 
-def test_cpu_of_a_snippet_whose_repl_crashed_is_not_zero(tmp_path: Path) -> None:
-    # Issue 23, item 5: "results carry `cpu` (CPU seconds of the REPL for this snippet)".
-    # A REPL that works (here: touches 600 MiB, about 0.5 s of CPU, as `-- fake: eat`
-    # does) and then dies on its own (a Lean stack overflow or panic) is reported with
-    # "cpu": 0.0, while the same work ending in a timeout is reported with ~0.5 s: the
-    # crashed process's CPU is never read, and stats' percentiles count it as free.
+def test_receipt_records_every_input_option_that_changes_what_is_checked(
+    tmp_path: Path,
+) -> None:
+    statement = "theorem t : True := by\n"
+    answer = f"{FENCE}lean4\n{statement}  trivial\n{FENCE}\n"
+    row = {"id": "a", "name": "p", "out": answer, "stmt": statement, "pre": ""}
+    source = write_jsonl(tmp_path / "answers.jsonl", [row])
+    output = tmp_path / "results.jsonl"
+    done = run_leancli(
+        "check", str(source), "--repl", FAKE_REPL_COMMAND, "--workers", "1", "-q",
+        "--code-field", "out", "--extract", "first-block", "--template", "{pre}",
+        "--statement-field", "stmt", "--preamble-field", "pre",
+        "--first-pass", "name", "--passes", "2", "-o", str(output),
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    options = orjson.loads((tmp_path / "results.jsonl.receipt.json").read_bytes())["options"]
+    assert {key: options[key] for key in INPUT_OPTIONS} == {
+        "code_field": "out",
+        "template": "{pre}",
+        "extract": "first-block",
+        "statement_field": "stmt",
+        "preamble_field": "pre",
+        "first_pass": "name",
+        "passes": 2,
+    }
+
+
+def test_checker_receipt_records_its_extract_mode() -> None:
+    with leancli.Checker(repl=FAKE_REPL_COMMAND, workers=1, extract="whole") as checker:
+        assert checker.receipt()["options"]["extract"] == "whole"
+
+
+def test_stats_says_why_it_leaves_out_a_stale_receipt(tmp_path: Path) -> None:
     source = write_jsonl(
-        tmp_path / "in.jsonl",
-        [{"id": "c", "code": "theorem a : True := trivial\n-- fake: eat 600\n-- fake: crash\n"}],
+        tmp_path / "in.jsonl", [{"id": "a", "code": "theorem a : True := trivial\n"}]
     )
-    done = run_leancli("check", str(source), "--repl", FAKE_REPL_COMMAND, "--workers", "1", "-q")
-    (result,) = read_jsonl(done.stdout)
-    assert result["status"] == "crash", result
-    assert result["cpu"] is None or result["cpu"] > 0.1, result
+    results = tmp_path / "results.jsonl"
+    done = run_leancli("check", str(source), "--repl", FAKE_REPL_COMMAND, "-q", "-o", str(results))
+    assert done.returncode == 0, done.stderr
+    shown = run_leancli("stats", str(results))
+    assert b"receipt " in shown.stdout and b"note:" not in shown.stderr
+    with results.open("ab") as handle:  # what a later run appending to it would do
+        handle.write(results.read_bytes())
+    stale = run_leancli("stats", str(results))
+    assert stale.returncode == 0, stale.stderr
+    assert b"receipt " not in stale.stdout
+    assert b"is not these results' receipt" in stale.stderr

@@ -21,7 +21,7 @@ def kimina_extract_proof_from_text(output: str) -> str:
     codes = re.findall(r"```lean4\n(.*?)\n```", output, re.DOTALL)
     for code in reversed(codes):
         if all(word in code for word in ("theorem", "by", ":=", "import")):
-            return code
+            return str(code)
     return "No proof found in the output."
 
 
