@@ -65,8 +65,10 @@ def cache_clear(
 def stats(
     results: str = typer.Argument(..., help="Results JSONL written by `check`, or - for stdin."),
     by: str = typer.Option("id", "--by", help="Field grouping the samples of one problem."),
-    k: str | None = typer.Option(
-        None, "--k", help="pass@k for these k, e.g. 1,8,32 [default: powers of two]."
+    k: list[str] | None = typer.Option(
+        None,
+        "--k",
+        help="pass@k for these k, e.g. 1,8,32 or --k 1 --k 8 [default: powers of two].",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
     markdown: bool = typer.Option(
@@ -86,7 +88,7 @@ def stats(
     from leancli.reports.stats import collect_path, parse_ks, render
 
     try:
-        ks = parse_ks(k) if k is not None else None
+        ks = parse_ks(",".join(k)) if k else None  # --k given twice: both lists
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -21,6 +21,7 @@ Decisions:
 from __future__ import annotations
 
 import math
+import re
 import sys
 from array import array
 from collections.abc import Iterable, Iterator
@@ -97,7 +98,8 @@ def parse_ks(text: str) -> list[int]:
     """`1,8,32` as [1, 8, 32]; ValueError naming what is not a whole number >= 1."""
     ks = []
     for part in text.split(","):
-        if not part.strip().isdigit() or int(part) < 1:
+        # ASCII digits only: int() refuses '²', which str.isdigit() accepts.
+        if not re.fullmatch(r"[0-9]+", part.strip()) or int(part) < 1:
             raise ValueError(f"--k {text!r}: {part.strip()!r} is not a whole number >= 1")
         ks.append(int(part))
     return sorted(set(ks))
