@@ -206,3 +206,8 @@ def test_trl_reward_names_a_preamble_column_the_dataset_lacks() -> None:
 def test_checker_preamble_field_needs_a_statement_field() -> None:
     with pytest.raises(ConfigError, match="preamble_field: needs statement_field"):
         leancli.Checker(repl=FAKE_REPL_COMMAND, workers=1, preamble_field="header")
+
+
+def test_every_verl_variable_is_documented() -> None:
+    documented = (REPO / "docs" / "python-api.md").read_text()
+    assert [name for name in leancli.rewards.VERL_ENVIRONMENT if name not in documented] == []

@@ -4,12 +4,14 @@ regressions found by adv-trainers)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import orjson
 import pytest
 
 from leancli.inputs.extract import ExtractError, extract
 from leancli.inputs.items import InputSpec, InvalidLine, parse_line
+from tests.helpers.common import FAKE_REPL_COMMAND, check_rows
 
 FENCE = "`" * 3
 FILE = "import Mathlib\n\ntheorem t1 : 2 + 2 = 4 := by\n  norm_num"
@@ -74,3 +76,19 @@ def test_an_invalid_sample_keeps_its_first_pass_problem() -> None:
     parsed = parse_line(1, orjson.dumps({"name": "p1", "out": "I give up."}), spec)
     assert isinstance(parsed, InvalidLine)
     assert (parsed.error, parsed.problem) == ("no lean block", "p1")
+
+
+def test_check_reports_an_empty_answer_as_invalid(tmp_path: Path) -> None:
+    rows = [
+        {"id": "empty", "out": ""},
+        {"id": "blank", "out": "\n \n"},
+        {"id": "null", "out": None},
+    ]
+    results = check_rows(
+        tmp_path, FAKE_REPL_COMMAND, rows, "--code-field", "out", "--extract", "whole", "-q"
+    )
+    assert [(r["id"], r["status"]) for r in results] == [
+        ("empty", "invalid"),
+        ("blank", "invalid"),
+        ("null", "invalid"),
+    ]
