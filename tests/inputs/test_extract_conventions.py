@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -79,7 +80,7 @@ def test_an_invalid_sample_keeps_its_first_pass_problem() -> None:
 
 
 def test_check_reports_an_empty_answer_as_invalid(tmp_path: Path) -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"id": "empty", "out": ""},
         {"id": "blank", "out": "\n \n"},
         {"id": "null", "out": None},
