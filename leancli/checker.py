@@ -107,13 +107,13 @@ class _Shared:
 class Checker:
     """REPL workers kept warm across calls; the keywords mirror `leancli check`'s options.
 
-    `template`, `code_field`, `id_field` and `statement_field` say how a mapping snippet
-    makes its code (as for JSONL input); `first_pass` names the field of a mapping that
-    groups the samples of one problem: once one passes, those not yet started come back
-    `skipped` (as `--first-pass`), or once `passes` of them passed; `extract` takes the
-    code from a model's answer in the code field (`"last-block"`, `"first-block"`,
-    `"whole"`, as `--extract`); `cache` is a result-cache directory; every other
-    keyword is a field of `leancli.config.CheckRequest` (`repl`, `project`, `workers`,
+    `template`, `code_field`, `id_field`, `statement_field` and `preamble_field` say how
+    a mapping snippet makes its code (as for JSONL input); `first_pass` names the field
+    of a mapping that groups the samples of one problem: once one passes, those not yet
+    started come back `skipped` (as `--first-pass`), or once `passes` of them passed;
+    `extract` takes the code from a model's answer in the code field (`"last-block"`,
+    `"first-block"`, `"whole"`, as `--extract`); `cache` is a result-cache directory;
+    every other keyword is a field of `leancli.config.CheckRequest` (`repl`, `project`, `workers`,
     `timeout`, `memory_limit`, `heartbeats`, `audit`, `allow_axioms`, `sandbox`,
     `executor`, ...). The REPL is found as `leancli check` finds it when not given.
     """
@@ -125,6 +125,7 @@ class Checker:
         code_field: str | None = None,
         id_field: str | None = None,
         statement_field: str | None = None,
+        preamble_field: str | None = None,
         first_pass: str | None = None,
         passes: int = 1,
         extract: str | None = None,
@@ -150,6 +151,10 @@ class Checker:
         self._spec = _input_spec(
             code_field, template, id_field, statement_field, first_pass, passes, extract
         )
+        if preamble_field is not None:
+            if statement_field is None:
+                raise ConfigError("preamble_field", "needs statement_field")
+            self._spec = replace(self._spec, preamble_field=preamble_field)
         result_cache = None
         if cache is not None:
             import sqlite3
@@ -164,7 +169,8 @@ class Checker:
                 )
             except (OSError, sqlite3.Error) as exc:
                 raise ConfigError("cache", f"{cache}: {exc}") from exc
-        self._facts = environment(self.options)  # before any REPL starts
+        # Before any REPL starts.
+        self._facts = environment(self.options, self._spec.verdict_values())
         executor = make_executor(self.options)
         self._shared = _Shared(self.options, executor, result_cache)
         self._thread = threading.Thread(
@@ -172,6 +178,8 @@ class Checker:
         )
         self._thread.start()
         self._finalizer = weakref.finalize(self, _stop, self._shared, self._thread)
+        self._pid = os.getpid()
+        _LIVE.add(self)
 
     # --- calls ------------------------------------------------------------------------
 
@@ -272,6 +280,11 @@ class Checker:
     # --- inside -----------------------------------------------------------------------
 
     def _submit(self, snippets: Iterable[Snippet]) -> _Call:
+        if os.getpid() != self._pid:  # its pool and run loop are the parent's
+            raise CheckerClosed(
+                f"this Checker was made in process {self._pid}, which forked this one: "
+                "make a new Checker in the child"
+            )
         shared = self._shared
         batch = list(snippets)
         call = _Call(len(batch))
@@ -314,6 +327,23 @@ class Checker:
                 del shared.routes[line]
         shared.cancellations.cancel(cancelled)
         call.abandon()
+
+
+# Every open Checker of this process: a forked child must not stop the parent's pool.
+_LIVE: weakref.WeakSet[Checker] = weakref.WeakSet()
+
+
+def _forget_in_forked_child() -> None:
+    """In a child forked from a process with open Checkers: their workers, REPLs and
+    run-loop thread are the parent's (the thread is not even running here). Dropping or
+    closing one here, or the child's exit, must not stop them."""
+    for checker in list(_LIVE):
+        checker._finalizer.detach()
+    _LIVE.clear()
+    # The parent's worker processes themselves: executors/local/spawning.py disowns them.
+
+
+os.register_at_fork(after_in_child=_forget_in_forked_child)
 
 
 def _input_spec(

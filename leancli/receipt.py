@@ -14,7 +14,9 @@ Decisions:
   REPL starts (`"complete": false`, no end time: a run killed outright still leaves
   one), and again when the run ends or is interrupted.
 - `counts` are those of the whole results file, so a `--resume`d run's receipt covers
-  the results kept from before too (`resumed` says how many).
+  the results kept from before too (`resumed` says how many); `results_file` pins that
+  file (its bytes and sha256), and `stats` shows the receipt only when the file is still
+  the one pinned (a later `check > FILE` rewrites the results, not the receipt).
 - What is known is said, what is not is null: a REPL not built in a checkout has no
   revision, a directory without a manifest no packages. Under `--executor ray` the
   facts are read where leancli runs, which the nodes are expected to mirror.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import json
 import os
 import shlex
@@ -56,8 +59,11 @@ def now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def environment(options: CheckOptions) -> dict[str, Any]:
-    """What the run checks with: leancli, Lean, the REPL, its project, the options."""
+def environment(
+    options: CheckOptions, input_options: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the run checks with: leancli, Lean, the REPL, its project, the options (and
+    `input_options`: how each snippet is made, `InputSpec.verdict_values`)."""
     from leancli.run.cache import verdict_option_values
 
     repl = options.found_repl or options.worker.repl
@@ -74,6 +80,7 @@ def environment(options: CheckOptions) -> dict[str, Any]:
             "timeout": options.worker.timeout,
             "memory_limit_mb": options.worker.memory.rss_mb,
             **({"kernel_timeout": kernel.timeout} if (kernel := options.worker.kernel) else {}),
+            **(input_options or {}),
         },
     }
     if simulated.is_simulated_argv(repl.argv):
@@ -158,16 +165,41 @@ def snippet_bytes(snippet: object) -> bytes:
     return text.encode("utf-8", "surrogatepass") + b"\n"
 
 
-def count_statuses(results: Path) -> Counter[str]:
-    """The results of a results file by status (lines that are not results left out)."""
+def read_results(results: Path) -> tuple[Counter[str], dict[str, Any]]:
+    """The results of a results file by status, and the file as a receipt pins it (its
+    size and sha256), so that `stats` can tell whether the receipt is this file's."""
     counts: Counter[str] = Counter()
+    digest = hashlib.sha256()
+    size = 0
     with results.open("rb") as handle:
         for raw in handle:
+            digest.update(raw)
+            size += len(raw)
             with contextlib.suppress(orjson.JSONDecodeError):
                 data = orjson.loads(raw)
                 if isinstance(data, dict) and isinstance(data.get("status"), str):
                     counts[data["status"]] += 1
-    return counts
+    return counts, {"bytes": size, "sha256": digest.hexdigest()}
+
+
+def stale_reason(content: Mapping[str, Any], results: Path | str) -> str | None:
+    """Why the receipt `content` does not describe the results file `results` (rewritten
+    by another run, or grown by a run killed outright); None when it does, or when the
+    receipt pins no results file (Checker.receipt, leancli before the pin)."""
+    pinned = content.get("results_file")
+    if not isinstance(pinned, dict):
+        return None
+    try:
+        _, found = read_results(Path(results))
+    except OSError as exc:
+        return f"cannot read {results}: {exc.strerror or exc}"
+    if found == pinned:
+        return None
+    return (
+        f"it pins a results file of {pinned.get('bytes')} bytes (sha256 "
+        f"{str(pinned.get('sha256'))[:12]}...), this one has {found['bytes']} bytes (sha256 "
+        f"{found['sha256'][:12]}...): written by another run, or by a run killed before it ended"
+    )
 
 
 def write_receipt(path: Path, content: Mapping[str, Any]) -> None:

@@ -199,7 +199,7 @@ def run(
         # Decided before fd 1 is pointed at stderr (see run_outputs._claim_stdout).
         mode = _progress_mode(settings, output)
         done, sink = open_outputs(input_paths, output, settings, source_map, stack, refresh)
-        receipt = _first_receipt(output, options, source_map, len(done))
+        receipt = _first_receipt(output, options, spec, source_map, len(done))
         try:
             executor = stack.enter_context(make_executor(options))
         except ExecutorUnavailable as exc:
@@ -302,7 +302,11 @@ def _progress_mode(settings: RunSettings, output: Path | None) -> DisplayMode:
 
 
 def _first_receipt(
-    output: Path | None, options: CheckOptions, source_map: SourceMap, resumed: int
+    output: Path | None,
+    options: CheckOptions,
+    spec: InputSpec,
+    source_map: SourceMap,
+    resumed: int,
 ) -> RunReceipt | None:
     """The run's receipt, written once before any REPL starts (exit 3 if it cannot be);
     None when the results go to standard output."""
@@ -310,7 +314,7 @@ def _first_receipt(
         return None
     from leancli.cli.run_receipt import RunReceipt
 
-    receipt = RunReceipt(output, options, source_map, resumed)
+    receipt = RunReceipt(output, options, spec, source_map, resumed)
     problem = receipt.write(complete=False, ended=False)
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)

@@ -6,20 +6,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from leancli.inputs.items import InputSpec
 from leancli.inputs.sources import SourceMap
 from leancli.options import CheckOptions
-from leancli.receipt import count_statuses, environment, now, receipt, receipt_path, write_receipt
+from leancli.receipt import environment, now, read_results, receipt, receipt_path, write_receipt
 
 
 class RunReceipt:
     """The receipt of one run writing its results to `output`."""
 
     def __init__(
-        self, output: Path, options: CheckOptions, source_map: SourceMap, resumed: int
+        self,
+        output: Path,
+        options: CheckOptions,
+        spec: InputSpec,
+        source_map: SourceMap,
+        resumed: int,
     ) -> None:
         self.output = output
         self.path = receipt_path(output)
-        self._facts = environment(options)
+        self._facts = environment(options, spec.verdict_values())
         self._source_map = source_map
         self._resumed = resumed
         self._started = now()
@@ -27,14 +33,16 @@ class RunReceipt:
     def write(self, *, complete: bool, ended: bool = True) -> str | None:
         """Write the receipt as the run stands; the error line when it cannot be written."""
         try:
+            counts, results_file = read_results(self.output)
             content = receipt(
                 self._facts,
                 complete=complete,
                 started=self._started,
                 ended=now() if ended else None,
                 inputs=[digest.describe() for digest in self._source_map.digests],
-                counts=count_statuses(self.output),
+                counts=counts,
                 output=str(self.output),
+                results_file=results_file,
                 resumed=self._resumed,
             )
             write_receipt(self.path, content)

@@ -65,8 +65,10 @@ def cache_clear(
 def stats(
     results: str = typer.Argument(..., help="Results JSONL written by `check`, or - for stdin."),
     by: str = typer.Option("id", "--by", help="Field grouping the samples of one problem."),
-    k: str | None = typer.Option(
-        None, "--k", help="pass@k for these k, e.g. 1,8,32 [default: powers of two]."
+    k: list[str] | None = typer.Option(
+        None,
+        "--k",
+        help="pass@k for these k, e.g. 1,8,32 or --k 1 --k 8 [default: powers of two].",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
     markdown: bool = typer.Option(
@@ -86,7 +88,7 @@ def stats(
     from leancli.reports.stats import collect_path, parse_ks, render
 
     try:
-        ks = parse_ks(k) if k is not None else None
+        ks = parse_ks(",".join(k)) if k else None  # --k given twice: both lists
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -95,11 +97,17 @@ def stats(
     except (LeancliError, OSError) as exc:
         typer.echo(f"error: {results}: {exc}", err=True)
         raise typer.Exit(2) from None
-    from leancli.receipt import describe, read_receipt, receipt_path
+    from leancli.receipt import describe, read_receipt, receipt_path, stale_reason
 
     receipt = read_receipt(results) if results != "-" else None
+    stale = stale_reason(receipt, results) if receipt is not None else None
+    if stale is not None:  # another run's receipt: never shown as this one's
+        typer.echo(
+            f"note: {receipt_path(results)} is not these results' receipt: {stale}", err=True
+        )
+        receipt = None
     if as_json:
-        typer.echo(orjson.dumps({**summary, "receipt": receipt}).decode())
+        typer.echo(orjson.dumps({**summary, "receipt": receipt, "receipt_stale": stale}).decode())
         return
     if receipt is not None:  # what the run was, before what came out of it
         typer.echo(f"receipt {receipt_path(results)}:")

@@ -1,20 +1,27 @@
 """The Lean code in a model's answer: `--extract last-block|first-block|whole`.
 
 Provers write their answer as prose with fenced code, and their evaluation scripts take
-one block of it:
+one block of it. The rule is the issue's: the last (or first) block fenced as
+```` ```lean4 ````, ```` ```lean ```` or untagged, which is how DeepSeek-Prover-V2,
+Kimina-Prover and Goedel-Prover-V2 write their answers:
 
-- `last-block`: the last block fenced as ```` ```lean4 ````, ```` ```lean ```` or
-  untagged, as Kimina-Prover (`extract_proof_from_text` in its `kimina_prover` code),
-  DeepSeek-Prover-V2 and Goedel-Prover-V2 take the final ```` ```lean4 ```` block of a
-  chat answer; a block tagged otherwise (```` ```tactics ````, ```` ```python ````) is
-  never taken.
+- `last-block`: the last such block. DeepSeek-Prover-V2 and Goedel-Prover-V2 take the
+  last ```` ```lean4 ```` block of a chat answer, as this does. Kimina-Prover's
+  `extract_proof_from_text` (`re.findall(r"```lean4\n(.*?)\n```", output, re.DOTALL)`,
+  then the last block holding `theorem`, `by`, `:=` and `import`) differs in two ways:
+  it skips a last block without those words (a trailing `#check t1` after the file:
+  Kimina takes the file, leancli the `#check`), and it ignores ```` ```lean ```` and
+  untagged blocks. Like Kimina's regex, a ```` ```lean4 ```` (or ```` ```lean ````)
+  fence after prose on its line (`Final proof: ```lean4`) opens a block.
 - `first-block`: the first such block.
 - `whole`: the answer is the code itself, continuing a block the prompt opened, as
   DeepSeek-Prover-V1.5 and Goedel-Prover-V1 sample it: it ends at the first line that
-  closes a fence (their `re.search(r"```lean4\\n(.*?)\\n```", prompt + output)`), or at
+  closes a fence (their `re.search(r"```lean4\n(.*?)\n```", prompt + output)`), or at
   the end of the answer.
 
-An answer with no such block is not code: `no lean block`, never checked as prose.
+A block tagged otherwise (```` ```tactics ````, ```` ```python ````) is never taken. An
+answer with no such block is not code: `no lean block`, never checked as prose; an
+empty answer (or only white space) is `nothing to check`, never an empty Lean file.
 """
 
 from __future__ import annotations
@@ -23,9 +30,15 @@ import re
 
 MODES = ("last-block", "first-block", "whole")
 NO_BLOCK = "no lean block"
+NOTHING = "nothing to check"
 
 # A fence opens at the start of a line: three or more backticks, then the info string.
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,})[ \t]*([^\s`]*)[^\n`]*$", re.MULTILINE)
+# Kimina-Prover's regex finds ```lean4 anywhere: also after prose on its line. Such a
+# fence only opens a block (it has an info string, so it never closes one).
+_FENCE_AFTER_PROSE = re.compile(
+    r"^[^\n]*?[^`\s][ \t]*(`{3,})(lean4?)[ \t]*$", re.MULTILINE | re.IGNORECASE
+)
 _LEAN_TAGS = frozenset({"", "lean", "lean4"})
 
 
@@ -40,7 +53,8 @@ def lean_blocks(answer: str) -> list[str]:
     end, a bare fence left open is a stray one and opens nothing."""
     blocks: list[str] = []
     opening: re.Match[str] | None = None
-    for fence in _FENCE.finditer(answer):
+    fences = [*_FENCE.finditer(answer), *_FENCE_AFTER_PROSE.finditer(answer)]
+    for fence in sorted(fences, key=lambda match: match.start()):
         if opening is None:
             opening = fence
             continue
@@ -58,7 +72,10 @@ def extract(answer: str, mode: str) -> str:
     """The code `mode` takes from `answer`; ExtractError when it holds none."""
     if mode == "whole":
         closing = re.search(r"^[ \t]{0,3}```", answer, re.MULTILINE)
-        return answer if closing is None else answer[: closing.start()]
+        code = answer if closing is None else answer[: closing.start()]
+        if not code.strip():
+            raise ExtractError(NOTHING)  # Lean accepts an empty file: never a pass
+        return code
     if mode not in MODES:
         raise ValueError(f"extract mode {mode!r}: use one of {', '.join(MODES)}")
     blocks = [block for block in lean_blocks(answer) if block.strip()]

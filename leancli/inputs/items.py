@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from leancli.errors import LeancliError
-from leancli.inputs.extract import ExtractError, extract
+from leancli.inputs.extract import NOTHING, ExtractError, extract
 
 DEFAULT_CODE_FIELDS = ("code", "cmd", "proof", "full_proof")
 DEFAULT_ID_FIELDS = ("id", "name", "custom_id")
@@ -37,6 +37,7 @@ class InvalidLine:
     line: int
     id: str | None
     error: str
+    problem: str | None = None  # --first-pass: a failed sample of this problem
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,18 @@ class InputSpec:
     first_pass_field: str | None = None  # --first-pass FIELD
     extract: str | None = None  # --extract: the code field holds a model's answer
     passes: int = 1  # --passes: a --first-pass problem is done after this many passes
+
+    def verdict_values(self) -> dict[str, Any]:
+        """The options that change what is checked, as a run's receipt lists them."""
+        return {
+            "code_field": self.code_field,
+            "template": self.template,
+            "extract": self.extract,
+            "statement_field": self.statement_field,
+            "preamble_field": self.preamble_field,
+            "first_pass": self.first_pass_field,
+            "passes": self.passes,
+        }
 
     def template_fields(self) -> list[str]:
         if self.template is None:
@@ -102,25 +115,6 @@ def parse_line(number: int, raw: bytes, spec: InputSpec) -> Item | InvalidLine:
     if not isinstance(obj, dict):
         return InvalidLine(number, None, f"line is a JSON {_kind(obj)}, not an object")
     item_id = _find_id(obj, spec, text)
-    code = _find_code(obj, spec)
-    if isinstance(code, _Missing):
-        return InvalidLine(number, item_id, code.reason)
-    if "\x00" in code:
-        return InvalidLine(number, item_id, "snippet contains a NUL character")
-    statement: str | None = None
-    if spec.statement_field is not None:
-        value = obj.get(spec.statement_field)
-        if not isinstance(value, str) or not _code_in(value):
-            return InvalidLine(
-                number, item_id, f"statement field {spec.statement_field!r} is missing or empty"
-            )
-        statement = value
-    preamble = obj.get(spec.preamble_field or "header")
-    if spec.preamble_field is not None and not isinstance(preamble, str):
-        return InvalidLine(
-            number, item_id, f"preamble field {spec.preamble_field!r} is missing or not a string"
-        )
-    preamble = preamble if isinstance(preamble, str) and statement is not None else None
     problem = None
     if spec.first_pass_field is not None:
         value = obj.get(spec.first_pass_field)
@@ -129,6 +123,24 @@ def parse_line(number: int, raw: bytes, spec: InputSpec) -> Item | InvalidLine:
                 number, item_id, f"first-pass field {spec.first_pass_field!r} is missing"
             )
         problem = value if isinstance(value, str) else orjson.dumps(value).decode()
+    code = _find_code(obj, spec)
+    if isinstance(code, _Missing):
+        # Still a sample of its problem: `stats --by problem` counts it as a failure.
+        return InvalidLine(number, item_id, code.reason, problem)
+    if "\x00" in code:
+        return InvalidLine(number, item_id, "snippet contains a NUL character", problem)
+    statement: str | None = None
+    if spec.statement_field is not None:
+        value = obj.get(spec.statement_field)
+        if not isinstance(value, str) or not _code_in(value):
+            error = f"statement field {spec.statement_field!r} is missing or empty"
+            return InvalidLine(number, item_id, error, problem)
+        statement = value
+    preamble = obj.get(spec.preamble_field or "header")
+    if spec.preamble_field is not None and not isinstance(preamble, str):
+        error = f"preamble field {spec.preamble_field!r} is missing or not a string"
+        return InvalidLine(number, item_id, error, problem)
+    preamble = preamble if isinstance(preamble, str) and statement is not None else None
     return Item(number, item_id, code, statement, preamble, problem, spec.passes)
 
 
@@ -155,6 +167,8 @@ def _extracted_code(obj: dict[str, Any], spec: InputSpec) -> str | _Missing:
         code = extract(answer, spec.extract)
     except ExtractError as exc:
         return _Missing(str(exc))
+    if not _code_in(code):  # only comments: Lean accepts it, but it proves nothing
+        return _Missing(NOTHING)
     if spec.template is None:
         return code
     prefix = _filled_or_field(obj, spec)

@@ -2,7 +2,9 @@
 
 - `cpu`: CPU seconds (user + system, and of its reaped children) of the REPL's process
   tree, read before and after the snippet; a REPL that ends meanwhile is read just
-  before it is killed (`ReplSession.close`), so a timeout's CPU is counted too.
+  before it is killed (`ReplSession.close`), so a timeout's CPU is counted too, and one
+  that dies on its own (a crash) counts what it used when last read: at each memory
+  poll (every 0.1 s) and when its output closes, before it is reaped.
 - `peak_rss_mb`: the tree's anonymous resident memory (process_memory.py), the most the
   session's polls saw while the snippet ran, and once more at its end: a sample, so a
   spike between polls can be missed.

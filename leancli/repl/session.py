@@ -139,6 +139,9 @@ class ReplSession:
         self.peak_anon_rss = 0  # the most measured since the worker last reset it (cost.py)
         self.ended = 0  # REPL processes this session ended
         self._cpu_of_ended = 0.0  # their CPU seconds, read just before each was killed
+        # The live REPL's CPU seconds as last read: a REPL that dies on its own is reaped
+        # before `close` can read it, and its CPU would count as none.
+        self._cpu_sample = 0.0
 
     @property
     def pid(self) -> int | None:
@@ -312,6 +315,7 @@ class ReplSession:
     def _check_memory(self) -> None:
         # Anonymous memory only: the .olean pages an import maps are shared and droppable.
         used = self.anon_rss = tree_anon_rss(self.pid)
+        self._sample_cpu()
         self.peak_anon_rss = max(self.peak_anon_rss, used)
         limit = self.memory.rss_mb * 1024 * 1024
         if self.memory.rss_mb > 0 and used > limit:
@@ -325,6 +329,7 @@ class ReplSession:
         closed: out of memory, or a crash with its stderr."""
         process = self._process
         assert process is not None
+        self._sample_cpu()  # before it is reaped, while /proc still has it
         try:
             code = process.wait(timeout=2.0)
         except subprocess.TimeoutExpired:
@@ -365,7 +370,8 @@ class ReplSession:
             return
         self._process = None
         self.ended += 1
-        self._cpu_of_ended += tree_cpu_seconds(process.pid)
+        self._cpu_of_ended += max(tree_cpu_seconds(process.pid), self._cpu_sample)
+        self._cpu_sample = 0.0
         kill_descendants(process.pid)
         kill_process_group(process.pid)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -381,7 +387,10 @@ class ReplSession:
     def cpu_seconds(self) -> float:
         """CPU seconds of every REPL this session ran, the live one's so far."""
         live = tree_cpu_seconds(self.pid) if self.alive else 0.0
-        return self._cpu_of_ended + live
+        return self._cpu_of_ended + max(live, self._cpu_sample)
+
+    def _sample_cpu(self) -> None:
+        self._cpu_sample = max(self._cpu_sample, tree_cpu_seconds(self.pid))
 
     def __enter__(self) -> ReplSession:
         return self

@@ -21,6 +21,7 @@ Decisions:
 from __future__ import annotations
 
 import math
+import re
 import sys
 from array import array
 from collections.abc import Iterable, Iterator
@@ -97,7 +98,8 @@ def parse_ks(text: str) -> list[int]:
     """`1,8,32` as [1, 8, 32]; ValueError naming what is not a whole number >= 1."""
     ks = []
     for part in text.split(","):
-        if not part.strip().isdigit() or int(part) < 1:
+        # ASCII digits only: int() refuses '²', which str.isdigit() accepts.
+        if not re.fullmatch(r"[0-9]+", part.strip()) or int(part) < 1:
             raise ValueError(f"--k {text!r}: {part.strip()!r} is not a whole number >= 1")
         ks.append(int(part))
     return sorted(set(ks))
@@ -199,6 +201,19 @@ class Stats:
         # Non-string fields (ints, lists) are grouped by their JSON text.
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
+    def _unbiased_from(self) -> int:
+        # Where --first-pass skipped samples, a problem's passes are unknown: pass@k is
+        # unbiased only for k at least that problem's samples (then it is 1).
+        return max((self.groups[key][0] for key in self.skipped_groups), default=0)
+
+    def pass_at_k(self) -> tuple[dict[str, float], list[str]]:
+        """pass@k averaged over the groups for each k (`ks`, else the powers of two up to
+        the smallest group), and a note for each k left out (examples/pass_at_k.py)."""
+        n_min = min((n for n, _ in self.groups.values()), default=0)
+        ks = self.ks if self.ks is not None else pass_at_k_values(n_min)
+        groups = [(n, c) for n, c in self.groups.values()]
+        return pass_at_k_table(groups, ks, self._unbiased_from())
+
     def summary(self) -> dict[str, Any]:
         """Counts per status, time percentiles, and pass@k averaged over groups."""
         times = array("d", sorted(self.times))
@@ -210,16 +225,11 @@ class Stats:
 
         sizes = [n for n, _ in self.groups.values()]
         n_min = min(sizes, default=0)
-        # Where --first-pass skipped samples, a problem's passes are unknown: pass@k is
-        # unbiased only for k at least that problem's samples (then it is 1).
-        unbiased_from = max((self.groups[key][0] for key in self.skipped_groups), default=0)
-        ks = self.ks if self.ks is not None else pass_at_k_values(n_min)
-        groups = [(n, c) for n, c in self.groups.values()]
-        pass_k, notes = pass_at_k_table(groups, ks, unbiased_from)
+        pass_k, notes = self.pass_at_k()
         if self.skipped_groups and self.ks is None:
             notes = [
                 f"--first-pass skipped samples of {len(self.skipped_groups)} problems: pass@k "
-                f"for k < {unbiased_from} would be biased and is not reported"
+                f"for k < {self._unbiased_from()} would be biased and is not reported"
             ]
         note = "; ".join(notes) or None
         return {

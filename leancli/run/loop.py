@@ -307,6 +307,7 @@ class _Run:
                 line=entry.line,
                 id=entry.id,
                 snippet_hash=computed_from,
+                problem=entry.problem,
             )
         snippet = split_snippet(entry.code)
         if skip_trivia(snippet.body, 0) >= len(snippet.body):

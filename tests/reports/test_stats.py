@@ -217,6 +217,17 @@ def test_cli_k_option_and_its_error(tmp_path: Path) -> None:
     assert json.loads(done.stdout)["pass_at_k"] == pytest.approx({"1": 1 / 3, "3": 1.0})
     bad = CliRunner().invoke(app, ["stats", str(path), "--k", "1,x"])
     assert bad.exit_code == 2 and "'x' is not a whole number" in bad.stderr
+    superscript = CliRunner().invoke(app, ["stats", str(path), "--k", "\u00b2"])
+    assert superscript.exit_code == 2
+    assert superscript.stderr == "error: --k '\u00b2': '\u00b2' is not a whole number >= 1\n"
+
+
+def test_cli_k_given_twice_asks_for_both(tmp_path: Path) -> None:
+    # Regression (adv-trainers): the second --k silently replaced the first.
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(_line(s, "a") for s in ("pass", "fail", "fail")) + "\n")
+    done = CliRunner().invoke(app, ["stats", str(path), "--k", "1", "--k", "3", "--json"])
+    assert json.loads(done.stdout)["pass_at_k"] == pytest.approx({"1": 1 / 3, "3": 1.0})
 
 
 def test_stats_reports_cost_percentiles_restarts_and_the_slowest_problems() -> None:
