@@ -130,23 +130,61 @@ def _group_end(texts: list[str], at: int) -> int:
     return len(texts)
 
 
+# `Lean/Parser/Syntax.lean` `precedence`: what may follow `stx:` (`term:max`, `syntax:65`).
+_PRECEDENCES = frozenset({"max", "arg", "lead", "min", "min1", "("})
+# Antiquotation kinds that are terms (or tokens of one), never a command.
+_TERM_KINDS = frozenset({"term", "ident", "num", "str", "char", "name", "scientific", "hole"})
+# Words that start a term and never a command (`Lean/Parser/Term.lean`).
+_TERM_WORDS = frozenset(
+    {"fun", "λ", "let", "have", "show", "suffices", "if", "match", "do", "by", "Type"}
+    | {"Sort", "Prop", "calc", "nomatch", "nofun", "haveI", "letI", "return", "true", "false"}
+)
+# Commands that declare tokens (atoms): `Lean/Parser/Syntax.lean`, Mathlib's `notation3`.
+ATOM_COMMANDS = frozenset(
+    {"notation", "notation3", "infix", "infixl", "infixr", "prefix", "postfix", "syntax"}
+    | {"macro", "elab", "binder_predicate"}
+)
+
+
 def syntax_category(span: list[str], keyword: str) -> str:
     """The category a `syntax` or `macro` command extends, given the tokens after its
-    keyword: the word after its last `:` before `=>` (the one after its pattern)."""
+    keyword ("command" when it cannot be told). `macro`: the word after its last `:`
+    before `=>`. `syntax` (`Lean/Parser/Command.lean` `syntax ... many1 syntaxParser
+    " : " ident`): the word after its first `:` that starts no precedence (`term:max`,
+    `syntax:65`), wherever the command ends."""
+    return _category_at(span, category_colon(span, keyword))
+
+
+def category_colon(span: list[str], keyword: str) -> int | None:
+    """The index of the `:` before the category in `syntax_category`'s span, if any."""
     arrow = next((i for i in range(len(span) - 1) if span[i : i + 2] == ["=", ">"]), None)
-    if keyword == "macro" and arrow is not None:
-        span = span[:arrow]
-    colons = [i for i, text in enumerate(span) if text == ":" and span[i + 1 : i + 2] != ["="]]
-    if not colons or colons[-1] + 1 >= len(span):
+    colons = [
+        index
+        for index, text in enumerate(span[:arrow] if keyword == "macro" else span)
+        if text == ":" and span[index + 1 : index + 2] != ["="]
+    ]
+    if keyword == "macro":
+        return colons[-1] if arrow is not None and colons else None
+    for index in colons:
+        after = span[index + 1] if index + 1 < len(span) else ""
+        if not (after[:1].isdigit() or after in _PRECEDENCES):
+            return index
+    return None
+
+
+def _category_at(span: list[str], colon: int | None) -> str:
+    if colon is None or colon + 1 >= len(span) or not IDENT.fullmatch(span[colon + 1]):
         return "command"
-    return plain(span[colons[-1] + 1])
+    return plain(span[colon + 1])
 
 
-def rule_categories(span: list[str]) -> list[str]:
+def rule_categories(span: list[str], atoms: frozenset[str] = frozenset()) -> list[str]:
     """The category of each pattern of a `macro_rules` or `elab_rules`, given the tokens
-    after its keyword: `cat` for `` `(cat| ...) ``; for a bare `` `(...) ``, `command`
-    when it starts as a command does (or is a lone `$x`, which matches anything), else
-    `term`. A pattern is a quotation right after a `|` at the top level."""
+    after its keyword: `cat` for `` `(cat| ...) ``; for a bare `` `(...) ``, which Lean
+    parses as a term or as commands, keeping the longer (`Term.quot`, `Command.quot`),
+    `term` only where no command can start: see `_bare_category` (`atoms`: the tokens
+    the snippet declares, which start no command). With `(kind := ...)` a bare pattern
+    is read as a command. A pattern is a quotation right after a `|` at the top level."""
     categories: list[str] = []
     depth = 0
     for index, text in enumerate(span):
@@ -155,18 +193,81 @@ def rule_categories(span: list[str]) -> list[str]:
         elif text in _CLOSERS:
             depth -= 1
         elif depth == 0 and text == "|" and span[index + 1 : index + 3] == ["`", "("]:
-            categories.append(_quotation_category(span[index + 3 :]))
+            categories.append(_quotation_category(span[index + 3 :], atoms))
+    if span[:2] == ["(", "kind"] and "term" in categories:
+        categories.append("command")
     return categories
 
 
-def _quotation_category(inner: list[str]) -> str:
+def _quotation_category(inner: list[str], atoms: frozenset[str]) -> str:
     first = inner[0] if inner else ")"
     if len(inner) > 1 and IDENT.fullmatch(first) and inner[1] == "|":
         return plain(first)
+    return _bare_category(inner, atoms)
+
+
+def _bare_category(inner: list[str], atoms: frozenset[str]) -> str:
+    """`term` when the bare quotation `inner` cannot parse as commands, else `command`.
+
+    A command starts with a keyword (core's, a library's: any identifier-like word but
+    the term words and the snippet's own atoms), `#...`, `@[`, or an antiquotation:
+    `$m:declModifiers theorem ...` is a declaration, `$a in $b` the command `in`.
+    An antiquotation followed by a symbol (`$x ⊕⊕ $y`) starts no command there."""
+    first = inner[0] if inner else ")"
     if first == "$":
-        # `$x:cat` names its category; a lone `$x` matches whatever is quoted.
-        if inner[2:3] == [":"] and len(inner) > 3:
-            return plain(inner[3])
-        return "command" if inner[2:3] == [")"] else "term"
-    starts_command = plain(first) in COMMAND_WORDS or first.startswith("#")
-    return "command" if starts_command else "term"
+        kind, after = _antiquotation(inner)
+        following = inner[after] if after < len(inner) else ")"
+        if kind is not None and kind not in _TERM_KINDS:
+            return "command"
+        if following == ")":
+            return "term" if kind is not None else "command"  # a lone `$x` matches anything
+        starts = IDENT.fullmatch(following) or following in ("$", "*", "@[")
+        return "command" if starts or following.startswith("#") else "term"
+    if plain(first) in COMMAND_WORDS or first.startswith("#"):
+        return "command"
+    if IDENT.fullmatch(first):
+        return "term" if plain(first) in _TERM_WORDS or first in atoms else "command"
+    return "term"
+
+
+def _antiquotation(inner: list[str]) -> tuple[str | None, int]:
+    """The kind of the antiquotation opening `inner` (`$x:kind`; None for `$x`, `$(e)`;
+    `$[...]` reads as a command splice) and the index past it."""
+    if inner[1:2] == ["("]:
+        return None, _group_end(inner, 1)
+    if not (len(inner) > 1 and IDENT.fullmatch(inner[1])):
+        return "splice", 1
+    if inner[2:3] == [":"] and len(inner) > 3 and IDENT.fullmatch(inner[3]):
+        return plain(inner[3]), 4
+    return None, 2
+
+
+def declared_atoms(texts: list[str], sources: list[str]) -> list[tuple[str, int, int]]:
+    """Each token the snippet declares, as a string literal's source, with its index and
+    the index of the command's keyword:
+    the strings of a `notation`, `infix`, `syntax`, `macro` ... before its `=>` (before
+    its category for `syntax`), up to the next command."""
+    found: list[tuple[str, int, int]] = []
+    for index, text in enumerate(texts):
+        if plain(text) not in ATOM_COMMANDS:
+            continue
+        span = texts[index + 1 : _span_end(texts, index + 1)]
+        colon = category_colon(span, "syntax") if plain(text) == "syntax" else None
+        arrow = next((i for i in range(len(span) - 1) if span[i : i + 2] == ["=", ">"]), None)
+        end = colon if colon is not None else arrow if arrow is not None else len(span)
+        for at in range(index + 1, index + 1 + end):
+            if sources[at].startswith('"'):
+                found.append((sources[at], at, index))
+    return found
+
+
+def _span_end(texts: list[str], at: int) -> int:
+    """Where the command whose tokens go on at `at` ends: the next command word outside
+    brackets."""
+    depth = 0
+    for index in range(at, len(texts)):
+        text = texts[index]
+        if depth <= 0 and (plain(text) in COMMAND_WORDS or text.startswith("#")):
+            return index
+        depth += (text in _OPENERS) - (text in _CLOSERS)
+    return len(texts)

@@ -21,6 +21,7 @@ from leancli.verdict.scanner import (
     block_comment_end,
     line_starts,
     scan,
+    scan_reading,
 )
 
 __all__ = ["IDENT", "ID_CHAR", "block_comment_end"]
@@ -87,15 +88,18 @@ def strip_comments(text: str, *, blank_strings: bool = False) -> str:
 class Token(NamedTuple):
     text: str  # a string, char or raw string literal reads `""`
     line: int  # 1-based, in the text it was read from
+    source: str = ""  # a literal's text as written (`"x--"`), for the atoms it declares
 
 
 def _tokens_of(text: str, pieces: list[Piece]) -> list[Token]:
     starts = line_starts(text)
-    return [
-        Token(text[p.start : p.end] if p.kind == "token" else '""', bisect.bisect(starts, p.start))
-        for p in pieces
-        if p.kind != "comment"
-    ]
+    found = []
+    for piece in pieces:
+        if piece.kind == "comment":
+            continue
+        line, source = bisect.bisect(starts, piece.start), text[piece.start : piece.end]
+        found.append(Token(source, line) if piece.kind == "token" else Token('""', line, source))
+    return found
 
 
 def located_tokens(text: str) -> list[Token]:
@@ -110,19 +114,57 @@ def tokens(text: str) -> list[str]:
     return [token.text for token in located_tokens(text)]
 
 
+# At most this many ways to read a text's strings are checked (each a scan of the text).
+READINGS_LIMIT = 64
+
+
+class TooManyReadings(ValueError):
+    """More ways to read a text's strings than `READINGS_LIMIT`: `line` is the first
+    string that may be read two ways."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"more than {READINGS_LIMIT} ways to read its strings")
+        self.line = line
+
+
 def lean_readings(text: str) -> list[list[Token]]:
     """Every way Lean may lex `text`, for checks that must hold in each: as core Lean
-    does; with every string read as interpolated, when that differs (a library can
-    declare syntax taking `interpolatedStr(term)`, whose `{...}` is code); and with the
-    identifier characters of Lean before v4.22, when the text has one it added."""
-    primary = scan(text)
-    readings = [_tokens_of(text, primary)]
-    if any(p.kind == "string" and "{" in text[p.start : p.end] for p in primary):
-        other = scan(text, interpolate_all=True)
-        if other != primary:
-            readings.append(_tokens_of(text, other))
+    does first; then with any of its plain strings holding `{` read interpolated (core's
+    `throwErrorAt (ref) "..."`, a library's or the snippet's own syntax taking
+    `interpolatedStr(term)`: there `{...}` is code), each such string chosen either way,
+    keeping the readings whose strings and interpolants all close (an unterminated one
+    is a parse error to Lean); and with the identifier characters of Lean before v4.22,
+    when the text has one it added. Raises TooManyReadings past `READINGS_LIMIT`."""
+    readings = _string_readings(text, legacy=False)
     if VERSION_DEPENDENT.search(text):
-        readings.append(_tokens_of(text, scan(text, legacy=True)))
+        readings += _string_readings(text, legacy=True)
+    return [_tokens_of(text, pieces) for pieces in readings]
+
+
+def _string_readings(text: str, *, legacy: bool) -> list[list[Piece]]:
+    """Core Lean's reading, then each plain string holding `{` read interpolated, and in
+    that reading each later one, up to where it reads as its parent reading again (then
+    the strings after are read both ways from the parent: no combinations of strings
+    whose readings are independent, so `"{" ++ "}"` lines cost one reading each)."""
+    primary = scan_reading(text, legacy=legacy)
+    readings = [primary.pieces]
+    # (strings read interpolated, the reading they were flipped from, where branching stops)
+    pending = [(frozenset({at}), primary, len(text)) for at in primary.branches]
+    runs = 1
+    while pending:
+        flips, parent, limit = pending.pop()
+        runs += 1
+        if runs > READINGS_LIMIT:
+            raise TooManyReadings(bisect.bisect(line_starts(text), primary.branches[0]))
+        reading = scan_reading(text, legacy=legacy, flips=flips)
+        if reading.closed:
+            readings.append(reading.pieces)
+        last = max(flips)
+        rejoined = [at for at, _ in reading.states & parent.states if at > last]
+        limit = min([limit, *rejoined])
+        pending.extend(
+            (flips | {at}, reading, limit) for at in reading.branches if last < at < limit
+        )
     return readings
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from leancli.options import AuditOptions
 from leancli.verdict.constructs import (
     attribute_names,
     decide_config_is_native,
+    declared_atoms,
     plain,
     rule_categories,
     syntax_category,
@@ -23,6 +25,7 @@ from leancli.verdict.lexer import (
     ID_CHAR,
     IDENT,
     Token,
+    TooManyReadings,
     declarations,
     declared_names,
     lean_readings,
@@ -30,6 +33,7 @@ from leancli.verdict.lexer import (
     plain_name,
     strip_comments,
 )
+from leancli.verdict.scanner import atom_changes_lexing, string_value
 
 # --- cheats -----------------------------------------------------------------------------
 
@@ -38,7 +42,7 @@ from leancli.verdict.lexer import (
 _CHEAT_WORDS = re.compile(
     r"axiom|skipKernelTC|addDeclWithoutChecking|implemented_by|extern|#exit|macro|elab"
     r"|syntax|init|run_|#eval|unsafe|native|ofReduce|trustCompiler|tactic|parser|simproc"
-    r"|delab|unexpander|bv_|decide"
+    r"|delab|unexpander|bv_|decide|notation|infix|prefix|postfix|binder_predicate"
 )
 # Attributes that swap in compiled code, or register code run at elaboration or while
 # printing (a delaborator can print `4` as `5`). `csimp` and `export` are not here: they
@@ -78,6 +82,14 @@ _STARTS = frozenset(
     {"theorem", "lemma", "def", "abbrev", "instance", "example", "opaque", "axiom"}
     | {"structure", "class", "inductive", "#eval", "#reduce", "#check", "#guard", "#print"}
 )
+# Syntax categories whose macros expand only to what they are written in (terms, tactics
+# ...), which the refusals read: `command` reaches any command and `attr` any attribute
+# (`Lean/Elab/Attributes.lean` `elabAttr` expands macros before reading the name:
+# `macro "ib" : attr => `(attr| implemented_by f)` makes `@[ib]` one). Categories the
+# snippet declares (`declare_syntax_cat`) are its own.
+_HONEST_CATEGORIES = frozenset(
+    {"term", "tactic", "conv", "doElem", "binderPred", "level", "prio", "prec"}
+)
 # Commands that end a `syntax` or `macro_rules` command.
 _COMMANDS = _STARTS | frozenset(
     {"syntax", "macro", "macro_rules", "elab", "elab_rules", "notation", "open", "end"}
@@ -97,24 +109,52 @@ def find_cheats(body: str, audit: AuditOptions | None = None, offset: int = 0) -
     `native_decide` trusts) or register elaboration or printing code (`command_elab`,
     `macro`, `simproc`, `delab`, `app_unexpander`, ...); `#exit`; code run at
     elaboration (`run_cmd`, `run_tac`, `initialize`, `elab`, `simproc`, `unsafe`, `#eval`
-    unless `allow_eval`); command-level `syntax`, `macro` and `macro_rules`, which could
-    give `#print axioms` another meaning (tactic- and term-level macros and `notation`
-    stay allowed); and, unless `allow_native_decide`, native computation (`native_decide`,
-    `decide +native`, `bv_decide`, the compiler's axioms) in a declaration the audit
-    cannot name, such as an `example`. Names are compared without guillemets.
+    unless `allow_eval`); `syntax`, `macro` and `macro_rules` of the `command` category,
+    which could give `#print axioms` another meaning, of `attr` (an attribute macro can
+    spell `implemented_by`), or of a category leancli does not read (tactic- and
+    term-level macros and `notation` stay allowed); a declared token that changes where
+    Lean's comments, strings or names start (`notation "x--"`); and, unless
+    `allow_native_decide`, native computation (`native_decide`, `decide +native`,
+    `bv_decide`, the compiler's axioms) in a declaration the audit cannot name, such as
+    an `example`. Names are compared without guillemets.
     """
     audit = audit or AuditOptions()
     if not _CHEAT_WORDS.search(body):
         return []  # the common case, without lexing the whole text
+    try:
+        readings = lean_readings(body)
+    except TooManyReadings as many:
+        why = f"strings holding `{{` Lean may read as interpolated or not: {many}"
+        return [f"{why} (line {many.line + offset})"]
     reasons: dict[str, None] = {}
-    for reading in lean_readings(body):
+    for reading in readings:
         for why, line in _cheats(reading, audit):
             reasons[f"{why} (line {line + offset})"] = None
     return list(reasons)
 
 
+class _Declared(NamedTuple):
+    """What the snippet itself declares that changes how its syntax reads."""
+
+    atoms: list[tuple[str, int, int]]  # `constructs.declared_atoms`
+    tokens: frozenset[str]  # the atoms' values, trimmed as Lean trims them
+    categories: frozenset[str]  # `declare_syntax_cat`
+
+
+def _declared(texts: list[str], tokens: list[Token]) -> _Declared:
+    atoms = declared_atoms(texts, [token.source for token in tokens])
+    categories = (
+        plain(texts[i + 1])
+        for i in range(len(texts) - 1)
+        if texts[i] == "declare_syntax_cat" and IDENT.fullmatch(texts[i + 1])
+    )
+    values = (string_value(atom).strip(" \t\r\n") for atom, _, _ in atoms)
+    return _Declared(atoms, frozenset(values), frozenset(categories))
+
+
 def _cheats(tokens: list[Token], audit: AuditOptions) -> Iterator[tuple[str, int]]:
     texts = [token.text for token in tokens]
+    declared = _declared(texts, tokens)
     attributes = attribute_names(texts)
     named_starts = {}
     for decl in declarations(texts):
@@ -125,6 +165,7 @@ def _cheats(tokens: list[Token], audit: AuditOptions) -> Iterator[tuple[str, int
             )
         named_starts[decl.at] = decl.name is not None and decl.keyword != "axiom"
     named = False
+    refused: set[int] = set()
     for index, token in enumerate(tokens):
         # Any command ends the declaration before it: a `macro` or `notation` after a
         # theorem is not part of what `#print axioms` of that theorem shows.
@@ -133,9 +174,15 @@ def _cheats(tokens: list[Token], audit: AuditOptions) -> Iterator[tuple[str, int
         if index in attributes:
             why = _attribute_refusal(attributes[index])
         else:
-            why = _refusal_at(texts, index, audit, named)
+            why = _refusal_at(texts, index, audit, named, declared)
         if why is not None:
+            refused.add(index)
             yield why, token.line
+    for atom, at, command in declared.atoms:
+        # A refused command's tokens are moot: its own reason says enough.
+        if command not in refused and atom_changes_lexing(string_value(atom)):
+            why = "which changes where Lean's comments, strings or names start"
+            yield f"declares the token {atom}, {why}", tokens[at].line
 
 
 def _attribute_refusal(name: str) -> str | None:
@@ -144,7 +191,9 @@ def _attribute_refusal(name: str) -> str | None:
     return None
 
 
-def _refusal_at(texts: list[str], index: int, audit: AuditOptions, named: bool) -> str | None:
+def _refusal_at(
+    texts: list[str], index: int, audit: AuditOptions, named: bool, declared: _Declared
+) -> str | None:
     text = plain(texts[index])
     before = plain(texts[index - 1]) if index else ""
     after = plain(texts[index + 1]) if index + 1 < len(texts) else ""
@@ -158,8 +207,8 @@ def _refusal_at(texts: list[str], index: int, audit: AuditOptions, named: bool) 
         return "`#eval` runs code at elaboration (--allow-eval admits it)"
     if text in _RUNS_CODE:
         return f"`{text}` {_RUNS_CODE[text]}"
-    if text in ("syntax", "macro", "macro_rules") and _command_level(texts, index):
-        return f"command-level `{text}` could give `#print axioms` another meaning"
+    if text in ("syntax", "macro", "macro_rules"):
+        return _syntax_refusal(texts, index, declared)
     if not named and not audit.allow_native_decide and _is_native(texts, index, last):
         return (
             f"`{_native_name(text)}` in a declaration the audit cannot name, such as an `example`"
@@ -167,14 +216,23 @@ def _refusal_at(texts: list[str], index: int, audit: AuditOptions, named: bool) 
     return None
 
 
-def _command_level(texts: list[str], index: int) -> bool:
-    """Whether the `syntax`, `macro` or `macro_rules` at `index` extends the `command`
-    category (or one leancli cannot tell)."""
+def _syntax_refusal(texts: list[str], index: int, declared: _Declared) -> str | None:
+    """Why the `syntax`, `macro` or `macro_rules` at `index` is refused: it extends the
+    `command` or `attr` category, or one leancli does not read (or cannot tell which)."""
+    keyword = plain(texts[index])
     span = texts[index + 1 : _command_end(texts, index + 1)]
-    if plain(texts[index]) == "macro_rules":
-        categories = rule_categories(span)
-        return not categories or "command" in categories
-    return syntax_category(span, plain(texts[index])) == "command"
+    if keyword == "macro_rules":
+        categories = rule_categories(span, declared.tokens) or ["command"]
+    else:
+        categories = [syntax_category(span, keyword)]
+    for category in categories:
+        if category == "command":
+            return f"command-level `{keyword}` could give `#print axioms` another meaning"
+        if category == "attr":
+            return f"`{keyword}` of category `attr` can spell a refused attribute"
+        if category not in _HONEST_CATEGORIES | declared.categories:
+            return f"`{keyword}` of category `{category}` could expand to a refused construct"
+    return None
 
 
 def _command_end(texts: list[str], at: int) -> int:

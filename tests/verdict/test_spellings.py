@@ -72,6 +72,71 @@ REFUSED = {
     "scoped-delab": ("attribute [scoped delab app.f] d", "@[delab]"),
     "csimp-axiom": ("@[csimp] axiom f_eq : @f = @g", "axiom `f_eq`"),
     "export-axiom": ("@[export lean_f] axiom f : Nat", "axiom `f`"),
+    # 5. An attribute spelt by a macro: `Lean/Elab/Attributes.lean` `elabAttr` expands
+    # macros on an attribute before reading its name, so any `attr` syntax may be one.
+    "attr-macro": ('macro "ib" : attr => `(attr| implemented_by g)', "category `attr`"),
+    "attr-macro-guillemets": ('macro "ib" : «attr» => `(attr| extern "f")', "category `attr`"),
+    "attr-syntax-named": ('syntax (name := ceAttr) "ce" : attr', "category `attr`"),
+    "attr-macro-rules": ("macro_rules | `(attr| ce) => `(attr| init)", "category `attr`"),
+    "attr-macro-rules-guillemets": ("macro_rules | `(«attr»| ce) => `(attr| init)", "`attr`"),
+    # A category leancli does not read (Lean's `stx`, a library's): refused.
+    "stx-macro": ('macro "x" : stx => `(stx| "y")', "category `stx`"),
+    # 3. `syntax ... : cat` ends at its category (`Lean/Parser/Command.lean` `syntax`:
+    # `many1 syntaxParser >> " : " >> ident`; `term:max`, `syntax:65` are precedences),
+    # whatever follows it.
+    "syntax-then-infix": ('syntax "f" : command\ninfixl:65 " +++ " => Nat.add', "`syntax`"),
+    "syntax-precedences-then-notation": (
+        'syntax:arg (name := f) "f" term:max : command\nnotation:50 a " ≺ " b => a < b',
+        "command-level `syntax`",
+    ),
+    "syntax-then-user-command": ('syntax "f" : command\nf', "command-level `syntax`"),
+    # A bare quotation is a term or commands, the longer parse (`Term.quot`,
+    # `Command.quot`): it is a command where one can start.
+    "rules-on-in": ("macro_rules | `($a in $b) => `($b)", "command-level `macro_rules`"),
+    "rules-on-declaration": (
+        "macro_rules | `($m:declModifiers theorem $n $s:declSig $v:declVal) => `(#check 1)",
+        "command-level `macro_rules`",
+    ),
+    "rules-on-open-in": ("macro_rules | `(open $x in $c) => `($c)", "command-level"),
+    "rules-on-two-commands": ("macro_rules | `($a $b) => `($b)", "command-level"),
+    "rules-on-a-splice": ("macro_rules | `($cs*) => `(#check 1)", "command-level"),
+    "rules-on-a-library-command": ("macro_rules | `(alias $a) => `(#check 1)", "command-level"),
+    "rules-with-a-kind": (
+        "macro_rules (kind := Lean.Parser.Command.in) | `($a) => `(#check 1)",
+        "command-level",
+    ),
+    # 2. A token changes where Lean's comments and strings start (`tokenFnAux` takes the
+    # longest token of the table, `whitespace` only runs between tokens).
+    "token-with-dashes": ('notation "x--" => (0 : Nat)', 'token "x--"'),
+    "token-with-escaped-dashes": ('notation "x\\x2d-" => (0 : Nat)', "token"),
+    "token-ending-in-dash": ('infixl:65 " +-" => Nat.sub', "token"),
+    "token-with-block-comment": ('prefix:max "!/-" => Nat.succ', "token"),
+    "token-with-quote": ('postfix:max "a\\"" => Nat.succ', "token"),
+    "token-with-char-quote": ('notation "+\'" => (0 : Nat)', "token"),
+    "token-with-guillemet": ('notation "+«" => (0 : Nat)', "token"),
+    "token-ending-in-a-name": ('notation "x+y" => (0 : Nat)', "token"),
+    "token-in-term-syntax": ('syntax "x--" : term', "token"),
+    "token-in-a-macro": ('macro "x--" : term => `(0)', "token"),
+    "token-hash-word": ('syntax "#x" term : term', "token"),
+    # `#evalx` is `#eval x` to Lean: the longest token, not a `#word`.
+    "hash-eval-joined": ("#evalx", "`#eval`"),
+    # After the token `n + 0`, `bv_decide` is a name: `0b` starts no number without a
+    # binary digit (`binNumberFn`: `takeWhile1Fn`/`takeDigitsFn`, else an error).
+    "zero-b-after-a-token": (
+        'local notation "n + 0" => 0\nexample : True := by have := n + 0bv_decide',
+        "`bv_decide`",
+    ),
+    # 2. A string interpolated by syntax other than core's `s!`: `throwErrorAt` with any
+    # `term:max` (`Lean/Exception.lean`), the snippet's own `interpolatedStr(term)` macro.
+    "throw-error-at-index": (
+        'def a := "{"\ndef f := throwErrorAt stx[0] "{\'"\'}"\nrun_cmd pure ()\ndef c := "x"',
+        "`run_cmd`",
+    ),
+    "own-interpolating-macro": (
+        'macro "my!" s:interpolatedStr(term) : term => `(toString $s)\n'
+        'def a := "{"\ndef f := my! "{\'"\'}"\nrun_cmd pure ()\ndef c := "x"',
+        "`run_cmd`",
+    ),
 }
 
 
@@ -108,6 +173,21 @@ HONEST = {
     "name-literal": "def n := `elab\ndef m := `run_cmd",
     "raw-string": 'def s := r##"run_cmd "# elab"##',
     "prime-idents": "theorem elab' : True := trivial\ntheorem h' (f' : Nat) : f' = f' := rfl",
+    # Syntax of the categories leancli reads, and of the snippet's own.
+    "own-category": 'declare_syntax_cat item\nsyntax "x" : item\nsyntax "[" item "]" : term',
+    "term-syntax-then-infix": 'syntax "myterm" term:max : term\ninfixl:65 " +++ " => Nat.add',
+    "term-rules-typed-antiquote": "macro_rules | `($x:term ⊕⊕ $y) => `($x + $y)",
+    "term-rules-fun": "macro_rules | `(fun $x ↦ $b) => `(fun $x => $b)",
+    # Tokens leancli reads as Lean does.
+    "tokens-of-symbols": (
+        'infixl:65 " +++ " => Nat.add\nnotation "‖" x "‖" => x\nnotation "ℝ≥0" => Nat\n'
+        'local notation "n + 0" => 0\nprefix:max "√" => Nat.sqrt'
+    ),
+    # 8. Words in plain strings, a `{` in an earlier one: core Lean reads them plainly.
+    "brace-then-word": 'def l := "{"\ntheorem t : (l ++ "unsafe").length = 7 := by decide',
+    "brace-then-axiom": 'def l := "{"\ndef m := "axiom"\ntheorem t : m.length = 5 := by decide',
+    "many-braces": "".join(f'def s{i} := "{{" ++ "}}"\n' for i in range(40))
+    + "theorem t : s0.length = 2 := by decide",
 }
 
 
@@ -139,7 +219,10 @@ def test_through_the_cli_each_class_is_refused_or_passes_as_lean_reads_it(
 ) -> None:
     refused = ["subscript-plus", "char-in-interpolant", "macro-guillemet-category"]
     refused += ["decide-plus-native", "bv-decide", "simproc", "delab", "app-unexpander"]
+    refused += ["attr-macro-rules", "rules-on-in", "syntax-then-infix", "token-ending-in-dash"]
+    refused += ["throw-error-at-index"]
     honest = ["init-in-list", "init-after-comma", "term-macro-rules", "csimp", "export"]
+    honest += ["term-syntax-then-infix", "tokens-of-symbols", "brace-then-axiom", "many-braces"]
     rows = [{"id": key, "code": REFUSED[key][0]} for key in refused]
     rows += [{"id": key, "code": HONEST[key]} for key in honest]
     results = {row["id"]: row for row in check_rows(tmp_path, fake_repl, rows)}
