@@ -64,7 +64,7 @@ TAIL_LINE = re.compile(
 DECLARATION = re.compile(
     r"^[ \t]*(?:@\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\][ \t]*)*"
     r"(?P<private>private\s+)?(?:protected\s+|noncomputable\s+|unsafe\s+|partial\s+|nonrec\s+)*"
-    r"(?:theorem|lemma|def|abbrev|(?:(?:scoped|local)\s+)?instance)\s+"
+    r"(?:theorem|lemma|def|abbrev|opaque|(?:(?:scoped|local)\s+)?instance)\s+"
     r"(?:\(\s*priority\s*:=[^()\n]*\)\s*)?"
     r"(?P<name>«[^»]*»|[^\s:(\[{]+)(?P<sig>[^\n]*)",
     re.MULTILINE,

@@ -179,7 +179,8 @@ def parse_axioms_message(data: str) -> tuple[str, list[str]] | None:
 def judge_axioms(
     found: dict[str, list[str]], allowed: frozenset[str], allow_native_decide: bool
 ) -> tuple[Status, str | None]:
-    """(pass, fail or sorry; error) from each declaration's axioms.
+    """(pass, fail or sorry; error) from each declaration's axioms (`found`: every
+    declaration of the snippet the audit printed).
 
     A disallowed axiom fails (it outranks `sorryAx`, as an error outranks a sorry);
     `sorryAx` alone gives "sorry". The error names every offending declaration/axiom.
@@ -190,7 +191,10 @@ def judge_axioms(
     sorry: list[str] = []
     for name, axioms in found.items():
         for axiom in axioms:
-            native = axiom in NATIVE_DECIDE_AXIOMS or native_auxiliary_of(name, axiom)
+            # `s := t` lists `t`'s auxiliary axiom: any audited declaration's counts.
+            native = axiom in NATIVE_DECIDE_AXIOMS or any(
+                native_auxiliary_of(declared, axiom) for declared in found
+            )
             if axiom == SORRY_AXIOM:
                 sorry.append(f"`{name}` depends on `{SORRY_AXIOM}`")
             elif axiom not in allowed and not (native and allow_native_decide):

@@ -6,11 +6,12 @@ a message the specification drops is deleted, and a checked one is deleted when 
 comment above expects it. The REPL then reports what is left, so an error or a `sorry`
 warning of `cmd` never reaches leancli's verdict. Such a `#guard_msgs` is refused.
 
-Which messages are dropped or checked follows `parseGuardMsgsSpec`: no specification
-checks everything; otherwise the first element naming the message's severity (or `all`)
-decides, `check` when it names no action, and a message no element names passes through.
-A checked message can only vanish when the doc comment holds its text, which
-`messageToStringWithoutPos` starts with `error:` or `warning:`.
+Which messages are dropped or checked follows `parseGuardMsgsSpec`: no specification,
+or one of options only (`whitespace := lax`), checks everything; otherwise the first
+element naming the message's severity (or `all`) decides, `check` when it names no
+action, and a message no element names passes through. A checked message can only
+vanish when the doc comment holds its text, which `messageToStringWithoutPos` starts
+with `error:` or `warning:`.
 """
 
 from __future__ import annotations
@@ -68,13 +69,16 @@ def _why_hidden(after: str, doc: str) -> str | None:
 
 
 def _action(elements: list[str], severity: str, unspecified: bool) -> str:
-    """What the specification does with a message of `severity`: check, drop or pass."""
-    if unspecified:
+    """What the specification does with a message of `severity`: check, drop or pass.
+
+    Options (`whitespace := lax`, `ordering := sorted`, `positions := true`) filter
+    nothing: `parseGuardMsgsSpec` ends with `p?.getD fun _ => .check`, so a specification
+    with no filter element checks every message, as none at all does."""
+    filters = [_ELEMENT.match(" ".join(element.split())) for element in elements]
+    parsed_filters = [parsed for parsed in filters if parsed is not None]
+    if unspecified or not parsed_filters:
         return "check"
-    for element in elements:
-        parsed = _ELEMENT.match(" ".join(element.split()))
-        if parsed is None:
-            continue  # `whitespace := lax`, `ordering := sorted`, `positions := true`
+    for parsed in parsed_filters:
         if parsed["severity"] in (severity, "all"):
             return parsed["action"] or "check"
     return "pass"

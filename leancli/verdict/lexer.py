@@ -185,7 +185,7 @@ def plain_name(name: str) -> str:
 # --- declarations -----------------------------------------------------------------------
 
 # Declarations whose axioms can be printed (`example`s have no name).
-_NAMED_DECLS = frozenset({"theorem", "lemma", "def", "abbrev", "instance"})
+_NAMED_DECLS = frozenset({"theorem", "lemma", "def", "abbrev", "instance", "opaque"})
 
 
 class Decl(NamedTuple):
@@ -249,7 +249,8 @@ def _full_name(scopes: list[str | None], name: str) -> str:
 
 
 def declared_names(body: str, *, lemma: bool = True) -> list[str]:
-    """Full names declared by `theorem`, `lemma`, `def`, `abbrev` and named `instance`s.
+    """Full names declared by `theorem`, `lemma`, `def`, `abbrev`, `opaque` and named
+    `instance`s.
 
     Names get the enclosing `namespace` prefixes (`_root_.x` is `x`); comments and
     strings are ignored. Each name appears once, in source order.
