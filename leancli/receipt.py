@@ -9,7 +9,11 @@ the start and end times and the results by status.
 Decisions:
 
 - The receipt goes beside the file the results are written to: through a symlinked
-  `-o`, beside its target, and `receipt_path` finds it from either name.
+  `-o`, beside its target, and `receipt_path` finds it from either name. A receipt that
+  is itself a symlink is written through (its target replaced, the link kept).
+- Only a regular-file output gets one (`regular_output`): none for standard output, a
+  FIFO, a device or `/dev/stdout`, which cannot be read back (reading a pipe the run
+  itself writes would block for ever) and pin no file.
 - It is written whole or not at all (a temporary file, then a rename), once before any
   REPL starts (`"complete": false`, no end time: a run killed outright still leaves
   one), and again when the run ends or is interrupted.
@@ -29,10 +33,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import hashlib
 import json
 import os
 import shlex
+import stat
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -52,6 +58,26 @@ def receipt_path(results: Path | str) -> Path:
     """Where the receipt of the results file `results` is (beside the file a symlink names)."""
     real = Path(os.path.realpath(results))
     return real.with_name(real.name + SUFFIX)
+
+
+def regular_output(results: Path | str) -> bool:
+    """Whether `results` is a regular file named as one: not a FIFO, a device, or a name
+    in /dev or /proc (`/dev/stdout` is a regular file when stdout is redirected to one,
+    but the receipt would then describe whatever the shell chose, so it gets none)."""
+    path = os.path.abspath(results)
+    for _ in range(40):  # follow the links one at a time, as the kernel would
+        if any(path == top or path.startswith(top + os.sep) for top in ("/dev", "/proc")):
+            return False
+        if not os.path.islink(path):
+            break
+        path = os.path.join(
+            os.path.realpath(os.path.dirname(path)), os.readlink(path)
+        )  # a relative link is relative to the link's (real) directory
+        path = os.path.normpath(path)
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def now() -> str:
@@ -171,7 +197,18 @@ def read_results(results: Path) -> tuple[Counter[str], dict[str, Any]]:
     counts: Counter[str] = Counter()
     digest = hashlib.sha256()
     size = 0
-    with results.open("rb") as handle:
+    # Opened without blocking and checked before it is read: a FIFO (or /dev/stdout in
+    # a pipeline) would wait for a writer, or read the run's own results back.
+    fd = os.open(results, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(results))
+        os.set_blocking(fd, True)
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
         for raw in handle:
             digest.update(raw)
             size += len(raw)
@@ -204,11 +241,26 @@ def stale_reason(content: Mapping[str, Any], results: Path | str) -> str | None:
 
 def write_receipt(path: Path, content: Mapping[str, Any]) -> None:
     """Write `content` to `path` whole or not at all (a temporary file beside it, synced,
-    then renamed over it); OSError when it cannot be written."""
+    then renamed over it); OSError when it cannot be written. A symlinked `path` is
+    written through: the file it points to is replaced and the link kept. A `path` that
+    is not a regular file (a device, a FIFO) is written into, never replaced."""
+    data = orjson.dumps(content, option=orjson.OPT_INDENT_2) + b"\n"
+    path = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = stat.S_IFREG
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # no reader: ENXIO
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        return
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with temporary.open("wb") as handle:
-            handle.write(orjson.dumps(content, option=orjson.OPT_INDENT_2) + b"\n")
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
@@ -220,7 +272,9 @@ def write_receipt(path: Path, content: Mapping[str, Any]) -> None:
 
 def read_receipt(results: Path | str) -> dict[str, Any] | None:
     """The receipt beside the results file `results`; None when there is none (or it is
-    not a receipt)."""
+    not a receipt, or `results` is no regular file: such an output gets none)."""
+    if not regular_output(results):
+        return None
     try:
         data = orjson.loads(receipt_path(results).read_bytes())
     except (OSError, orjson.JSONDecodeError):
