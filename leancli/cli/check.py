@@ -20,6 +20,7 @@ from leancli.cli.params import (
     ProjectOption,
     RayAddressOption,
     ReplOption,
+    VersionOption,
 )
 
 
@@ -409,6 +410,7 @@ def check(
     progress_interval: ProgressInterval = 30.0,
     quiet: Quiet = False,
     verbose: Verbose = False,
+    version: VersionOption = False,
     executor: Executor = ExecutorChoice.local,
     ray_address: RayAddressOption = None,
     cpus_per_repl: CpusPerRepl = 1.0,

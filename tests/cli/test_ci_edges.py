@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,23 @@ def test_a_huge_progress_interval_gives_no_traceback(interval: str) -> None:
     if interval != "1e10":
         assert done.returncode == 2
         assert b"--progress-interval" in done.stderr
+
+
+# docs/output.md: "`-h` is `--help` and `-V` `--version`, for every command".
+@pytest.mark.parametrize("command", ["check", "stats", "doctor", "setup"])
+def test_dash_capital_v_prints_the_version_for_every_command(command: str) -> None:
+    done = run_leancli(command, "-V")
+    assert done.returncode == 0, done.stderr
+    assert b"leancli" in done.stdout
+
+
+# docs/output.md: "`-v`/`--verbose` adds leancli's debug log": the REPL, workers, limits.
+def test_verbose_adds_something_to_stderr() -> None:
+    plain = run_leancli("check", BASICS, "--repl", "simulated", "--no-progress")
+    verbose = run_leancli("check", BASICS, "--repl", "simulated", "--no-progress", "-v")
+
+    def strip(text: bytes) -> bytes:
+        return re.sub(rb"in [0-9.]+ s \([0-9.]+/s\)", b"", text)
+
+    assert strip(verbose.stderr) != strip(plain.stderr)
+    assert b"REPL" in verbose.stderr
