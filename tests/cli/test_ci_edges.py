@@ -65,3 +65,21 @@ def test_verbose_adds_something_to_stderr() -> None:
 
     assert strip(verbose.stderr) != strip(plain.stderr)
     assert b"REPL" in verbose.stderr
+
+
+# README.md is read on GitHub, whose heading anchors follow github-slugger (punctuation
+# dropped, each space a hyphen): its links into docs/ use those anchors.
+def test_readme_anchors_into_docs_resolve_on_github() -> None:
+    readme = (REPO / "README.md").read_text()
+
+    def slug(heading: str) -> str:
+        text = heading.strip().lower()
+        text = re.sub(r"[^\w\- ]", "", text)
+        return text.replace(" ", "-")
+
+    broken = []
+    for page, anchor in re.findall(r"\]\((docs/[\w\-/]+\.md)#([\w\-]+)\)", readme):
+        headings = re.findall(r"^#+ (.+)$", (REPO / page).read_text(), re.MULTILINE)
+        if anchor not in {slug(h) for h in headings}:
+            broken.append(f"{page}#{anchor}")
+    assert broken == []
