@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.common import FAKE_REPL_COMMAND, run_leancli, write_jsonl
 from tests.helpers.junit_schemas import schema_errors
+
+
+def _github_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "GITHUB_SHA": "abc123",
+        "GITHUB_REPOSITORY": "owner/repo",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_WORKSPACE": str(tmp_path),
+    }
+
 
 FAIL = "theorem t{i} : True := by\n  -- fake: error\n  trivial"
 
@@ -47,3 +60,38 @@ def test_junit_report_stays_valid_when_kept_results_sum_past_the_largest_float(
 
 
 # Issue 26, 1: "failure text `FILE:LINE:COL` with the input's line (a JSONL line number,
+
+
+# The failures left out of the annotations are listed first in the step summary; the
+# closing notice says honestly where they are (and how many are nowhere without -o).
+@pytest.mark.parametrize("count", [60, 70])
+def test_every_failure_left_out_of_the_annotations_is_in_the_step_summary(
+    tmp_path: Path, count: int
+) -> None:
+    rows = [{"id": f"prob{i:03d}", "code": FAIL.format(i=i)} for i in range(count)]
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    done = run_leancli(
+        "check",
+        str(source),
+        "--repl",
+        FAKE_REPL_COMMAND,
+        "--format",
+        "github",
+        env=_github_env(tmp_path),
+    )
+    assert done.returncode == 1, done.stderr
+    annotations = done.stdout.decode()
+    summary = (tmp_path / "summary.md").read_text()
+    unlisted = [
+        row["id"]
+        for row in rows
+        if f"sorry {row['id']}::" not in annotations
+        and f"fail {row['id']}::" not in annotations
+        and f"[{row['id']}]" not in summary
+    ]
+    if count == 60:
+        assert "the step summary lists them" in annotations
+        assert unlisted == [], f"{len(unlisted)} failures are listed nowhere: {unlisted[:5]}"
+    else:
+        assert 0 < len(unlisted) <= 10  # (the "Slowest" table may list one)
+        assert "10 are listed nowhere: pass -o FILE" in annotations
