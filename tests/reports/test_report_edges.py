@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.common import FAKE_REPL_COMMAND, run_leancli, write_jsonl
+from tests.helpers.common import FAKE_REPL, FAKE_REPL_COMMAND, run_leancli, write_jsonl
 from tests.helpers.junit_schemas import schema_errors
 
 
@@ -95,3 +99,72 @@ def test_every_failure_left_out_of_the_annotations_is_in_the_step_summary(
     else:
         assert 0 < len(unlisted) <= 10  # (the "Slowest" table may list one)
         assert "10 are listed nowhere: pass -o FILE" in annotations
+
+
+# A sorry's annotation, summary row and JUnit message are the sorry's own warning, not an
+# earlier linter warning's.
+def test_sorry_annotation_points_at_the_sorry_not_at_an_earlier_linter_warning(
+    tmp_path: Path,
+) -> None:
+    body = (
+        "theorem a : True := by\n  have h : 1 = 1 := rfl\n  trivial\n\ntheorem b : False := sorry\n"
+    )
+    (tmp_path / "Lint.lean").write_text(body)
+    answer = {
+        "sorries": [
+            {
+                "proofState": 0,
+                "pos": {"line": 5, "column": 21},
+                "goal": "⊢ False",
+                "endPos": {"line": 5, "column": 26},
+            }
+        ],
+        "messages": [
+            {
+                "severity": "warning",
+                "pos": {"line": 2, "column": 7},
+                "endPos": {"line": 2, "column": 8},
+                "data": "unused variable `h`\n\nNote: This linter can be disabled with "
+                "`set_option linter.unusedVariables false`",
+            },
+            {
+                "severity": "warning",
+                "pos": {"line": 5, "column": 8},
+                "endPos": {"line": 5, "column": 9},
+                "data": "declaration uses `sorry`",
+            },
+        ],
+        "env": 0,
+    }
+    transcripts = tmp_path / "transcripts"
+    transcripts.mkdir()
+    variants = [body, body.rstrip("\n"), body + "\n"]
+    (transcripts / "lint.in").write_text("".join(json.dumps({"cmd": v}) + "\n\n" for v in variants))
+    (transcripts / "lint.expected.out").write_text(
+        "".join(json.dumps(answer, indent=1) + "\n\n" for _ in variants)
+    )
+    repl = f"{sys.executable} {FAKE_REPL}"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "leancli",
+            "check",
+            "Lint.lean",
+            "--repl",
+            repl,
+            "--pass-env",
+            "FAKE_REPL_TRANSCRIPTS",
+            "--format",
+            "github",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **_github_env(tmp_path), "FAKE_REPL_TRANSCRIPTS": str(transcripts)},
+    )
+    assert done.returncode == 1, done.stderr
+    (annotation,) = done.stdout.decode().splitlines()
+    assert annotation.startswith("::warning "), annotation
+    assert ",line=5," in annotation and "sorry" in annotation.split("::", 2)[2], annotation
