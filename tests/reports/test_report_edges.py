@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -168,3 +169,35 @@ def test_sorry_annotation_points_at_the_sorry_not_at_an_earlier_linter_warning(
     (annotation,) = done.stdout.decode().splitlines()
     assert annotation.startswith("::warning "), annotation
     assert ",line=5," in annotation and "sorry" in annotation.split("::", 2)[2], annotation
+
+
+# Two inputs whose classnames would be alike (x.y.jsonl, x_y.jsonl) get distinct ones.
+# Issue 26, 1: "every testcase name unique within its class". Two JSONL inputs whose
+# names differ only by a `.` and a `_` get one classname, and their rows one name:
+# GitLab keeps only the first of them.
+def test_junit_rows_of_two_inputs_never_share_classname_and_name(tmp_path: Path) -> None:
+    row = {"id": "p", "code": FAIL.format(i=1)}
+    write_jsonl(tmp_path / "x.y.jsonl", [row])
+    write_jsonl(tmp_path / "x_y.jsonl", [row])
+    report = tmp_path / "report.xml"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "leancli",
+            "check",
+            "x.y.jsonl",
+            "x_y.jsonl",
+            "--repl",
+            FAKE_REPL_COMMAND,
+            "--junit",
+            str(report),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    keys = re.findall(r'<testcase classname="([^"]*)" name="([^"]*)"', report.read_text())
+    assert len(keys) == 2 and len(set(keys)) == 2, keys
