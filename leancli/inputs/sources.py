@@ -36,7 +36,9 @@ from typing import Any
 from leancli.errors import LeancliError
 from leancli.inputs.items import InputSpec, InvalidLine, Item, read_items
 from leancli.inputs.markdown_blocks import CodeBlock, lean_blocks
+from leancli.inputs.snippet import split_snippet
 from leancli.records import Result, Status
+from leancli.verdict.lexer import skip_trivia
 
 # A directory gives its Lean files and the Lean blocks of its Markdown (documentation).
 DEFAULT_GLOBS = ("*.lean", "*.md")
@@ -221,6 +223,8 @@ def read_sources(
             yield replace(text, line=offset)
             continue
         if source.kind is SourceKind.LEAN:
+            if nothing_to_check(text):  # as a Markdown file without a `lean` block
+                continue
             offset += 1
             source_map.add(offset, _whole_file_location(name, text))
             yield _item(offset, name, text)
@@ -291,6 +295,13 @@ def _read_text(path: str, digest: InputDigest | None = None) -> str | InvalidLin
         return InvalidLine(0, path, f"{path} is not valid UTF-8 (byte {exc.start + 1})")
 
 
+def nothing_to_check(code: str) -> bool:
+    """True when a `.lean` file holds no command: empty, comments or imports only. Such a
+    file has no snippet (a run of nothing else exits 5), as in a JSONL line it is invalid."""
+    body = split_snippet(code).body
+    return skip_trivia(body, 0) >= len(body)
+
+
 def shown(path: str) -> str:
     """`path` as text any result or report can hold: a file name's bytes that are not
     UTF-8 (decoded with surrogateescape) written as `\\xNN`."""
@@ -331,7 +342,8 @@ def count_items(sources: Sequence[Source]) -> int | None:
         if source.kind is SourceKind.JSONL:
             total += _count_lines(source.path)
         elif source.kind is SourceKind.LEAN:
-            total += 1
+            text = _read_text(source.path)
+            total += isinstance(text, InvalidLine) or not nothing_to_check(text)
         else:
             text = _read_text(source.path)
             if isinstance(text, InvalidLine):

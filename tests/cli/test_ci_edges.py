@@ -83,3 +83,14 @@ def test_readme_anchors_into_docs_resolve_on_github() -> None:
         if anchor not in {slug(h) for h in headings}:
             broken.append(f"{page}#{anchor}")
     assert broken == []
+
+
+# docs/output.md: a `.lean` file with nothing to check (empty, comments or imports only) is
+# no snippet: alone, the run exits 5 with the line saying so.
+@pytest.mark.parametrize("text", ["", "-- only a comment\n", "import Mathlib\n/- c -/\n"])
+def test_a_lean_file_with_nothing_to_check_exits_5(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "Empty.lean"
+    path.write_text(text)
+    done = run_leancli("check", str(path), "--repl", FAKE_REPL_COMMAND)
+    assert done.returncode == 5, (done.returncode, done.stdout, done.stderr)
+    assert b"nothing to check" in done.stderr
