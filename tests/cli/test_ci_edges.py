@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.common import FAKE_REPL_COMMAND, REPO, run_leancli
+from tests.helpers.common import FAKE_REPL_COMMAND, REPO, read_jsonl, run_leancli
 
 BASICS = str(REPO / "samples" / "basics.jsonl")
 
@@ -94,3 +94,16 @@ def test_a_lean_file_with_nothing_to_check_exits_5(tmp_path: Path, text: str) ->
     done = run_leancli("check", str(path), "--repl", FAKE_REPL_COMMAND)
     assert done.returncode == 5, (done.returncode, done.stdout, done.stderr)
     assert b"nothing to check" in done.stderr
+
+
+# A fenced block in a block quote (`> ```lean`) is a CommonMark fenced block: checked, its
+# positions in the file's lines.
+def test_a_lean_block_in_a_block_quote_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "guide.md"
+    path.write_text(
+        "# Guide\n\n> ```lean\n> theorem f : True := by\n>   -- fake: error\n>   trivial\n> ```\n"
+    )
+    done = run_leancli("check", str(path), "--repl", FAKE_REPL_COMMAND)
+    assert done.returncode == 1, (done.returncode, done.stderr)
+    (result,) = read_jsonl(done.stdout)
+    assert result["source_line"] == 3, result
