@@ -38,6 +38,7 @@ STATUS_STYLES = {
     Status.INVALID: "dim",
     Status.SKIPPED: "cyan",
 }
+_LONGEST_WAIT = 3600.0
 DEFAULT_INTERVAL = 30.0
 
 DisplayMode = Literal["bar", "lines", "off"]
@@ -160,7 +161,9 @@ class RunProgress:
         self.console.print(line, highlight=False, soft_wrap=True, markup=False)
 
     def _tick_until_stopped(self) -> None:
-        while not self._stop.wait(self._interval):
+        # The wait is capped (threading refuses one past TIMEOUT_MAX); `tick` writes the line
+        # only once `interval` seconds passed.
+        while not self._stop.wait(min(self._interval, _LONGEST_WAIT)):
             self.tick()
 
     def log_line(self, now: float) -> str:

@@ -14,13 +14,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import Annotated
 
 import typer
 
 from leancli.cli import check as _check
 from leancli.cli import tools as _tools
-from leancli.cli.params import GroupedCommand
+from leancli.cli.params import GroupedCommand, VersionOption
 from leancli.cli.settings import fill_closed_standard_streams
 
 app = typer.Typer(
@@ -36,26 +35,9 @@ app = typer.Typer(
 )
 
 
-def _print_version(value: bool) -> None:
-    if value:
-        from leancli.version import __version__
-
-        typer.echo(f"leancli {__version__}")
-        raise typer.Exit()
-
-
 @app.callback()
 def _app_options(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            "-V",
-            callback=_print_version,
-            is_eager=True,
-            help="Print leancli's version and exit.",
-        ),
-    ] = False,
+    version: VersionOption = False,
 ) -> None:
     """Check Lean 4 snippets in bulk over a pool of REPL workers."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from leancli.cli.params import (
     ProjectOption,
     RayAddressOption,
     ReplOption,
+    VersionOption,
 )
 
 
@@ -408,6 +410,7 @@ def check(
     progress_interval: ProgressInterval = 30.0,
     quiet: Quiet = False,
     verbose: Verbose = False,
+    version: VersionOption = False,
     executor: Executor = ExecutorChoice.local,
     ray_address: RayAddressOption = None,
     cpus_per_repl: CpusPerRepl = 1.0,
@@ -475,10 +478,13 @@ def check(
         allow_eval=allow_eval,
         min_free_memory=min_free_memory,
     )
-    if progress_interval < 0:
+    if not math.isfinite(progress_interval) or progress_interval < 0:
         from leancli.cli.settings import fail_usage
 
-        fail_usage(f"--progress-interval {progress_interval:g}: must be 0 (off) or more seconds")
+        fail_usage(
+            "--progress-interval: must be 0 (off) or a finite number of seconds, "
+            f"not {progress_interval}"
+        )
     settings = RunSettings(
         progress=progress and not quiet,
         progress_interval=progress_interval,

@@ -6,6 +6,7 @@ import errno
 import gc
 import logging
 import os
+import shlex
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -213,6 +214,7 @@ def run(
 
         console = Console(stderr=True)
         _log_to(console, settings.verbose)
+        _log_run(options, executor_name=options.executor)
         strict = _StopAtInvalid(items) if settings.strict else None
         if strict is not None:
             items = iter(strict)
@@ -388,6 +390,24 @@ class _StopAtInvalid:
                 self.error = f"line {item.line}: {item.error} (--strict)"
                 return
             yield item
+
+
+def _log_run(options: CheckOptions, executor_name: str) -> None:
+    """-v: the debug lines saying how this run checks (the REPL, workers, limits)."""
+    logger = logging.getLogger("leancli")
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    worker = options.worker
+    logger.debug("REPL: %s (from %s)", shlex.join(worker.repl.argv), worker.repl.source)
+    if worker.repl.cwd is not None:
+        logger.debug("REPL directory: %s", worker.repl.cwd)
+    logger.debug("executor %s, %d workers", executor_name, options.pool_size)
+    logger.debug(
+        "timeout %gs, import timeout %gs, trust %s",
+        worker.timeout,
+        worker.import_timeout,
+        worker.trust,
+    )
 
 
 def _log_to(console: Console, verbose: bool = False) -> None:

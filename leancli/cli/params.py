@@ -58,6 +58,30 @@ RayAddressOption = Annotated[
         rich_help_panel=SCALE_OUT,
     ),
 ]
+
+
+def print_version(value: bool) -> None:
+    """`-V`/`--version`: print leancli's version and exit (the eager option's callback)."""
+    if value:
+        from leancli.version import __version__
+
+        typer.echo(f"leancli {__version__}")
+        raise typer.Exit()
+
+
+# -V as ruff, uv and pytest take it, for every command (docs/output.md).
+VersionOption = Annotated[
+    bool,
+    typer.Option(
+        "--version",
+        "-V",
+        callback=print_version,
+        is_eager=True,
+        expose_value=False,
+        help="Print leancli's version and exit.",
+    ),
+]
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 

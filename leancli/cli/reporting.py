@@ -92,18 +92,21 @@ class ResultSink:
 
     def report(self, data: dict[str, Any]) -> None:
         """Add one result (of this run, or kept from an earlier one) to the reports."""
+        annotated = True
         if self._annotations is not None:
             command = self._annotated.add(data)
+            annotated = command is not None
             if command is not None:
                 self._annotations.write(command.encode() + b"\n")
         if self._sinks.junit is not None:
             self._sinks.junit.add(data)
         if self._sinks.summary is not None:
-            self._sinks.summary.add(data)
+            self._sinks.summary.add(data, annotated=annotated)
 
     def finish(self) -> None:
         """Add the skipped blocks; write the JUnit file, the step summary, and the notice of
         annotations left out."""
+        results = self._results is not None or self._sinks.junit is not None
         for block in self._map.skipped:
             skipped = {
                 "id": block.id,
@@ -118,7 +121,9 @@ class ResultSink:
         if self._sinks.junit is not None:
             self._sinks.junit.close()
             self._sinks.junit = None
-        notice = self._annotated.closing_notice()
+        summary = self._sinks.summary
+        unlisted = summary.unannotated_unlisted if summary is not None else 0
+        notice = self._annotated.closing_notice(unlisted, results=results)
         if self._annotations is not None and notice is not None:
             self._annotations.write(notice.encode() + b"\n")
         summary_path = step_summary_path(self._environ)

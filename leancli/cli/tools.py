@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from leancli.cli.params import IncrementalOption, ProjectOption, RayAddressOption, ReplOption
+from leancli.cli.params import (
+    IncrementalOption,
+    ProjectOption,
+    RayAddressOption,
+    ReplOption,
+    VersionOption,
+)
 
 # --- cache -------------------------------------------------------------------------------
 
@@ -18,6 +24,7 @@ cache_app = typer.Typer(help="Inspect or clear the result cache of `check --cach
 def cache_stats(
     directory: Path | None = typer.Argument(None, help="Cache directory (default: leancli's)."),
     json_output: bool = typer.Option(False, "--json", help="JSON on stdout."),
+    version: VersionOption = False,
 ) -> None:
     """Entries per status and size on disk."""
     import orjson
@@ -44,6 +51,7 @@ def cache_stats(
 @cache_app.command("clear")
 def cache_clear(
     directory: Path | None = typer.Argument(None, help="Cache directory (default: leancli's)."),
+    version: VersionOption = False,
 ) -> None:
     """Delete every cached verdict."""
     import sqlite3
@@ -76,6 +84,7 @@ def stats(
         "--markdown",
         help="Print the Markdown summary `check --format github` adds to the step summary.",
     ),
+    version: VersionOption = False,
 ) -> None:
     """Status counts, time percentiles and pass@k of a results file."""
     if markdown:
@@ -148,6 +157,7 @@ def doctor(
         bool, typer.Option("--json", help="Print the report as JSON on stdout.")
     ] = False,
     ray_address: RayAddressOption = None,
+    version: VersionOption = False,
 ) -> None:
     """Say whether `leancli check` can run here, and the command that fixes each problem."""
     import orjson
@@ -188,6 +198,7 @@ def setup(
             "whose toolchains have no leanchecker).",
         ),
     ] = False,
+    version: VersionOption = False,
 ) -> None:
     """Build a Lean REPL for your toolchain into the leancli cache (once per version)."""
     from rich.console import Console

@@ -5,7 +5,9 @@ run of three or more backticks or tildes opens a block, a run of the same charac
 least as long closes it (or the end of the file does), a backtick fence's info string
 has no backtick, and content lines lose as many leading spaces as the opening fence had.
 Unlike CommonMark, a fence may be indented by any number of spaces, so that the blocks
-of list items are found without parsing the lists.
+of list items are found without parsing the lists. A fence in a block quote (`> ```lean`)
+opens a block too: its lines lose their `>` markers (counted in `indents`, so that
+positions stay right), and a line quoted less deeply ends it, as CommonMark has it.
 
 The first word of the info string is the language (`lean` or `lean4`, any case); the
 other words (separated by spaces or commas) are tags: `skip` leaves the block out,
@@ -57,7 +59,8 @@ def lean_blocks(text: str) -> list[CodeBlock]:
     blocks: list[CodeBlock] = []
     number = 0
     while number < len(lines):
-        opening = _opening_fence(lines[number])
+        depth, prefix = _quote(lines[number])
+        opening = _opening_fence(lines[number][prefix:])
         number += 1
         if opening is None:
             continue
@@ -65,13 +68,26 @@ def lean_blocks(text: str) -> list[CodeBlock]:
         content: list[str] = []
         indents: list[int] = []
         fence_line = number
-        while number < len(lines) and not _closes(lines[number], fence):
-            kept = _strip_indent(lines[number], indent)
+        ended = False  # by a line quoted less deeply, which is not the block's
+        while number < len(lines):
+            line_depth, line_prefix = _quote(lines[number])
+            if line_depth < depth:
+                ended = True
+                break
+            # A deeper quote's `>` is content, as CommonMark has it.
+            line_prefix = _quote(lines[number], depth)[1] if line_depth > depth else line_prefix
+            line = lines[number][line_prefix:]
+            if _closes(line, fence):
+                break
+            kept = _strip_indent(line, indent)
             indents.append(len(lines[number]) - len(kept))
             content.append(kept)
             number += 1
-        end_line = min(number + 1, len(lines))
-        number += 1  # past the closing fence
+        if ended:
+            end_line = max(number, fence_line)
+        else:
+            end_line = min(number + 1, len(lines))
+            number += 1  # past the closing fence
         words = [word for word in _TAG_SEPARATORS.split(info.strip()) if word]
         if not words or words[0].lower() not in LEAN_LANGUAGES:
             continue
@@ -79,6 +95,22 @@ def lean_blocks(text: str) -> list[CodeBlock]:
         tags = frozenset(word.lower() for word in words[1:])
         blocks.append(CodeBlock(fence_line, code, tags, tuple(indents), end_line))
     return blocks
+
+
+_QUOTE_MARKER = re.compile(r" {0,3}> ?")
+
+
+def _quote(line: str, most: int | None = None) -> tuple[int, int]:
+    """How many block quote markers (`> `) begin `line` (at most `most`), and how many
+    characters they take."""
+    depth = at = 0
+    while most is None or depth < most:
+        marker = _QUOTE_MARKER.match(line, at)
+        if marker is None:
+            break
+        depth += 1
+        at = marker.end()
+    return depth, at
 
 
 def _opening_fence(line: str) -> tuple[int, str, str] | None:

@@ -36,7 +36,9 @@ from typing import Any
 from leancli.errors import LeancliError
 from leancli.inputs.items import InputSpec, InvalidLine, Item, read_items
 from leancli.inputs.markdown_blocks import CodeBlock, lean_blocks
+from leancli.inputs.snippet import split_snippet
 from leancli.records import Result, Status
+from leancli.verdict.lexer import skip_trivia
 
 # A directory gives its Lean files and the Lean blocks of its Markdown (documentation).
 DEFAULT_GLOBS = ("*.lean", "*.md")
@@ -185,8 +187,8 @@ class SourceMap:
 
     def begin(self, source: Source, offset: int) -> InputDigest:
         self._starts.append(offset)
-        self._sources.append(source.path)
-        self.digests.append(InputDigest(source.path))
+        self._sources.append(shown(source.path))
+        self.digests.append(InputDigest(shown(source.path)))
         return self.digests[-1]
 
     def add(self, run_line: int, location: Location) -> None:
@@ -214,23 +216,26 @@ def read_sources(
             yield from _jsonl_items(source, spec, offset, counted, stdin, digest)
             offset += counted.count + counted.failed
             continue
+        name = shown(source.path)
         text = _read_text(source.path, digest)
         if isinstance(text, InvalidLine):
             offset += 1
             yield replace(text, line=offset)
             continue
         if source.kind is SourceKind.LEAN:
-            offset += 1
-            source_map.add(offset, _whole_file_location(source.path, text))
-            yield _item(offset, source.path, text)
-            continue
-        for block in lean_blocks(text):
-            block_id = f"{source.path}:{block.fence_line}"
-            if block.skipped:
-                source_map.skipped.append(SkippedBlock(block_id, source.path, block.fence_line))
+            if nothing_to_check(text):  # as a Markdown file without a `lean` block
                 continue
             offset += 1
-            source_map.add(offset, _block_location(source.path, block))
+            source_map.add(offset, _whole_file_location(name, text))
+            yield _item(offset, name, text)
+            continue
+        for block in lean_blocks(text):
+            block_id = f"{name}:{block.fence_line}"
+            if block.skipped:
+                source_map.skipped.append(SkippedBlock(block_id, name, block.fence_line))
+                continue
+            offset += 1
+            source_map.add(offset, _block_location(name, block))
             yield _item(offset, block_id, block.code)
 
 
@@ -262,7 +267,8 @@ def _jsonl_items(
     except OSError as exc:  # a file that went away since it was named: one invalid line
         counted.failed = True
         reason = exc.strerror or str(exc)
-        yield InvalidLine(offset + counted.count + 1, None, f"cannot read {source.path}: {reason}")
+        name = shown(source.path)
+        yield InvalidLine(offset + counted.count + 1, None, f"cannot read {name}: {reason}")
 
 
 def _shifted(items: Iterator[Item | InvalidLine], offset: int) -> Iterator[Item | InvalidLine]:
@@ -278,13 +284,32 @@ def _read_text(path: str, digest: InputDigest | None = None) -> str | InvalidLin
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
+        path = shown(path)
         return InvalidLine(0, path, f"cannot read {path}: {exc.strerror or exc}")
     if digest is not None:
         digest.update(data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        path = shown(path)
         return InvalidLine(0, path, f"{path} is not valid UTF-8 (byte {exc.start + 1})")
+
+
+def nothing_to_check(code: str) -> bool:
+    """True when a `.lean` file holds no command: empty, comments or imports only. Such a
+    file has no snippet (a run of nothing else exits 5), as in a JSONL line it is invalid."""
+    body = split_snippet(code).body
+    return skip_trivia(body, 0) >= len(body)
+
+
+def shown(path: str) -> str:
+    """`path` as text any result or report can hold: a file name's bytes that are not
+    UTF-8 (decoded with surrogateescape) written as `\\xNN`."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
 
 
 def _item(line: int, item_id: str, code: str) -> Item | InvalidLine:
@@ -317,7 +342,8 @@ def count_items(sources: Sequence[Source]) -> int | None:
         if source.kind is SourceKind.JSONL:
             total += _count_lines(source.path)
         elif source.kind is SourceKind.LEAN:
-            total += 1
+            text = _read_text(source.path)
+            total += isinstance(text, InvalidLine) or not nothing_to_check(text)
         else:
             text = _read_text(source.path)
             if isinstance(text, InvalidLine):

@@ -96,16 +96,23 @@ def failure_span(data: dict[str, Any]) -> Span | None:
 
 
 def _culprit(data: dict[str, Any]) -> dict[str, Any] | None:
-    """For a `fail`, its first error message; for a `sorry`, its first warning or sorry."""
+    """For a `fail`, its first error message; for a `sorry`, its first warning about a
+    sorry ("declaration uses `sorry`", not an earlier linter's), else its first sorry, else
+    its first warning."""
     messages = [m for m in data.get("messages") or [] if isinstance(m, dict)]
     status = data.get("status")
-    severities = {"fail": ("error",), "sorry": ("warning",)}.get(str(status), ())
-    for severity in severities:
-        for message in messages:
-            if message.get("severity") == severity:
-                return message
+    if status == "fail":
+        return next((m for m in messages if m.get("severity") == "error"), None)
+    if status != "sorry":
+        return None
+    warnings = [m for m in messages if m.get("severity") == "warning"]
+    about_sorry = next((m for m in warnings if "sorry" in str(m.get("data", ""))), None)
+    if about_sorry is not None:
+        return about_sorry
     sorries = [s for s in data.get("sorries") or [] if isinstance(s, dict)]
-    return sorries[0] if status == "sorry" and sorries else None
+    if sorries:
+        return sorries[0]
+    return warnings[0] if warnings else None
 
 
 def repository_path(path: str, workspace: str | None) -> str:

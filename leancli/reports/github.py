@@ -108,8 +108,9 @@ class Annotations:
         self.written[kind] += 1
         return annotation(data, self.workspace)
 
-    def closing_notice(self) -> str | None:
-        """One notice naming what was left out (None when nothing was)."""
+    def closing_notice(self, unlisted: int = 0, results: bool = True) -> str | None:
+        """One notice naming what was left out (None when nothing was); `unlisted` of them
+        are not in the step summary either, `results`: a results file holds them all."""
         total = sum(self.left_out.values())
         if not total:
             return None
@@ -118,10 +119,19 @@ class Annotations:
             for kind in ("error", "warning")
             if self.left_out[kind]
         )
+        where = "the step summary and the results list them"
+        if unlisted > 0:
+            listed = f"the step summary lists {total - unlisted} of them"
+            where = (
+                f"{listed}, the results all"
+                if results
+                else (f"{listed}; {unlisted} are listed nowhere: pass -o FILE or --junit FILE")
+            )
+        elif not results:
+            where = "the step summary lists them"
         message = (
             f"{total} more failing snippets ({kinds}) are not annotated: GitHub shows "
-            f"{ANNOTATIONS_PER_KIND} annotations of each kind per step; the step summary "
-            "and the results list them"
+            f"{ANNOTATIONS_PER_KIND} annotations of each kind per step; {where}"
         )
         return workflow_command("notice", {"title": "leancli: more failures"}, message)
 

@@ -86,16 +86,24 @@ def skip_reason(data: dict[str, Any]) -> str:
     return "a `lean skip` block: not checked"
 
 
+# A time past this (kept results may hold any float, 1e308 s included) is written as it:
+# a suite's sum stays finite, and every time a short decimal both schemas accept.
+_LONGEST = 1e12
+
+
 def _seconds(value: object) -> float:
     seconds = float(value) if isinstance(value, (int, float)) else 0.0
-    return seconds if math.isfinite(seconds) and seconds > 0 else 0.0
+    return min(seconds, _LONGEST) if math.isfinite(seconds) and seconds > 0 else 0.0
 
 
-def testcase(data: dict[str, Any]) -> ET.Element:
-    """The `<testcase>` of one result (or of a skipped block, status `skipped`)."""
+def testcase(data: dict[str, Any], classname: str | None = None) -> ET.Element:
+    """The `<testcase>` of one result (or of a skipped block, status `skipped`);
+    `classname` is its source's (by default `class_name`'s)."""
     status = str(data.get("status"))
+    if classname is None:
+        classname = class_name(data.get("source"))
     attributes = {
-        "classname": xml_text(class_name(data.get("source"))),
+        "classname": xml_text(classname),
         "name": xml_text(case_name(data)),
         "time": f"{_seconds(data.get('time')):.3f}",
     }
@@ -165,6 +173,24 @@ class JUnitReport:
             self._target = os.fdopen(fd, "wb")
             self._target_name = name
         self._spool: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close)
+        # Source -> classname, one to one: two sources that `class_name` maps alike
+        # (`x.y.jsonl` and `x_y.jsonl`, `-` and `stdin.jsonl`) get `_2`, `_3`, ... after it.
+        self._classnames: dict[object, str] = {}
+        self._taken: set[str] = set()
+
+    def classname(self, source: object) -> str:
+        key = source if isinstance(source, str) and source != STDIN else STDIN
+        known = self._classnames.get(key)
+        if known is not None:
+            return known
+        base = name = class_name(source)
+        number = 1
+        while name in self._taken:
+            number += 1
+            name = f"{base}_{number}"
+        self._classnames[key] = name
+        self._taken.add(name)
+        return name
 
     def add(self, data: dict[str, Any]) -> None:
         status = str(data.get("status"))
@@ -172,7 +198,13 @@ class JUnitReport:
         if (trust := pass_trust(data)) is not None:
             self.passes_by_trust[trust] += 1
         self.time += _seconds(data.get("time"))
-        self._spool.write(ET.tostring(testcase(data), encoding="utf-8", xml_declaration=False))
+        self._spool.write(
+            ET.tostring(
+                testcase(data, self.classname(data.get("source"))),
+                encoding="utf-8",
+                xml_declaration=False,
+            )
+        )
         self._spool.write(b"\n")
 
     def suite_attributes(self) -> dict[str, str]:
@@ -187,7 +219,7 @@ class JUnitReport:
             "failures": str(failures),
             "errors": str(errors),
             "skipped": str(skipped),
-            "time": f"{self.time:.3f}",
+            "time": f"{min(self.time, _LONGEST):.3f}",
             "timestamp": self.timestamp,
             "hostname": xml_text(socket.gethostname().strip()) or "localhost",
         }

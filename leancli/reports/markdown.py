@@ -53,16 +53,33 @@ class Summary:
     counts: Counter[str] = field(default_factory=Counter)
     passes_by_trust: Counter[str] = field(default_factory=Counter)
     total_time: float = 0.0
-    failures: list[Row] = field(default_factory=list)
     failures_total: int = 0
+    # Failures not annotated (GitHub's per-step limit) come first: the step summary is
+    # where they are seen. (Input order, result number, row.)
+    _unannotated: list[tuple[int, Row]] = field(default_factory=list)
+    _annotated: list[tuple[int, Row]] = field(default_factory=list)
+    unannotated_total: int = 0
     _slowest: list[tuple[float, int, Row]] = field(default_factory=list)
 
     @property
     def results(self) -> int:
         return sum(count for status, count in self.counts.items() if status != SKIPPED)
 
-    def add(self, data: dict[str, Any]) -> None:
-        """Count one result (a results line's dict, or a skipped block's)."""
+    @property
+    def failures(self) -> list[Row]:
+        """The failure rows shown (at most FAILURES_SHOWN, those not annotated first), in
+        input order."""
+        shown = self._unannotated + self._annotated[: FAILURES_SHOWN - len(self._unannotated)]
+        return [row for _, row in sorted(shown, key=lambda entry: entry[0])]
+
+    @property
+    def unannotated_unlisted(self) -> int:
+        """How many failures left out of the annotations the step summary does not list."""
+        return self.unannotated_total - len(self._unannotated)
+
+    def add(self, data: dict[str, Any], annotated: bool = True) -> None:
+        """Count one result (a results line's dict, or a skipped block's); `annotated`:
+        a failure's annotation was written (else the summary lists it first)."""
         status = str(data.get("status"))
         self.counts[status] += 1
         if (trust := pass_trust(data)) is not None:
@@ -75,8 +92,14 @@ class Summary:
         row = _row(data, seconds)
         if is_failure(data):
             self.failures_total += 1
-            if len(self.failures) < FAILURES_SHOWN:
-                self.failures.append(row)
+            order = sum(self.counts.values())
+            if annotated:
+                if len(self._annotated) < FAILURES_SHOWN:
+                    self._annotated.append((order, row))
+            else:
+                self.unannotated_total += 1
+                if len(self._unannotated) < FAILURES_SHOWN:
+                    self._unannotated.append((order, row))
         entry = (seconds, -sum(self.counts.values()), row)  # ties: the earlier result first
         if len(self._slowest) < SLOWEST_SHOWN:
             heapq.heappush(self._slowest, entry)
@@ -105,14 +128,15 @@ class Summary:
         if by_trust := trust_text(self.passes_by_trust):
             lines += ["", f"Passes by trust: {by_trust}."]
         lines += ["", f"Checking took {seconds_text(self.total_time)} s of REPL time in all."]
-        if self.failures:
+        failures = self.failures
+        if failures:
             lines += ["", "#### Failures", "", "| snippet | status | message |"]
             lines.append("| --- | --- | --- |")
-            for row in self.failures:
+            for row in failures:
                 link = _link(row, link_base, workspace)
                 lines.append(f"| {link} | {row.status} | {_cell(row.message)} |")
-            if self.failures_total > len(self.failures):
-                lines += ["", f"... and {self.failures_total - len(self.failures)} more."]
+            if self.failures_total > len(failures):
+                lines += ["", f"... and {self.failures_total - len(failures)} more."]
         slowest = self.slowest()
         if slowest:
             lines += ["", "#### Slowest", "", "| snippet | status | time (s) |"]
