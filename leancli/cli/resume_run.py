@@ -30,28 +30,68 @@ def stale_lines(
     sources: Sequence[Source], spec: InputSpec, done: DoneLines, verdict_options: bytes
 ) -> set[int]:
     """The input lines (of files, not stdin) whose result in `done` is of another snippet
-    (or computed under other options), those skipped under --first-pass (checked again:
-    the pass they relied on may be gone, or they may not be skipped at all now), and,
-    when no input is stdin, answered lines the input no longer has (blanked, deleted);
-    and copies (dedup) of any of these, whose result names that line."""
+    (or computed under other options), those skipped under --first-pass whose pass is
+    not kept as it was (see `_skips_dropped`), and, when no input is stdin, answered lines
+    the input no longer has (blanked, deleted); and copies (dedup) of any of these, whose
+    result names that line."""
     stale: set[int] = set()
     # Lines are numbered on across the inputs, so only those before a stream (stdin, a
     # pipe) can be read again here (after it, the numbers depend on what the stream held).
     files = list(itertools.takewhile(lambda source: not source.is_stream, sources))
     present = LineMarks()
+    problems: dict[int, str | None] = {}  # of the skipped lines and the lines they name
+    wanted = set(done.skipped.values())
+    changed: set[str | None] = set()  # problems with a line whose result is dropped
     for entry in read_sources(files, spec, SourceMap(), ()):
         present.add(entry.line)
-        if entry.line in done.skipped or done.stale(
-            entry.line, snippet_hash(entry, verdict_options)
-        ):
+        problem = entry.problem if isinstance(entry, Item) else None
+        if entry.line in done.skipped or entry.line in wanted:
+            problems[entry.line] = problem
+        if done.stale(entry.line, snippet_hash(entry, verdict_options)):
             stale.add(entry.line)
-    if len(files) == len(sources):
+            changed.add(problem)
+    gone = len(files) == len(sources) and any(line not in present for line in done.lines())
+    if gone:
         # Its result answers nothing now: kept, it would count for a line that is gone.
         stale.update(line for line in done.lines() if line not in present)
     # A copy's result names the line it was checked on: gone or changed, it names a line
     # that no longer holds its snippet.
     stale.update(line for line in done.lines() if done.copied_from(line) in stale)
+    skips = set(_skips_dropped(done, problems, changed, stale, every=gone))
+    stale.update(skips)
+    stale.update(line for line in done.lines() if done.copied_from(line) in skips)
     return stale
+
+
+def _skips_dropped(
+    done: DoneLines,
+    problems: dict[int, str | None],
+    changed: set[str | None],
+    stale: set[int],
+    *,
+    every: bool,
+) -> Iterator[int]:
+    """The `skipped` lines to check again. One is an answer as long as the line it names
+    (`skipped_for`) still holds its `pass`: read again unchanged (not in `stale`), of the
+    same problem,
+    and no line of that problem changed since (with --passes, another of its passes may
+    be gone). `every`: a line is gone (of which problem is not known). Lines not read
+    again (from a stream) are kept as they are."""
+    for line, passing in done.skipped.items():
+        if line not in problems:
+            continue
+        problem = problems[line]
+        kept = (
+            not every
+            and passing in problems
+            and passing not in stale
+            and done.passed(passing)
+            and problem is not None
+            and problems[passing] == problem
+            and problem not in changed
+        )
+        if not kept:
+            yield line
 
 
 def drop_results(output: Path, fd: int, lines: set[int]) -> int:

@@ -75,7 +75,12 @@ def launcher_argv(hard_limit_bytes: int | None) -> list[str]:
 
 
 class ReplFailure(LeancliError):
-    """The REPL could not answer; the session is dead and must be restarted."""
+    """The REPL could not answer; the session is dead and must be restarted.
+
+    `delivered` is False when no byte of the request reached the REPL (its input was
+    closed before the request was written): the failure is not the request's."""
+
+    delivered = True
 
 
 class ReplTimeout(ReplFailure):
@@ -131,6 +136,7 @@ class ReplSession:
         self._selector: selectors.BaseSelector | None = None
         self._frames = FrameBuffer()
         self._unsent = memoryview(b"")  # what is left to write of the current request
+        self._request_size = 0  # the whole of the current request, in bytes
         self._stderr_tail = bytearray()
         self._last_memory_check = 0.0
         self._next_env = 0  # the REPL numbers its environments 0, 1, ... as it makes them
@@ -213,12 +219,13 @@ class ReplSession:
             raise ReplDesync("answer desynchronised: the REPL printed output before it was asked")
         # Most requests fit in the pipe at once; the selector writes the rest of a big one.
         pending = memoryview(data)
+        self._request_size = len(pending)
         try:
             pending = pending[os.write(process.stdin.fileno(), pending) :]
         except BlockingIOError:
             pass
         except BrokenPipeError:
-            raise self._died(closed="its input: it reads no more requests") from None
+            raise self._undelivered() from None
         self._unsent = pending
         if pending:
             selector.register(process.stdin, selectors.EVENT_WRITE, "stdin")
@@ -269,6 +276,8 @@ class ReplSession:
                 try:
                     self._unsent = self._unsent[os.write(key.fd, self._unsent) :]
                 except BrokenPipeError:
+                    if len(self._unsent) == self._request_size:
+                        raise self._undelivered() from None
                     raise self._died(closed="its input: it reads no more requests") from None
                 if not self._unsent:
                     assert self._selector is not None and process.stdin is not None
@@ -323,6 +332,13 @@ class ReplSession:
                 f"REPL used {used // 2**20} MiB of anonymous memory, "
                 f"over --memory-limit {self.memory.rss_mb} MiB"
             )
+
+    def _undelivered(self) -> ReplFailure:
+        """The REPL closed its input before any of the request was written: it never
+        received it (see `ReplFailure.delivered`)."""
+        failure = self._died(closed="its input: it reads no more requests")
+        failure.delivered = False
+        return failure
 
     def _died(self, closed: str = "its output") -> ReplFailure:
         """Why the REPL's stdout (or, when a request could not be written, its stdin)

@@ -74,6 +74,7 @@ class Worker:
         )
         self._checked = "audit" if config.audit.enabled else "lean"  # trust, unless replayed
         self._snippet_env: int | None = None  # the environment the last snippet made
+        self._undelivered = False  # a request of this task never reached the REPL
         self._session = self._new_session()
         self._envs: OrderedDict[str, int] = OrderedDict()
         self._failed_headers: dict[str, _HeaderFailure] = {}
@@ -102,7 +103,15 @@ class Worker:
         (cost.py)."""
         mark = self._meter.begin(self._session)
         started = time.monotonic()
-        outcome = replace(self._check(task, started), trust=self._checked)
+        self._undelivered = False
+        outcome = self._check(task, started)
+        if self._undelivered:
+            # The REPL closed its input before it was sent a request of this task (after
+            # answering the one before, say): the task was never checked. Once more, on a
+            # fresh REPL, as a task whose worker died is.
+            self._undelivered = False
+            outcome = self._check(task, time.monotonic())
+        outcome = replace(outcome, trust=self._checked)
         if outcome.status is Status.PASS and self._kernel is not None:
             outcome = self._replay(task, outcome, started)
         outcome = self._meter.finish(self._session, mark, outcome)
@@ -427,9 +436,10 @@ class Worker:
     ) -> Answer:
         try:
             return session.send(request, timeout, self._should_abort, answering_env)
-        except ReplFailure:
+        except ReplFailure as exc:
             if session is self._session:
                 self._envs.clear()  # the session restarts empty on its next request
+                self._undelivered |= not exc.delivered
             raise
 
     def _take_standby(self, header: str) -> None:

@@ -23,7 +23,7 @@ from leancli.run.cancel import Cancellations
 from leancli.run.input_thread import Entry, InputReader, ResultOrder, as_duplicate, moved_outcome
 from leancli.run.resume import run_options, snippet_hash
 from leancli.run.schedule import Scheduler
-from leancli.verdict.lexer import skip_trivia
+from leancli.verdict.lexer import declares_nothing
 
 MAX_ATTEMPTS = 2  # a task whose worker died is retried once on a fresh worker
 HEADER_TIMEOUTS_BEFORE_GIVING_UP = 2
@@ -34,7 +34,9 @@ WAIT_SECONDS = 0.5
 INPUT_POLL_SECONDS = 0.05
 MEMORY_CHECK_SECONDS = 0.5
 LEAN_VERDICTS = frozenset({Status.PASS, Status.FAIL, Status.SORRY})
-NOTHING_TO_CHECK = "nothing to check: the snippet has no command, only imports or comments"
+NOTHING_TO_CHECK = (
+    "nothing to check: the snippet declares nothing (only imports, comments, options, scopes)"
+)
 
 # Task keys are unique in the process: an executor may still hold tasks of a run that
 # was abandoned (its iterator closed early), and their outcomes must not pass for
@@ -310,9 +312,10 @@ class _Run:
                 problem=entry.problem,
             )
         snippet = split_snippet(entry.code)
-        if skip_trivia(snippet.body, 0) >= len(snippet.body):
-            # Empty, comments or imports only (a truncated generation, say): Lean would
-            # accept it with no declaration checked, which is no proof of anything.
+        if declares_nothing(snippet.body):
+            # Empty, comments, imports or scope and option commands only (a truncated
+            # generation, say): Lean would accept it with no declaration checked, which
+            # is no proof of anything.
             return Result(
                 Status.INVALID,
                 error=NOTHING_TO_CHECK,

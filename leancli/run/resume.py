@@ -22,7 +22,7 @@ from leancli.errors import LeancliError
 from leancli.inputs.items import InvalidLine, Item
 from leancli.options import CheckOptions
 from leancli.records import Status
-from leancli.run.cache import verdict_options
+from leancli.run.cache import kernel_timeout, verdict_options
 
 _STATUSES = frozenset(status.value for status in Status)
 MAX_LINE = 10**9  # beyond any input leancli is given; the arrays below grow to the line
@@ -45,8 +45,9 @@ class DoneLines:
         self._hashes = array("Q")  # the result's snippet_hash, 0 if it has none
         self._copied = array("I")  # the result's duplicate_of, 0 if it has none
         self.failed = 0  # results kept from before that are not `pass`
-        # `skipped` (--first-pass) results: what they depend on may have changed since.
-        self.skipped: set[int] = set()
+        # `skipped` (--first-pass) results and the line whose pass each relies on (0 if
+        # it names none): what they depend on may have changed since.
+        self.skipped: dict[int, int] = {}
 
     def __len__(self) -> int:
         return len(self._done) - self._done.count(0)
@@ -79,6 +80,10 @@ class DoneLines:
             return False
         recorded = self._hashes[line]
         return recorded != 0 and recorded != _hash_number(computed_from)
+
+    def passed(self, line: int) -> bool:
+        """Whether `line`'s result is a `pass` (not `skipped`)."""
+        return line < len(self._done) and self._done[line] == _PASSED and line not in self.skipped
 
     def copied_from(self, line: int) -> int:
         """The line whose result `line`'s result copies (dedup), 0 if none."""
@@ -166,7 +171,11 @@ def prepare_output(path: Path, *, resume: bool, force: bool) -> DoneLines:
                 duplicate_of=copied if isinstance(copied, int) and 0 < copied <= MAX_LINE else 0,
             )
             if result.get("status") == "skipped":
-                done.skipped.add(line)
+                passing = result.get("skipped_for")
+                valid = isinstance(passing, int) and not isinstance(passing, bool)
+                done.skipped[line] = passing if valid and 0 < passing <= MAX_LINE else 0
+            else:
+                done.skipped.pop(line, None)
     return done
 
 
@@ -195,10 +204,11 @@ def _drop_torn_last_line(path: Path) -> None:
 def run_options(options: CheckOptions) -> bytes:
     """What a result's `snippet_hash` covers beyond the snippet: the cache's
     `verdict_options`, and what the cache keeps apart but changes a run's verdicts all
-    the same: the timeouts, the memory limits, the REPL as started (sandbox included)
-    and its project (the cache's `fingerprint`). `--resume` checks again a line whose
-    result was computed under others."""
+    the same: the timeouts (`--kernel-timeout` too), the memory limits, the REPL as
+    started (sandbox included) and its project (the cache's `fingerprint`). `--resume`
+    checks again a line whose result was computed under others."""
     worker = options.worker
+    replay = kernel_timeout(options)
     return verdict_options(options) + orjson.dumps(
         {
             "timeout": worker.timeout,
@@ -207,6 +217,9 @@ def run_options(options: CheckOptions) -> bytes:
             "repl": [list(worker.repl.argv), str(worker.repl.cwd)],
             "environment": [list(pair) for pair in worker.environment],
             "fingerprint": options.fingerprint,
+            # The kernel replay's own timeout: a longer one may turn its `timeout` into a
+            # verdict (absent without --trust kernel, so other runs' hashes are unchanged).
+            **({"kernel_timeout": replay} if replay is not None else {}),
         }
     )
 

@@ -282,3 +282,70 @@ def lemma_is_keyword(header: str) -> bool:
             if parts and parts[0] not in _CORE_ROOTS:
                 return True
     return False
+
+
+# --- snippets that declare nothing ------------------------------------------------------
+
+# Commands that add no declaration (Lean/Elab/BuiltinCommand.lean): a snippet of only
+# these (after its imports) proves nothing, however Lean answers it.
+_OPEN_WORDS = frozenset({"scoped", "hiding", "renaming", "(", ")", "→", "->"})
+_BINDER_PAIRS = {"(": ")", "{": "}", "[": "]", "⦃": "⦄", "{{": "}}"}
+
+
+def declares_nothing(body: str) -> bool:
+    """Whether `body` (a snippet without its import header) holds no command at all, or
+    only `set_option`, `open`, `namespace`, `section`, `end`, `variable` and `universe`.
+
+    Conservative: anything it does not read as one of those whole (`open Foo in ...`,
+    a command going on to another line, any other command) is something to check."""
+    toks = located_tokens(body)
+    at = 0
+    while at < len(toks):
+        word, line = toks[at]
+        rest = toks[at + 1 :]
+        same_line = [token.text for token in rest if token.line == line]
+        if word == "set_option":
+            # `set_option NAME VALUE`; a trailing `in` scopes it over a command.
+            if len(same_line) < 2 or not IDENT.fullmatch(same_line[0]):
+                return False
+            at += 3
+        elif word in ("namespace", "universe", "open", "end", "section"):
+            allowed = _OPEN_WORDS if word == "open" else frozenset()
+            taken = 0
+            for text in same_line:
+                if text == "in" or not (IDENT.fullmatch(text) or text in allowed):
+                    return False
+                taken += 1
+            if word in ("namespace", "universe", "open") and taken == 0:
+                return False
+            if word == "namespace" and taken != 1:
+                return False
+            at += 1 + taken
+        elif word == "noncomputable" and rest[:1] and rest[0].text == "section":
+            at += 1
+        elif word == "variable":
+            taken = _binders(toks, at + 1)
+            if taken == 0:
+                return False
+            at += 1 + taken
+        else:
+            return False
+    return True
+
+
+def _binders(toks: list[Token], at: int) -> int:
+    """How many tokens from `at` are bracketed binders, `(x : α) {β : Type} [C β]`."""
+    start = at
+    while at < len(toks) and toks[at].text in _BINDER_PAIRS:
+        stack = [_BINDER_PAIRS[toks[at].text]]
+        at += 1
+        while stack:
+            if at >= len(toks):
+                return 0  # unclosed: not read whole
+            text = toks[at].text
+            if text in _BINDER_PAIRS:
+                stack.append(_BINDER_PAIRS[text])
+            elif text == stack[-1]:
+                stack.pop()
+            at += 1
+    return at - start
