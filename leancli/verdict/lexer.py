@@ -301,7 +301,7 @@ def declares_nothing(body: str) -> bool:
     toks = located_tokens(body)
     at = 0
     while at < len(toks):
-        word, line = toks[at]
+        word, line = toks[at].text, toks[at].line
         rest = toks[at + 1 :]
         same_line = [token.text for token in rest if token.line == line]
         if word == "set_option":
