@@ -24,7 +24,9 @@ from hypothesis import strategies as st
 from tests.helpers.common import read_jsonl
 from tests.helpers.oracle import (
     REPL,
+    SHORT_TIMEOUT,
     TIMEOUT,
+    TIMEOUTS,
     Line,
     Sample,
     describe,
@@ -43,11 +45,15 @@ class Options:
     ordered: bool
     max_tasks: int
     standby: bool
+    timeout: float = TIMEOUT
+    warm_timeout: float = TIMEOUT  # the warm run's --timeout (mode `cache`)
+    passes: int = 1  # --passes, with --first-pass
 
     def args(self) -> list[str]:
         args = ["-w", str(self.workers), "--max-tasks", str(self.max_tasks)]
         args += [] if self.dedup else ["--no-dedup"]
         args += ["--first-pass", "problem"] if self.first_pass else []
+        args += ["--passes", str(self.passes)] if self.first_pass and self.passes != 1 else []
         args += ["--ordered"] if self.ordered else []
         args += ["--standby"] if self.standby else []
         return args
@@ -61,14 +67,20 @@ options = st.builds(
     ordered=st.booleans(),
     max_tasks=st.sampled_from((0, 1, 3)),
     standby=st.booleans(),
+    timeout=st.sampled_from(TIMEOUTS),
+    warm_timeout=st.sampled_from(TIMEOUTS),
+    passes=st.integers(1, 3),
 )
 MODES = ("plain", "cache", "kill-resume", "edit-resume")
 
 
-def _command(source: Path, output: Path, chosen: Options, *extra: str) -> list[str]:
+def _command(
+    source: Path, output: Path, chosen: Options, *extra: str, timeout: float | None = None
+) -> list[str]:
+    wait = chosen.timeout if timeout is None else timeout
     return [
         sys.executable, "-m", "leancli", "check", str(source), "-o", str(output),
-        "--repl", REPL, "--timeout", str(TIMEOUT), "--no-progress", *chosen.args(), *extra,
+        "--repl", REPL, "--timeout", str(wait), "--no-progress", *chosen.args(), *extra,
     ]  # fmt: skip
 
 
@@ -104,7 +116,8 @@ def check_cli(
         cold = _run([*command, "--cache", str(cache)])
         _expect(lines, read_jsonl(output.read_bytes()), chosen, cold, "cold cache")
         output.unlink()
-        warm = _run([*command, "--cache", str(cache)])
+        warm_command = _command(source, output, chosen, timeout=chosen.warm_timeout)
+        warm = _run([*warm_command, "--cache", str(cache)])
         _expect(lines, read_jsonl(output.read_bytes()), chosen, warm, "warm cache", warm=True)
         return
     if mode == "kill-resume":
@@ -127,8 +140,10 @@ def _expect(
     stage: str, ordered: bool = False, warm: bool = False,
 ) -> None:  # fmt: skip
     found = mismatches(
-        lines, results, first_pass=chosen.first_pass, ordered=ordered, exit_code=code, warm=warm
-    )
+        lines, results, first_pass=chosen.first_pass, ordered=ordered, exit_code=code,
+        warm=warm, timeout=chosen.warm_timeout if warm else chosen.timeout,
+        cold_timeout=chosen.timeout, passes=chosen.passes if chosen.first_pass else 1,
+    )  # fmt: skip
     assert not found, f"{stage}, {chosen}:\n" + "\n".join(found) + "\n" + describe(lines)
 
 
@@ -143,7 +158,38 @@ _DEFECT_1 = [
 _DEFECT_9 = [Sample("fail", 0, 0, 0, "p0"), Sample("pass", 0, 1, 0, "p0")]
 
 
+# A warm run with a longer --timeout than the cold one: the `slow` line's cached timeout
+# must not be reused; the copy of line 2 at another offset (and its cached verdict) must
+# carry its own positions.
+_TIMEOUT_AND_OFFSETS = [
+    Sample("slow", 0, 0, 0, "p0"),
+    Sample("fail", 0, 1, 2, "p0"),
+    Sample("fail", 0, 1, 0, "p0"),
+    Sample("sorry", 0, 2, 0, "p1"),
+    Sample("sorry", 0, 2, 1, "p1"),
+]
+# --passes 2: the problem is solved by its second pass, not its first.
+_PASSES = [
+    Sample("pass", 0, 0, 0, "p0"),
+    Sample("fail", 0, 0, 0, "p0"),
+    Sample("pass", 1, 0, 0, "p0"),
+    Sample("fail", 1, 0, 0, "p0"),
+]
+
+
 @given(data=st.data(), lines=inputs(), chosen=options, mode=st.sampled_from(MODES))
+@example(
+    data=None,
+    lines=_TIMEOUT_AND_OFFSETS,
+    chosen=Options(2, True, False, False, 0, False, SHORT_TIMEOUT, TIMEOUT),
+    mode="cache",
+).via("a timeout reused by a longer timeout; positions of copies")
+@example(
+    data=None,
+    lines=_PASSES,
+    chosen=Options(1, True, True, True, 0, False, passes=2),
+    mode="plain",
+).via("--passes")
 @example(
     data=None,
     lines=_DEFECT_1,

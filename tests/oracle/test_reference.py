@@ -10,7 +10,17 @@ import shlex
 import subprocess
 from typing import Any
 
-from tests.helpers.oracle import EXPECTED, HEADERS, KINDS, NOTHING, REPL, body_of
+from tests.helpers.oracle import (
+    HEADERS,
+    KINDS,
+    NOTHING,
+    REPL,
+    TIMEOUTS,
+    Sample,
+    body_of,
+    expected_positions,
+    expected_status,
+)
 
 # The simulated REPL answers these commands in milliseconds, once started (WARM_UP).
 HANG_SECONDS = 5.0
@@ -67,21 +77,28 @@ def _alive(process: subprocess.Popen[bytes]) -> bool:
 
 
 def test_the_reference_is_what_the_simulated_repl_says() -> None:
+    slow = ("hang", "slow")  # each costs seconds
     cases = [
-        (kind, variant, header)
+        (kind, variant, header, timeout)
         for kind in KINDS
-        for variant in range(len(NOTHING) if kind == "nothing" else 1 if kind == "hang" else 2)
-        for header in (HEADERS if kind != "hang" else HEADERS[:1])  # each hang costs seconds
+        for variant in range(len(NOTHING) if kind == "nothing" else 1 if kind in slow else 2)
+        for header in (range(len(HEADERS)) if kind not in slow else range(1))
+        for timeout in (TIMEOUTS if kind == "slow" else TIMEOUTS[-1:])
     ]
     session = Session()
     try:
-        # One session, one snippet at a time; a new one after a snippet that ended it.
-        for kind, variant, header in cases:
+        # One session, one snippet at a time; a new one after a snippet that ended it (or
+        # was not answered in time).
+        for kind, variant, header, timeout in cases:
             assert session.send(WARM_UP, seconds=120) is not None
-            code = header + body_of(kind, variant)
-            answer = session.send(code)
+            code = HEADERS[header] + body_of(kind, variant)
+            answer = session.send(code, seconds=timeout)
             status = status_of(code, answer, answer is not None or _alive(session.process))
-            assert status == EXPECTED[kind], (kind, variant, header, answer)
+            assert status == expected_status(kind, timeout), (kind, variant, header, answer)
+            positions = expected_positions(Sample(kind, variant, header, 0, "p"))
+            if answer is not None and positions is not None:
+                got = sorted(m["pos"]["line"] for m in answer.get("messages", []))
+                assert got == positions, (kind, variant, header, answer)
             if answer is None:
                 session.close()
                 session = Session()
