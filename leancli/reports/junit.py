@@ -141,7 +141,9 @@ def _body(data: dict[str, Any], message: str) -> str:
         else:
             lines.append(f"{where}:{input_line}: {severity}: {text}")
     if not lines or (data.get("error") and str(data["error"]) not in "\n".join(lines)):
-        lines.insert(0, message)
+        # No Lean message says where (a timeout, a crash, a refusal): the snippet's own
+        # first line, as the annotation places it.
+        lines.insert(0, f"{where}:{input_line}: {message}")
     return "\n".join(lines) + "\n"
 
 
