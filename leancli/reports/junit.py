@@ -80,9 +80,10 @@ def case_name(data: dict[str, Any]) -> str:
 
 def skip_reason(data: dict[str, Any]) -> str:
     if data.get("skipped_for") is not None:
-        return (
-            f"--first-pass: another sample of its problem passed first (line {data['skipped_for']})"
-        )
+        line = data.get("skipped_for_line", data["skipped_for"])
+        source = data.get("skipped_for_source")
+        where = f"{source} " if isinstance(source, str) and source != STDIN else ""
+        return f"--first-pass: another sample of its problem passed first: {where}(line {line})"
     return "a `lean skip` block: not checked"
 
 
