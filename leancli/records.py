@@ -53,6 +53,8 @@ class Task:
     group: str = ""
     statement: str | None = None  # whose elaborated type the snippet must keep
     preamble: str | None = None  # the statement is read under (None: the header)
+    # Lines before the header's first token: Lean places a header's import errors there.
+    header_offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)

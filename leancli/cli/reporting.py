@@ -78,6 +78,9 @@ class ResultSink:
             _LineWriter(sinks.annotations) if sinks.annotations is not None else None
         )
         self._annotated = Annotations(self._workspace)
+        # Kept results without `source` (an older leancli's): reported at `finish`, when
+        # the inputs have been read and the map knows each line's input.
+        self._unplaced: list[dict[str, Any]] = []
 
     def write(self, result: Result) -> Result:
         """Write `result`; the Result as the run counts it (see `apply_expectation`)."""
@@ -90,8 +93,21 @@ class ResultSink:
         self.report(data)
         return counted
 
+    def report_kept(self, data: dict[str, Any]) -> None:
+        """Add one result kept from an earlier run; one written before results named their
+        `source` is placed by its run line once the inputs are read (see `finish`)."""
+        if "source" not in data and isinstance(data.get("line"), int):
+            self._unplaced.append(data)
+        else:
+            self.report(data)
+
     def report(self, data: dict[str, Any]) -> None:
         """Add one result (of this run, or kept from an earlier one) to the reports."""
+        passed = data.get("skipped_for")
+        if isinstance(passed, int) and "skipped_for_source" not in data:
+            # The passing sample's line in its own input, not the run-wide line.
+            at = self._map.locate(passed)
+            data = {**data, "skipped_for_source": at.source, "skipped_for_line": at.line}
         annotated = True
         if self._annotations is not None:
             command = self._annotated.add(data)
@@ -107,6 +123,9 @@ class ResultSink:
         """Add the skipped blocks; write the JUnit file, the step summary, and the notice of
         annotations left out."""
         results = self._results is not None or self._sinks.junit is not None
+        for data in self._unplaced:
+            self.report(with_source_positions(dict(data), self._map.locate(data["line"])))
+        self._unplaced = []
         for block in self._map.skipped:
             skipped = {
                 "id": block.id,

@@ -50,7 +50,7 @@ def open_outputs(
     stack.callback(sink.discard)
     if len(done) and output is not None and (github or settings.junit is not None):
         for data in kept_results(output):
-            sink.report(data)
+            sink.report_kept(data)
     return done, sink
 
 

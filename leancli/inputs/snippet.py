@@ -35,6 +35,9 @@ class Snippet:
     header: str
     body: str
     offset: int
+    # Lines before the header's first token (a copyright comment above `module`): Lean
+    # reports a header that fails to import at that token (Lean/Elab/Import.lean).
+    header_offset: int = 0
 
     def dedup_key(self) -> bytes:
         return self.dedup_identity()[0]
@@ -64,7 +67,7 @@ def split_snippet(code: str) -> Snippet:
     code = code.replace("\r\n", "\n")
     imports: list[str] = []
     header_end = 0
-    at = skip_trivia(code, 0)
+    at = first_token = skip_trivia(code, 0)
     for keyword in ("module", "prelude"):
         end = _keyword_at(code, at, keyword)
         if end is not None:
@@ -78,15 +81,17 @@ def split_snippet(code: str) -> Snippet:
     if not imports:
         return Snippet(header="", body=code, offset=0)
     header = "\n".join(imports)
+    header_offset = code.count("\n", 0, first_token)
     offset = code.count("\n", 0, header_end)
     line_end = code.find("\n", header_end)
     line_end = len(code) if line_end < 0 else line_end
     if _REST_OF_IMPORT_LINE.fullmatch(code, header_end, line_end):
-        return Snippet(header=header, body=code[line_end + 1 :], offset=offset + 1)
+        return Snippet(header, code[line_end + 1 :], offset + 1, header_offset)
     # The body starts on the last import's line: blanks in place of the header there
     # keep the columns of its messages.
     line_start = code.rfind("\n", 0, header_end) + 1
-    return Snippet(header, " " * (header_end - line_start) + code[header_end:], offset)
+    body = " " * (header_end - line_start) + code[header_end:]
+    return Snippet(header, body, offset, header_offset)
 
 
 def _keyword_at(code: str, at: int, keyword: str) -> int | None:

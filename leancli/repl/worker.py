@@ -35,7 +35,7 @@ from leancli.verdict.axioms import (
     read_axioms_answer,
     split_inline_audit,
 )
-from leancli.verdict.decide import Evidence, classify, decide, first_error
+from leancli.verdict.decide import Evidence, classify, decide, first_error, shift_positions
 from leancli.verdict.examples import NamedExamples, name_examples, restore_positions
 from leancli.verdict.guards import guard_refusals
 from leancli.verdict.lexer import lemma_is_keyword
@@ -132,7 +132,9 @@ class Worker:
         try:
             env = self._env_for(task.header)
         except _HeaderError as exc:
-            return replace(exc.outcome, time=time.monotonic() - started)
+            # The header's messages are at its own lines: moved to the input's.
+            messages = shift_positions(exc.outcome.messages, task.header_offset)
+            return replace(exc.outcome, messages=messages, time=time.monotonic() - started)
         evidence = self._gather(task, env, started)
         if isinstance(evidence, Outcome):
             return evidence

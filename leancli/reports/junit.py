@@ -80,9 +80,10 @@ def case_name(data: dict[str, Any]) -> str:
 
 def skip_reason(data: dict[str, Any]) -> str:
     if data.get("skipped_for") is not None:
-        return (
-            f"--first-pass: another sample of its problem passed first (line {data['skipped_for']})"
-        )
+        line = data.get("skipped_for_line", data["skipped_for"])
+        source = data.get("skipped_for_source")
+        where = f"{source} " if isinstance(source, str) and source != STDIN else ""
+        return f"--first-pass: another sample of its problem passed first: {where}(line {line})"
     return "a `lean skip` block: not checked"
 
 
@@ -141,7 +142,9 @@ def _body(data: dict[str, Any], message: str) -> str:
         else:
             lines.append(f"{where}:{input_line}: {severity}: {text}")
     if not lines or (data.get("error") and str(data["error"]) not in "\n".join(lines)):
-        lines.insert(0, message)
+        # No Lean message says where (a timeout, a crash, a refusal): the snippet's own
+        # first line, as the annotation places it.
+        lines.insert(0, f"{where}:{input_line}: {message}")
     return "\n".join(lines) + "\n"
 
 

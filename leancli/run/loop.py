@@ -354,6 +354,7 @@ class _Run:
             snippet.body,
             snippet.offset,
             first_line,
+            snippet.header_offset,
             _Pending(entry, key, first_line, computed_from, cache_key),
         )
         return None
@@ -365,6 +366,7 @@ class _Run:
         body: str,
         offset: int,
         first_line: int,
+        header_offset: int,
         pending: _Pending,
     ) -> None:
         task_key = next(_task_keys)
@@ -379,6 +381,7 @@ class _Run:
             group=group,
             statement=entry.statement,
             preamble=entry.preamble,
+            header_offset=header_offset,
         )
         self._pending[task_key] = pending
         if pending.dedup_key is not None:

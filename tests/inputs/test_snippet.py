@@ -166,6 +166,7 @@ def _reference_import(code: str, i: int) -> tuple[str, int] | None:
 def _reference_split(code: str) -> Snippet:
     """Lean's `Module.header`: ("module")? ("prelude")? import* (Lean/Parser/Module.lean)."""
     imports, end, i = [], 0, _reference_whitespace(code, 0)
+    first = code.count("\n", 0, i)  # lines before the header's first token
     for keyword in ("module", "prelude"):
         if (after := _word(code, i, keyword)) is not None:
             imports.append(keyword)
@@ -180,9 +181,9 @@ def _reference_split(code: str) -> Snippet:
     column = end - (code.rfind("\n", 0, end) + 1)
     rest = lines[row][column:]
     if not rest.strip(" \t") or rest.strip(" \t").startswith("--"):
-        return Snippet("\n".join(imports), "\n".join(lines[row + 1 :]), row + 1)
+        return Snippet("\n".join(imports), "\n".join(lines[row + 1 :]), row + 1, first)
     body = "\n".join([" " * column + rest, *lines[row + 1 :]])
-    return Snippet("\n".join(imports), body, row)
+    return Snippet("\n".join(imports), body, row, first)
 
 
 def test_the_split_agrees_with_a_character_by_character_reading_of_lean() -> None:
