@@ -43,6 +43,7 @@ def _unusual(record: type[Any], **given: Any) -> Any:
         "header": "import Mathlib",
         "body": "theorem t : True := sorry",
         "offset": 1,
+        "header_offset": 2,
         "attempt": 1,
         "group": "g",
         "statement": "theorem t : True := by",

@@ -57,6 +57,10 @@ BAD_ANSWERS = {
 }
 
 
+# Set by the `close-stdin` cue: reading stdin fails from then on, by design.
+STDIN_CLOSED = False
+
+
 class FakeRepl(SimulatedRepl):
     def __init__(self, *, model: bool) -> None:
         root = Path(os.environ.get("FAKE_REPL_TRANSCRIPTS") or TRANSCRIPTS)
@@ -69,8 +73,10 @@ class FakeRepl(SimulatedRepl):
     def serve(self) -> None:
         try:
             super().serve()
-        except OSError:  # `close-stdin`: alive, its output open, reading nothing
-            while True:
+        except OSError:
+            if not STDIN_CLOSED:  # any other failure (a sandbox's EPERM) ends the REPL
+                raise
+            while True:  # `close-stdin`: alive, its output open, reading nothing
                 time.sleep(60)
 
     def on_request(self, request: dict[str, Any]) -> None:
@@ -196,6 +202,8 @@ def act_on_cues(cues: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
             sys.stdout.write(f'{{"env": {int(argument)}}}\n\n')
             sys.stdout.flush()
         elif cue == "close-stdin":
+            global STDIN_CLOSED
+            STDIN_CLOSED = True
             os.close(0)  # the request was read; the next one finds no reader
         elif cue == "env":
             messages.append(message("info", 1, f"{argument}: {os.environ.get(argument)!r}"))
